@@ -1,0 +1,196 @@
+"""Typed configuration, loaded once from TOML and command-line overrides.
+
+Every option lives in one section of the config file; each section is a frozen dataclass with defaults that work
+without any config, and a stage receives only its own section::
+
+    [input]
+    task = "classification"
+    text_field = "utterance"
+
+    [split]
+    ratios = [0.8, 0.1, 0.1]
+    seed = 42
+
+Unknown sections or keys, and values of the wrong type, are a :class:`ConfigError` that names the key and lists
+the valid ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.errors import ConfigError
+
+TaskName = Literal["auto", "classification", "completion", "chat"]
+InputFormat = Literal["jsonl", "json", "csv", "tsv", "parquet"]
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """How inputs are read and mapped onto canonical records.
+
+    Field options name the input column for a canonical field; left unset, it is detected from common aliases.
+    """
+
+    task: TaskName = "auto"
+    format: InputFormat | None = None
+    text_field: str | None = None
+    label_field: str | None = None
+    prompt_field: str | None = None
+    completion_field: str | None = None
+    messages_field: str | None = None
+    id_field: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Train/val/test ratios and the seed that makes the assignment reproducible."""
+
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if len(self.ratios) != 3 or any(r < 0 for r in self.ratios):
+            raise ConfigError(f"split ratios must be three non-negative numbers (train,val,test), got {self.ratios}")
+        if abs(sum(self.ratios) - 1.0) > 1e-6:
+            raise ConfigError(f"split ratios must add up to 1, got {self.ratios} (sum {sum(self.ratios):g})")
+        if self.ratios[0] <= 0:
+            raise ConfigError("the train ratio must be above 0")
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Options of the clean stage (text repair, normalisation, filters, language, PII)."""
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Options of the dedup stage (exact and near duplicates, label conflicts, decontamination)."""
+
+
+@dataclass(frozen=True)
+class ValidateConfig:
+    """Options of the validate stage (Great Expectations suites)."""
+
+
+@dataclass(frozen=True)
+class ReadinessConfig:
+    """Thresholds of the readiness checks that decide the verdict.
+
+    Args:
+        min_examples: fewer kept examples than this fails (chat fine-tuning APIs refuse fewer than 10).
+        recommended_examples: fewer than this warns (the same APIs recommend 50-100 or more).
+        max_reject_rate: a larger share of input rows rejected warns; twice as large fails.
+        fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
+    """
+
+    min_examples: int = 10
+    recommended_examples: int = 100
+    max_reject_rate: float = 0.2
+    fail_on: Literal["fail", "warn"] = "fail"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole resolved configuration of one run."""
+
+    input: InputConfig = field(default_factory=InputConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    validate: ValidateConfig = field(default_factory=ValidateConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data (for the manifest)."""
+        return _plain(dataclasses.asdict(self))
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Read a TOML config (optional), apply command-line overrides on top, and check every key and value."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    where = str(path) if path else "config"
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    built = {}
+    for name, values in data.items():
+        if name not in sections:
+            raise ConfigError(f"{where}: unknown section [{name}] (valid: {', '.join(sections)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table of options, got {values!r}")
+        built[name] = _build_section(sections[name].default_factory, values, f"{where}: [{name}]")
+    return Config(**built)
+
+
+def _build_section(cls: type, values: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    valid = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        if key not in hints:
+            raise ConfigError(f"{where}: unknown key '{key}' (valid: {', '.join(valid) or 'none yet'})")
+        kwargs[key] = _coerce(value, hints[key], f"{where} {key}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check ``value`` against a type hint, converting lists to tuples where the hint asks for a tuple."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(value, arg, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0])
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: expected one of {', '.join(map(repr, args))}, got {value!r}")
+        return value
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        item_hints = args if origin is tuple and Ellipsis not in args else (args[0],) * len(value) if args else ()
+        if origin is tuple and Ellipsis not in args and len(value) != len(args):
+            raise ConfigError(f"{where}: expected {len(args)} values, got {len(value)}")
+        items = [_coerce(v, h, where) for v, h in zip(value, item_hints)] if item_hints else list(value)
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        key_hint, value_hint = args or (Any, Any)
+        return {_coerce(k, key_hint, where): _coerce(v, value_hint, where) for k, v in value.items()}
+    if hint is Any:
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool) or not isinstance(value, hint):
+        raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}")
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,205 @@
+"""The record type that flows between stages, and the one way a stage drops rows.
+
+Every stage takes a ``datasets.Dataset`` of canonical records and returns a :class:`StageResult`. Canonical
+columns, for every task:
+
+- ``id``: the input's id if it has one, else a stable hash of the content; unique in a run.
+- ``source_file``, ``source_row``: where the row came from (the path as given, 1-based line or row).
+- ``raw``: the original row as JSON text, kept so that a later stage can still quarantine it unchanged.
+- ``extra``: the input's other columns as JSON text; written back out under ``meta``.
+- ``cluster``: the group a record must share a split with (exact content at first; dedup widens it to near
+  duplicates), so that no duplicate leaks across train/val/test.
+
+plus the task's fields: classification ``text``, ``label``; completion ``prompt``, ``completion``; chat
+``messages`` (a list of ``{role, content}``).
+
+A stage never calls ``Dataset.filter`` to drop rows: it writes a reason into ``_reject`` (and a detail into
+``_detail``), and :func:`partition` splits kept from rejected rows, so every drop is counted and quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from datasets import Dataset, Features, Sequence, Value
+
+
+class Task(str, Enum):
+    """The three kinds of fine-tuning data ftprep prepares."""
+
+    CLASSIFICATION = "classification"
+    COMPLETION = "completion"
+    CHAT = "chat"
+
+
+CHAT_ROLES = ("system", "user", "assistant", "tool")
+
+_COMMON_FEATURES = {
+    "id": Value("string"),
+    "source_file": Value("string"),
+    "source_row": Value("int64"),
+    "raw": Value("string"),
+    "extra": Value("string"),
+    "cluster": Value("string"),
+}
+_TASK_FEATURES = {
+    Task.CLASSIFICATION: {"text": Value("string"), "label": Value("string")},
+    Task.COMPLETION: {"prompt": Value("string"), "completion": Value("string")},
+    Task.CHAT: {"messages": [{"role": Value("string"), "content": Value("string")}]},
+}
+TASK_FIELDS: dict[Task, tuple[str, ...]] = {task: tuple(f) for task, f in _TASK_FEATURES.items()}
+
+
+def features_for(task: Task) -> Features:
+    """The Arrow schema of canonical records for one task."""
+    return Features({**_COMMON_FEATURES, **_TASK_FEATURES[task]})
+
+
+def task_of(ds: Dataset) -> Task:
+    """Which task a canonical dataset holds, read from its columns."""
+    for task, names in TASK_FIELDS.items():
+        if names[0] in ds.column_names:
+            return task
+    raise ValueError(f"not a canonical dataset: columns {ds.column_names}")
+
+
+# -- rejections -----------------------------------------------------------------------------------------------------
+
+REJECT_FEATURES = Features(
+    {
+        "reason": Value("string"),
+        "detail": Value("string"),
+        "stage": Value("string"),
+        "source_file": Value("string"),
+        "source_row": Value("int64"),
+        "id": Value("string"),
+        "raw": Value("string"),
+        "raw_is_json": Value("bool"),
+        "info": Value("string"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One row that did not make it, with why, where it came from and its original content.
+
+    Args:
+        reason: a short stable snake_case code (``malformed_json``, ``too_short``, ``duplicate_near``, ...).
+        detail: one human sentence saying what was found and what was expected.
+        raw: the original row as JSON text, or the raw line text when it could not be parsed (``raw_is_json``
+            False).
+        info: structured extras (e.g. ``{"kept_id": ...}``) merged into the ``rejected.jsonl`` line.
+    """
+
+    reason: str
+    detail: str
+    stage: str
+    source_file: str
+    source_row: int
+    raw: str
+    raw_is_json: bool = True
+    id: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "detail": self.detail,
+            "stage": self.stage,
+            "source_file": self.source_file,
+            "source_row": self.source_row,
+            "id": self.id,
+            "raw": self.raw,
+            "raw_is_json": self.raw_is_json,
+            "info": json.dumps(self.info, ensure_ascii=False, sort_keys=True) if self.info else None,
+        }
+
+
+def rejections_to_dataset(rejections: list[Rejection]) -> Dataset:
+    """Rejections as a Dataset with the fixed rejection schema (empty list -> empty Dataset)."""
+    rows = [r.as_row() for r in rejections]
+    columns = {name: [row[name] for row in rows] for name in REJECT_FEATURES}
+    return Dataset.from_dict(columns, features=REJECT_FEATURES)
+
+
+@dataclass
+class StageResult:
+    """What a stage returns: the records it kept, the ones it rejected, and figures for the report."""
+
+    kept: Dataset
+    rejected: Dataset
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+Stage: TypeAlias = Callable[[Dataset, Any], StageResult]
+"""A stage: ``(records, its own config section) -> StageResult``. Pure: no global state, no I/O but its inputs."""
+
+REJECT_COLUMN = "_reject"
+DETAIL_COLUMN = "_detail"
+INFO_COLUMN = "_info"
+
+
+def partition(ds: Dataset, stage: str) -> tuple[Dataset, Dataset]:
+    """Split rows a stage marked in ``_reject`` from the rest: ``(kept, rejected)``.
+
+    The marking columns (``_reject``, ``_detail``, optional ``_info``) are removed from the kept rows; rejected
+    rows are turned into the rejection schema with their original ``raw`` content.
+    """
+    marks = [c for c in (REJECT_COLUMN, DETAIL_COLUMN, INFO_COLUMN) if c in ds.column_names]
+    reasons = ds.with_format("arrow")[REJECT_COLUMN] if len(ds) else pa.array([], pa.string())
+    is_kept = np.asarray(pc.is_null(reasons).to_numpy(zero_copy_only=False), dtype=bool)
+    kept_idx = np.flatnonzero(is_kept)
+    rejected_idx = np.flatnonzero(~is_kept)
+    kept = ds.select(kept_idx).remove_columns(marks).flatten_indices() if len(rejected_idx) else ds.remove_columns(marks)
+    if not len(rejected_idx):
+        return kept, rejections_to_dataset([])
+    rejected_rows = ds.select(rejected_idx)
+    has_info = INFO_COLUMN in ds.column_names
+    table = rejected_rows.with_format("arrow")[:]
+    n = len(rejected_idx)
+    columns = {
+        "reason": table[REJECT_COLUMN],
+        "detail": table[DETAIL_COLUMN] if DETAIL_COLUMN in table.column_names else pa.nulls(n, pa.string()),
+        "stage": pa.array([stage] * n, pa.string()),
+        "source_file": table["source_file"],
+        "source_row": table["source_row"],
+        "id": table["id"],
+        "raw": table["raw"],
+        "raw_is_json": pa.array([True] * n, pa.bool_()),
+        "info": table[INFO_COLUMN] if has_info else pa.nulls(n, pa.string()),
+    }
+    rejected = Dataset(pa.table(columns)).cast(REJECT_FEATURES)
+    return kept, rejected
+
+
+# -- content helpers ------------------------------------------------------------------------------------------------
+
+
+def content_text(row: dict[str, Any], task: Task) -> str:
+    """The trainable content of a record as one string (what duplicates and hashes are computed on)."""
+    if task is Task.CLASSIFICATION:
+        return row["text"]
+    if task is Task.COMPLETION:
+        return f"{row['prompt']}\n\n{row['completion']}"
+    return "\n\n".join(f"{m['role']}: {m['content']}" for m in row["messages"])
+
+
+def content_hash(row: dict[str, Any], task: Task) -> str:
+    """A stable short hash of a record's task fields (labels included), used for ids."""
+    payload = json.dumps({name: row[name] for name in TASK_FIELDS[task]}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def exact_key(text: str) -> str:
+    """A hash of text with case and whitespace folded: rows with equal keys are exact duplicates."""
+    folded = " ".join(text.casefold().split())
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:16]
