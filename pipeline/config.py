@@ -76,7 +76,40 @@ class DedupConfig:
 
 @dataclass(frozen=True)
 class ValidateConfig:
-    """Options of the validate stage (Great Expectations suites)."""
+    """Options of the validate stage (Great Expectations suites).
+
+    The shipped suite of the task (``expectations/<task>.json``) always runs unless ``replace_default`` is set;
+    ``suites`` adds the user's own GX 1.x suite files. The other options are the values that reach the suites
+    as GX suite parameters (``{"$PARAMETER": "labels"}``); an expectation whose parameter is unset (None) is
+    reported as skipped::
+
+        [validate]
+        suites = ["ci/strict.json"]
+        labels = ["billing", "refund", "other"]
+        languages = ["en"]
+
+    Args:
+        suites: extra suite files (GX 1.x ExpectationSuite JSON), run after the shipped one.
+        replace_default: run only ``suites``, not the shipped suite of the task.
+        labels: the allowed label set (parameter ``labels``); unset skips the label-set expectation.
+        languages: allowed ISO 639-1 codes of the ``lang`` column (parameter ``languages``); unset skips it.
+        min_chars, max_chars: bounds on text length in characters (per field; the whole conversation for chat).
+        min_label_share, max_label_share: bounds on each label's share of all rows.
+        min_messages, max_messages: bounds on the number of messages of a chat record.
+        max_examples: unexpected values kept per expectation in the report.
+    """
+
+    suites: tuple[str, ...] = ()
+    replace_default: bool = False
+    labels: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None
+    min_chars: int = 1
+    max_chars: int = 32_000
+    min_label_share: float = 0.02
+    max_label_share: float = 0.9
+    min_messages: int = 2
+    max_messages: int = 100
+    max_examples: int = 5
 
 
 @dataclass(frozen=True)
