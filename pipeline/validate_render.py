@@ -1,0 +1,74 @@
+"""Human views of a ValidationOutcome: a Markdown table for report.md and a compact table for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.validate import ExpectationOutcome, ValidationOutcome
+
+_RESULT = {"pass": "pass", "fail": "FAIL", "skipped": "skipped"}
+
+
+def observed_summary(expectation: ExpectationOutcome, max_examples: int = 3) -> str:
+    """One short phrase for what GX observed: counts, missing values, examples, or why it was skipped."""
+    if expectation.status == "skipped":
+        return expectation.note or "-"
+    observed = expectation.observed
+    parts = []
+    if observed.get("unexpected_count") is not None:
+        percent = observed.get("unexpected_percent") or 0.0
+        parts.append(f"{observed['unexpected_count']} of {observed.get('element_count')} unexpected ({percent:.1f}%)")
+    elif observed.get("observed_value") is not None:
+        parts.append(f"observed {_short(observed['observed_value'])}")
+    if observed.get("missing"):
+        parts.append("missing " + ", ".join(_short(v) for v in observed["missing"][:max_examples]))
+    examples = observed.get("examples") or []
+    if examples and expectation.status == "fail":
+        parts.append("e.g. " + ", ".join(_example_text(e) for e in examples[:max_examples]))
+    return "; ".join(parts) or "-"
+
+
+def render_markdown(outcome: ValidationOutcome) -> str:
+    """The expectations section of report.md: one table row per expectation, failures first within a suite."""
+    lines = ["| suite | expectation | severity | result | observed |", "|---|---|---|---|---|"]
+    for suite in outcome.suites:
+        for expectation in _failures_first(suite.expectations):
+            cells = [suite.name, f"`{expectation.name}`", expectation.severity, _RESULT[expectation.status],
+                     observed_summary(expectation)]
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(outcome: ValidationOutcome) -> str:
+    """A compact fixed-width pass/fail table for ``ftprep validate`` and a closing verdict line."""
+    rows = [("result", "severity", "expectation", "observed")]
+    for suite in outcome.suites:
+        for expectation in _failures_first(suite.expectations):
+            rows.append((_RESULT[expectation.status], expectation.severity, f"{suite.name} {expectation.name}",
+                         observed_summary(expectation)))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
+    critical, warning = outcome.failed("critical"), outcome.failed("warning")
+    verdict = "PASSED" if outcome.success else "FAILED"
+    lines.append(f"{verdict}: {len(critical)} critical and {len(warning)} warning expectation(s) failed")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _failures_first(expectations: tuple[ExpectationOutcome, ...]) -> list[ExpectationOutcome]:
+    order = {"fail": 0, "pass": 1, "skipped": 2}
+    return sorted(expectations, key=lambda e: order[e.status])
+
+
+def _example_text(example: dict[str, Any]) -> str:
+    text = _short(example.get("value"))
+    extra = [f"{k}={_short(v)}" for k, v in example.items() if k not in ("value",)]
+    return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
