@@ -58,6 +58,27 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(command)
 
 
+def suite_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--suite``, ``--replace-default-suite`` and ``--verbose``, shared by ``run`` and ``validate``."""
+    command = click.option("--verbose", is_flag=True, help="Show Great Expectations' own progress bars and log messages.")(command)
+    command = click.option("--replace-default-suite", is_flag=True, default=None,
+                           help="Run only the --suite / [validate] suites files, not the shipped suite of the task.")(command)
+    return click.option("--suite", "suites", multiple=True, metavar="FILE", type=click.Path(dir_okay=False),
+                        help="A Great Expectations 1.x suite (JSON) to run too; repeatable. Adds to [validate] suites.")(command)
+
+
+def with_suites(cfg: Any, suites: tuple[str, ...], replace_default: bool | None) -> Any:
+    """The config with ``--suite`` files appended to ``[validate] suites`` (and ``--replace-default-suite``)."""
+    import dataclasses
+
+    validate_cfg = dataclasses.replace(
+        cfg.validate,
+        suites=(*cfg.validate.suites, *suites),
+        replace_default=cfg.validate.replace_default if replace_default is None else replace_default,
+    )
+    return dataclasses.replace(cfg, validate=validate_cfg)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="ftprep")
 def cli() -> None:
@@ -80,6 +101,8 @@ def cli() -> None:
 @click.option("--seed", type=int, help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
+@suite_options
+@click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
@@ -96,11 +119,50 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
             "split": {"ratios": flags["ratios"], "seed": flags["seed"]},
             "readiness": {"fail_on": flags["fail_on"]},
         }
-        cfg = load_config(config_file, overrides)
-        result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet))
+        cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
+        result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
+                              data_docs=flags["data_docs"], verbose=flags["verbose"])
     if not quiet:
         click.echo(_summary(result.report, out_dir))
     sys.exit(0 if result.passed else 1)
+
+
+@cli.command("validate")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file ([input] and [validate] are used); flags override it.")
+@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
+@click.option("--format", "input_format", type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet"]), help="Read inputs as this format whatever their extension.")
+@suite_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the report.json expectations section).")
+@common_options
+def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
+    """Run expectation suites on INPUT... (raw data or ftprep's train/val/test.jsonl) without writing anything.
+
+    Exit 0 when every critical expectation passes, 1 when one fails, 2 on a usage, input or suite error.
+    """
+    import json
+
+    from pipeline.config import load_config
+    from pipeline.ingest import ingest
+    from pipeline.mapping import id_column
+    from pipeline.records import task_of
+    from pipeline.validate import prepared_records, validate
+    from pipeline.validate_render import render_table
+
+    with user_errors(debug):
+        overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}
+        cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
+        ingested = ingest(list(inputs), cfg.input)
+        records = prepared_records(ingested.kept, id_column(ingested.stats["columns"], cfg.input))
+        section = validate(records, cfg.validate, task_of(records), verbose=flags["verbose"]).to_dict()
+    rows = {"read": ingested.stats["rows_read"], "validated": len(records), "unreadable": len(ingested.rejected)}
+    if flags["as_json"]:
+        click.echo(json.dumps({"task": ingested.stats["task"], "rows": rows, "expectations": section}, ensure_ascii=False, indent=2))
+    elif not quiet:
+        click.echo(render_table(section), nl=False)
+        if rows["unreadable"]:
+            click.echo(f"note: {rows['unreadable']} of {rows['read']} rows could not be read and were not validated")
+    sys.exit(0 if section["success"] else 1)
 
 
 def _summary(report: dict[str, Any], out_dir: Path) -> str:

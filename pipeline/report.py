@@ -16,6 +16,7 @@ from datasets import Dataset
 from pipeline import __version__
 from pipeline.readiness import Check, verdict_from
 from pipeline.split import SPLITS, SplitPlan
+from pipeline.validate_render import expectations_markdown
 
 
 def build_report(
@@ -81,7 +82,7 @@ _BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_r
 _STATUS = {"pass": "pass", "warn": "**warn**", "fail": "**FAIL**", "skip": "skip"}
 
 SectionRenderer = Callable[[Any], list[str]]
-SECTION_RENDERERS: dict[str, SectionRenderer] = {}
+SECTION_RENDERERS: dict[str, SectionRenderer] = {"expectations": expectations_markdown}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 

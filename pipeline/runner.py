@@ -25,10 +25,11 @@ from pipeline.dedup import dedup
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
-from pipeline.readiness import basic_checks, gate_passes
-from pipeline.records import Stage, StageResult
+from pipeline.readiness import basic_checks, check_expectations, gate_passes
+from pipeline.records import Stage, StageResult, task_of
 from pipeline.report import add_checks, build_report, render_markdown
 from pipeline.split import SPLITS, split
+from pipeline.validate import validate
 
 STAGES: list[tuple[str, Stage]] = [("clean", clean), ("dedup", dedup)]
 REPORT_SECTIONS = {"clean": "cleaning", "dedup": "duplicates"}
@@ -74,8 +75,14 @@ class ConservationError(AssertionError):
     """A stage lost or invented rows: a bug in ftprep, never the user's data."""
 
 
-def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None) -> RunResult:
-    """Ingest ``inputs``, run every stage, split, judge readiness and write all outputs into ``out_dir``."""
+def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
+                 data_docs: bool = False, verbose: bool = False) -> RunResult:
+    """Ingest ``inputs``, run every stage, split, judge readiness and write all outputs into ``out_dir``.
+
+    Args:
+        data_docs: also build Great Expectations Data Docs (HTML) into ``out_dir/data_docs``.
+        verbose: show Great Expectations' own progress bars and log messages.
+    """
     progress = progress or Progress(enabled=False)
     prepare_out_dir(out_dir, overwrite)
     with progress.stage("ingest"):
@@ -92,6 +99,10 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
             sections[REPORT_SECTIONS[name]] = result.stats
     with progress.stage("split"):
         records, plan = split(records, cfg.split)
+    with progress.stage("validate"):
+        outcome = validate(records, cfg.validate, task_of(records), data_docs_dir=out_dir / "data_docs" if data_docs else None,
+                           verbose=verbose)
+    sections["expectations"] = outcome.to_dict()
     all_rejected = concatenate_datasets(rejected)
     if len(records) + len(all_rejected) != ingested.stats["rows_read"]:
         raise ConservationError(f"{ingested.stats['rows_read']} rows read but {len(records)} kept + {len(all_rejected)} rejected")
@@ -104,7 +115,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         seed=cfg.split.seed,
         sections=sections,
     )
-    add_checks(report, basic_checks(report, cfg.readiness))
+    add_checks(report, [*basic_checks(report, cfg.readiness), check_expectations(report["expectations"])])
     with progress.stage("write"):
         _write_outputs(out_dir, inputs, cfg, ingested.stats, records, all_rejected, report)
     return RunResult(report=report, out_dir=out_dir, passed=gate_passes(report["verdict"], cfg.readiness.fail_on))

@@ -79,7 +79,15 @@ def load_suite(path: str) -> SuiteSpec:
         raise SuiteError("the suite has no 'expectations' list", path=path)
     for index, expectation in enumerate(expectations, start=1):
         _check_shape(expectation, index, path)
-    return SuiteSpec(name=name, path=path, expectations=tuple(expectations), meta=data.get("meta") or {})
+    return SuiteSpec(name=name, path=display_path(path), expectations=tuple(expectations), meta=data.get("meta") or {})
+
+
+def display_path(path: str) -> str:
+    """A suite's path for reports: shipped suites as ``expectations/<task>.json`` (the same on every machine)."""
+    resolved = Path(path).resolve()
+    if resolved.parent == DEFAULT_SUITE_DIR:
+        return f"expectations/{resolved.name}"
+    return path
 
 
 def _check_shape(expectation: Any, index: int, path: str) -> None:

@@ -12,6 +12,7 @@ Great Expectations is imported only inside :func:`_run_suites` because importing
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import warnings
@@ -368,3 +369,49 @@ def _plain(value: Any) -> Any:
 
 def _one_line(message: Any) -> str:
     return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+
+
+# -- records read back from files (``ftprep validate``) ----------------------------------------------------------
+
+
+def prepared_records(ds: Dataset, id_field: str | None) -> Dataset:
+    """Records read from files, made ready for validation as ``ftprep run`` would have them.
+
+    ``split`` comes from ftprep's own file names (``train.jsonl``, ``val.jsonl.gz``, ...; files with other names
+    leave the data unsplit), ``lang`` and ``n_tokens`` from each record's ``meta`` (where ftprep writes them), and
+    ``id`` is the input's own id: ingest makes repeated ids unique, which would hide exactly the duplicates the
+    unique-id expectation is there to catch.
+    """
+    table = ds.with_format("arrow")[:] if len(ds) else ds.data.table
+    splits = [_split_of(path) for path in table["source_file"].to_pylist()]
+    extras = [_meta_of(extra) for extra in table["extra"].to_pylist()]
+    if id_field:
+        raw_ids = [_input_id(raw, id_field) for raw in table["raw"].to_pylist()]
+        ds = ds.remove_columns("id").add_column("id", [r if r is not None else i for r, i in
+                                                        zip(raw_ids, table["id"].to_pylist())])
+    if all(s is not None for s in splits) and "split" not in ds.column_names:
+        ds = ds.add_column("split", splits)
+    for name in ("lang", "n_tokens"):
+        values = [extra.get(name) for extra in extras]
+        if name not in ds.column_names and any(v is not None for v in values):
+            ds = ds.add_column(name, values)
+    return ds
+
+
+def _split_of(path: str) -> str | None:
+    stem = Path(path).name.split(".")[0]
+    return stem if stem in ("train", "val", "test") else None
+
+
+def _meta_of(extra: str | None) -> dict[str, Any]:
+    data = json.loads(extra) if extra else {}
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    return {**data, **meta}
+
+
+def _input_id(raw: str | None, id_field: str) -> str | None:
+    try:
+        value = json.loads(raw).get(id_field) if raw else None
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return None if value in (None, "") else str(value)
