@@ -20,6 +20,8 @@ def observed_summary(expectation: dict[str, Any], max_examples: int = 3) -> str:
         parts.append(f"{observed['unexpected_count']} of {observed.get('element_count')} unexpected ({percent:.1f}%)")
     elif observed.get("observed_value") is not None:
         parts.append(f"observed {_short(observed['observed_value'])}")
+    if observed.get("missing_count") == 0 and "unexpected_count" not in observed:
+        parts.append("none missing")
     if observed.get("missing"):
         parts.append("missing " + ", ".join(_short(v) for v in observed["missing"][:max_examples]))
     examples = observed.get("examples") or []
