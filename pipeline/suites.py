@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ class SuiteSpec:
     name: str
     path: str
     expectations: tuple[dict[str, Any], ...]
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def default_suite_path(task: Task) -> Path:
@@ -79,7 +78,7 @@ def load_suite(path: str) -> SuiteSpec:
         raise SuiteError("the suite has no 'expectations' list", path=path)
     for index, expectation in enumerate(expectations, start=1):
         _check_shape(expectation, index, path)
-    return SuiteSpec(name=name, path=display_path(path), expectations=tuple(expectations), meta=data.get("meta") or {})
+    return SuiteSpec(name=name, path=display_path(path), expectations=tuple(expectations))
 
 
 def display_path(path: str) -> str:

@@ -142,14 +142,26 @@ def validate(
     frame = to_frame(ds, task)
     parameters = suite_parameters(cfg, observed_labels(frame))
     columns = set(frame.columns)
-    skips = [{i: skip_reason(spec, i, columns, parameters) for i in range(1, len(spec.expectations) + 1)}
-             for spec in specs]
+    skips = [{i: skip_reason(spec, i, columns, parameters) or _selects_nothing(spec.expectations[i - 1], frame)
+              for i in range(1, len(spec.expectations) + 1)} for spec in specs]
     results = _run_suites(specs, skips, frame, parameters, cfg.max_examples, data_docs_dir, verbose)
     suites = tuple(
         SuiteOutcome(spec.name, spec.path, tuple(_outcomes(spec, skip, result, frame)))
         for spec, skip, result in zip(specs, skips, results)
     )
     return ValidationOutcome(suites=suites, parameters=parameters)
+
+
+def _selects_nothing(expectation: dict[str, Any], frame: pd.DataFrame) -> str | None:
+    """Why a ``column == value`` row condition selects no record (an empty val split, say): then it is skipped,
+    since GX would judge an expectation on zero rows."""
+    condition = (expectation.get("kwargs") or {}).get("row_condition")
+    if not isinstance(condition, dict) or condition.get("type") != "comparison" or condition.get("operator") != "==":
+        return None
+    column, value = (condition.get("column") or {}).get("name"), condition.get("parameter")
+    if column in frame.columns and not (frame[column] == value).any():
+        return f"no record has {column} == {value!r}"
+    return None
 
 
 def _outcomes(
@@ -334,7 +346,8 @@ def _observed(result: dict[str, Any], frame: pd.DataFrame, column: str | None) -
                 ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "missing_count")
                 if result.get(k) is not None}
     if result.get("partial_missing_list"):
-        observed["missing"] = _plain(result["partial_missing_list"])
+        # GX builds this list from a set: sorted, so that report.json is the same on every run.
+        observed["missing"] = sorted(_plain(result["partial_missing_list"]), key=str)
     values = result.get("partial_unexpected_list") or []
     rows = result.get("partial_unexpected_index_list") or [None] * len(values)
     if values:

@@ -168,6 +168,17 @@ def test_unset_parameters_and_absent_optional_columns_skip_expectations():
     assert len(skipped) == 4 and outcome.success
 
 
+def test_per_split_expectation_is_skipped_when_the_split_is_empty():
+    """With no val records (val ratio 0), 'every label in val' is skipped rather than failed; test still runs."""
+    ds = banking_records(split=["train"] * 50 + ["test"] * 10)
+    outcome = validate(ds, FULL, Task.CLASSIFICATION)
+    by_name = {e.name: e for e in outcome.suites[0].expectations}
+    val = by_name["#9 expect_column_distinct_values_to_contain_set(label) where split == 'val'"]
+    assert (val.status, val.note) == ("skipped", "no record has split == 'val'")
+    test = by_name["#10 expect_column_distinct_values_to_contain_set(label) where split == 'test'"]
+    assert test.status == "fail" and test.observed["missing"] == ["card_arrival", "exchange_rate"]
+
+
 # -- severity and the report section --------------------------------------------------------------------------------
 
 
@@ -302,6 +313,7 @@ def test_validate_command_exit_codes_and_table(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(cli, ["validate", str(BANKING)])
     assert ok.exit_code == 0, ok.output
+    assert ok.stderr == ""  # no GX progress bars or log lines without --verbose
     assert ok.stdout.splitlines()[-1] == "PASSED: 0 critical and 0 warning expectation(s) failed"
     bad = runner.invoke(cli, ["validate", str(TOY_CHAT)])
     assert bad.exit_code == 1
