@@ -64,6 +64,11 @@ def write_suite(path: Path, expectations: list[dict[str, Any]], name: str = "use
     return str(path)
 
 
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return str(path)
+
+
 FULL = ValidateConfig(labels=LABELS, languages=("en",))
 
 
@@ -139,23 +144,30 @@ def _chat(*roles: str) -> list[dict[str, str]]:
 
 
 def test_chat_suite_passes_on_clean_and_fails_on_bad_conversations():
-    """Chat conversations pass when they open with a user message and end with the assistant; a missing user,
-    a trailing user turn, an unknown role and too many messages fail the role and count expectations."""
+    """Conversations that open with a user message and end with the assistant pass; an unknown role and a missing
+    assistant are critical, a missing user turn, a trailing user turn and too many messages warn."""
     clean = make_records(Task.CHAT, {"messages": [_chat("system", "user", "assistant"), _chat("user", "assistant"),
                                                   _chat("user", "assistant", "user", "tool", "assistant")]}, lang=["en"] * 3)
     ok = validate(clean, ValidateConfig(languages=("en",)), Task.CHAT)
-    assert set(statuses(ok).values()) == {"pass"} and len(statuses(ok)) == 8
+    assert set(statuses(ok).values()) == {"pass"} and len(statuses(ok)) == 10
     bad = make_records(Task.CHAT, {"messages": [_chat("system", "assistant"), _chat("user", "assistant", "user"),
-                                                _chat("user", "narrator", "assistant"), _chat(*["user", "assistant"] * 3)]})
+                                                _chat("user", "narrator", "assistant"), _chat("system", "user"),
+                                                _chat(*["user", "assistant"] * 3)]})
     outcome = validate(bad, ValidateConfig(max_messages=5), Task.CHAT)
     assert failed_names(outcome) == {
         "#4 expect_column_values_to_be_between(n_messages)",
         "#5 expect_column_values_to_match_regex(roles)",
-        "#6 expect_column_values_to_be_in_set(last_role)",
+        "#6 expect_column_values_to_match_regex(roles)",
+        "#7 expect_column_values_to_match_regex(roles)",
+        "#8 expect_column_values_to_be_in_set(last_role)",
     }
-    roles = next(e for e in outcome.suites[0].expectations if e.name.startswith("#5"))
-    assert roles.observed["unexpected_count"] == 2
-    assert {x["value"] for x in roles.observed["examples"]} == {"system assistant", "user narrator assistant"}
+    assert outcome.failed("critical") == ["ftprep.chat: #5 expect_column_values_to_match_regex(roles)",
+                                          "ftprep.chat: #6 expect_column_values_to_match_regex(roles)"]
+    by_number = {e.name[:2]: e for e in outcome.suites[0].expectations}
+    assert [x["value"] for x in by_number["#5"].observed["examples"]] == ["user narrator assistant"]
+    assert [x["value"] for x in by_number["#6"].observed["examples"]] == ["system user"]
+    assert [x["value"] for x in by_number["#7"].observed["examples"]] == ["system assistant"]
+    assert [x["value"] for x in by_number["#8"].observed["examples"]] == ["user", "user"]
 
 
 def test_unset_parameters_and_absent_optional_columns_skip_expectations():
@@ -309,16 +321,22 @@ def test_malformed_suite_is_a_suite_error_naming_file_and_expectation(tmp_path, 
 
 
 def test_validate_command_exit_codes_and_table(tmp_path):
-    """`ftprep validate` exits 0 on clean data, 1 when a critical expectation fails, and prints the table."""
+    """`ftprep validate` exits 0 on clean data (warnings allowed), 1 when a critical expectation fails, and prints
+    the table."""
     runner = CliRunner()
     ok = runner.invoke(cli, ["validate", str(BANKING)])
     assert ok.exit_code == 0, ok.output
     assert ok.stderr == ""  # no GX progress bars or log lines without --verbose
     assert ok.stdout.splitlines()[-1] == "PASSED: 0 critical and 0 warning expectation(s) failed"
-    bad = runner.invoke(cli, ["validate", str(TOY_CHAT)])
+    warned = runner.invoke(cli, ["validate", str(TOY_CHAT)])
+    assert warned.exit_code == 0
+    assert "FAIL     warning   ftprep.chat #7 expect_column_values_to_match_regex(roles)" in warned.stdout
+    assert "'system assistant'" in warned.stdout
+    rows = [{"id": "same", "text": "first text", "label": "a"}, {"id": "same", "text": "second text", "label": "b"}]
+    bad = runner.invoke(cli, ["validate", _write_jsonl(tmp_path / "dups.jsonl", rows)])
     assert bad.exit_code == 1
-    assert "FAIL     critical  ftprep.chat #5 expect_column_values_to_match_regex(roles)" in bad.stdout
-    assert "'system assistant'" in bad.stdout
+    assert bad.stdout.splitlines()[1].startswith("FAIL     critical  ftprep.classification #4 expect_column_values_to_be_unique(id)")
+    assert bad.stdout.splitlines()[-1] == "FAILED: 1 critical and 0 warning expectation(s) failed"
 
 
 def test_validate_command_json_output(tmp_path):
@@ -328,10 +346,8 @@ def test_validate_command_json_output(tmp_path):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["task"] == "chat" and data["rows"] == {"read": 5, "validated": 5, "unreadable": 0}
-    assert data["expectations"]["failed_critical"] == [
-        "ftprep.chat: #5 expect_column_values_to_match_regex(roles)",
-        "user.suite: #1 expect_table_row_count_to_be_between()",
-    ]
+    assert data["expectations"]["failed_critical"] == ["user.suite: #1 expect_table_row_count_to_be_between()"]
+    assert data["expectations"]["failed_warning"] == ["ftprep.chat: #7 expect_column_values_to_match_regex(roles)"]
 
 
 def test_validate_command_usage_errors_exit_2(tmp_path):
@@ -346,11 +362,6 @@ def test_validate_command_usage_errors_exit_2(tmp_path):
     assert missing.exit_code == 2 and "Traceback" not in missing.output
     alone = runner.invoke(cli, ["validate", str(BANKING), "--replace-default-suite"])
     assert alone.exit_code == 2 and "no suite was given" in alone.stderr
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return str(path)
 
 
 def test_validate_command_on_prepared_splits(tmp_path):
