@@ -146,7 +146,8 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     from pipeline.ingest import ingest
     from pipeline.mapping import id_column
     from pipeline.records import task_of
-    from pipeline.validate import prepared_records, validate
+    from pipeline.flat_frame import prepared_records
+    from pipeline.validate import validate
     from pipeline.validate_render import render_table
 
     with user_errors(debug):

@@ -111,6 +111,16 @@ class ValidateConfig:
     max_messages: int = 100
     max_examples: int = 5
 
+    def __post_init__(self) -> None:
+        for low, high in (("min_chars", "max_chars"), ("min_label_share", "max_label_share"),
+                          ("min_messages", "max_messages")):
+            if getattr(self, low) > getattr(self, high):
+                raise ConfigError(f"[validate] {low} ({getattr(self, low)}) is above {high} ({getattr(self, high)})")
+        if not 0 <= self.min_label_share <= self.max_label_share <= 1:
+            raise ConfigError("[validate] label shares must be between 0 and 1")
+        if self.max_examples < 0:
+            raise ConfigError(f"[validate] max_examples must be 0 or more, got {self.max_examples}")
+
 
 @dataclass(frozen=True)
 class ReadinessConfig:

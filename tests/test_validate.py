@@ -17,7 +17,8 @@ from pipeline.cli import cli
 from pipeline.config import ValidateConfig
 from pipeline.errors import SuiteError
 from pipeline.records import Task, features_for
-from pipeline.validate import ValidationOutcome, to_frame, validate
+from pipeline.flat_frame import to_frame
+from pipeline.validate import ValidationOutcome, validate
 from pipeline.validate_render import render_markdown, render_table
 
 DATA = Path(__file__).parent / "data" / "validate"
@@ -385,6 +386,34 @@ def test_validate_command_on_prepared_splits(tmp_path):
     assert result.exit_code == 1
     assert json.loads(result.stdout)["expectations"]["failed_critical"] == [
         "ftprep.classification: #4 expect_column_values_to_be_unique(id)"]
+
+
+def test_validate_command_reads_validate_section_of_config(tmp_path):
+    """[validate] labels in a TOML config reach the suite: a label outside the set fails the critical expectation."""
+    config = tmp_path / "ftprep.toml"
+    config.write_text('[validate]\nlabels = ["card_arrival", "exchange_rate"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(BANKING), "--config", str(config), "--json"])
+    assert result.exit_code == 1
+    section = json.loads(result.stdout)["expectations"]
+    assert section["failed_critical"] == ["ftprep.classification: #6 expect_column_values_to_be_in_set(label)"]
+    labels = next(e for e in section["suites"][0]["expectations"] if e["name"].startswith("#6"))
+    assert labels["observed"]["unexpected_count"] == 20
+    assert {x["value"] for x in labels["observed"]["examples"]} == {"lost_or_stolen_card"}
+
+
+def test_inconsistent_validate_config_is_a_config_error():
+    """Bounds the wrong way round are a ConfigError naming both options."""
+    from pipeline.config import load_config
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"min_chars \(50\) is above max_chars \(10\)"):
+        load_config(None, {"validate": {"min_chars": 50, "max_chars": 10}})
+
+
+def test_verbose_shows_gx_progress():
+    """--verbose lets GX's own progress bars through (on stderr); without it they are silenced."""
+    result = CliRunner().invoke(cli, ["validate", str(TOY_CHAT), "--verbose"])
+    assert result.exit_code == 0 and "Calculating Metrics" in result.stderr
 
 
 def test_run_gates_on_critical_expectations_and_builds_data_docs(tmp_path):
