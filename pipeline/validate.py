@@ -252,15 +252,24 @@ def _results_by_number(spec: SuiteSpec, runnable: list[int], suite: Any, run: An
     results = {}
     for result in run.results:
         index = number_of[result.expectation_config.id]
-        info = result.exception_info or {}
-        if info.get("raised_exception") or any(isinstance(v, dict) and v.get("raised_exception")
-                                               for v in info.values()):
-            message = info.get("exception_message") or next(
-                v.get("exception_message") for v in info.values() if isinstance(v, dict) and v.get("raised_exception"))
-            raise SuiteError(f"GX could not run it: {_one_line(message)}", path=spec.path,
+        error = _gx_error(result.exception_info or {})
+        if error is not None:
+            raise SuiteError(f"GX could not run it: {_one_line(error)}", path=spec.path,
                              expectation=describe(spec.expectations[index - 1], index))
         results[index] = {"success": bool(result.success), **(result.result or {})}
     return results
+
+
+def _gx_error(info: dict[str, Any]) -> str | None:
+    """The message of an exception GX caught while running an expectation, if it caught one.
+
+    GX reports it either at the top level or per metric (a dict keyed by metric id).
+    """
+    candidates = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for candidate in candidates:
+        if candidate.get("raised_exception"):
+            return str(candidate.get("exception_message") or "unknown error")
+    return None
 
 
 @contextlib.contextmanager
@@ -311,7 +320,9 @@ def _plain(value: Any) -> Any:
     """A JSON-safe copy of a GX value: numpy scalars to Python, NaN to None, long text cut."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()

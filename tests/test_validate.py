@@ -304,6 +304,8 @@ def test_suite_saved_by_gx_itself_round_trips(tmp_path):
          '"value_set": {"$PARAMETER": "lables"}}}]}', "unknown suite parameter 'lables'"),
         ('{"name": "x", "expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"}, '
          '"severity": "fatal"}]}', "severity 'fatal' is not one of critical, warning, info"),
+        ('{"name": "x", "expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id", '
+         '"row_condition": "spilt == \'val\'", "condition_parser": "pandas"}}]}', "GX could not run it: "),
     ],
 )
 def test_malformed_suite_is_a_suite_error_naming_file_and_expectation(tmp_path, content, message):
@@ -361,6 +363,8 @@ def test_validate_command_usage_errors_exit_2(tmp_path):
     assert result.stderr == f"error: {bad} (#1 expect_nothing()): expect_nothing not found\n"
     missing = runner.invoke(cli, ["validate", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+    absent = runner.invoke(cli, ["validate", str(BANKING), "--suite", str(tmp_path / "none.json")])
+    assert absent.exit_code == 2 and absent.stderr == f"error: {tmp_path / 'none.json'}: suite file not found\n"
     alone = runner.invoke(cli, ["validate", str(BANKING), "--replace-default-suite"])
     assert alone.exit_code == 2 and "no suite was given" in alone.stderr
 
