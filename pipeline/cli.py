@@ -145,14 +145,16 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     from pipeline.config import load_config
     from pipeline.ingest import ingest
     from pipeline.mapping import id_column
-    from pipeline.records import task_of
     from pipeline.flat_frame import prepared_records
+    from pipeline.records import task_of
+    from pipeline.suites import check_suite_files
     from pipeline.validate import validate
     from pipeline.validate_render import render_table
 
     with user_errors(debug):
         overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
+        check_suite_files(cfg.validate)
         ingested = ingest(list(inputs), cfg.input)
         records = prepared_records(ingested.kept, id_column(ingested.stats["columns"], cfg.input))
         section = validate(records, cfg.validate, task_of(records), verbose=flags["verbose"]).to_dict()

@@ -29,6 +29,7 @@ from pipeline.readiness import basic_checks, check_expectations, gate_passes
 from pipeline.records import Stage, StageResult, column, task_of
 from pipeline.report import add_checks, build_report, render_markdown
 from pipeline.split import SPLITS, split
+from pipeline.suites import check_suite_files
 from pipeline.validate import validate
 
 STAGES: list[tuple[str, Stage]] = [("clean", clean), ("dedup", dedup)]
@@ -84,6 +85,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         verbose: show Great Expectations' own progress bars and log messages.
     """
     progress = progress or Progress(enabled=False)
+    check_suite_files(cfg.validate)
     prepare_out_dir(out_dir, overwrite)
     with progress.stage("ingest"):
         ingested = ingest(inputs, cfg.input, on_row=progress.rows)

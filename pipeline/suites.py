@@ -56,6 +56,17 @@ def suite_paths(cfg: ValidateConfig, task: Task) -> list[str]:
     return paths
 
 
+def check_suite_files(cfg: ValidateConfig) -> None:
+    """Read the user's suite files before any data is, so that a missing or malformed one stops a run at once.
+
+    Only the file and its shape are checked here; expectation types and columns are checked when the suite runs.
+    """
+    if cfg.replace_default and not cfg.suites:
+        raise SuiteError("replace_default is set but no suite was given (use --suite FILE)", path="[validate]")
+    for path in cfg.suites:
+        load_suite(path)
+
+
 def load_suite(path: str) -> SuiteSpec:
     """Read and check the shape of one GX 1.x suite file."""
     try:

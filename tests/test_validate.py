@@ -438,6 +438,17 @@ def test_run_gates_on_critical_expectations_and_builds_data_docs(tmp_path):
     assert len(list((out / "data_docs" / "validations").rglob("*.html"))) == 2
 
 
+def test_run_rejects_a_malformed_suite_before_reading_data(tmp_path):
+    """`ftprep run` with a suite that is not JSON exits 2 naming it, before any output is written."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(BANKING), "--out", str(out), "--suite", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}: not valid JSON")
+    assert not out.exists()
+
+
 def test_cli_does_not_import_great_expectations():
     """Importing the CLI and the stage modules does not import Great Expectations (it costs seconds)."""
     import subprocess
