@@ -266,6 +266,21 @@ def test_user_suite_adds_to_or_replaces_the_shipped_suite(tmp_path):
     assert [s.name for s in alone.suites] == ["user.suite"]
 
 
+@pytest.mark.parametrize("task", list(Task))
+def test_shipped_suites_are_gx_own_format(task):
+    """Each shipped suite loads with GX's own ExpectationSuite class and serialises back to the same expectations."""
+    import great_expectations as gx
+
+    from pipeline.suites import default_suite_path
+
+    data = json.loads(default_suite_path(task).read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**data)
+    written = suite.to_json_dict()
+    assert written["name"] == f"ftprep.{task.value}"
+    keys = ("type", "kwargs", "severity", "description")
+    assert [{k: e[k] for k in keys} for e in written["expectations"]] == [{k: e[k] for k in keys} for e in data["expectations"]]
+
+
 def test_suite_saved_by_gx_itself_round_trips(tmp_path):
     """A suite built with GX's own classes and saved with GX's to_json_dict loads and runs in ftprep."""
     import great_expectations as gx
