@@ -26,11 +26,11 @@ class EvalSet:
 
     def __init__(self, sources: Sequence[str], texts: Sequence[str], ngram: int) -> None:
         self.sources = list(sources)
-        self.texts = [normalise(t) for t in texts]
+        self.texts = list(texts)
         self.ngram = ngram
         self._ngrams: dict[bytes, int] = {}
         for position, text in enumerate(self.texts):
-            for key in _ngram_keys(text, ngram):
+            for key in _ngram_keys(normalise(text), ngram):
                 self._ngrams.setdefault(key, position)
 
     def __len__(self) -> int:

@@ -90,10 +90,10 @@ def _leader_signatures(
     num_proc = cfg.num_proc if cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows else None
 
     def signature_batch(batch: dict[str, list]) -> dict[str, list]:
-        texts = [normalise(content_text(row, task)) for row in rows_of(batch)]
+        texts = [content_text(row, task) for row in rows_of(batch)]
         hashes = [shingling.hashes(t) for t in texts]
         sigs = hasher.signatures(hashes)
-        hits = [eval_set.ngram_match(t) for t in texts] if eval_set is not None else [-1] * len(texts)
+        hits = [eval_set.ngram_match(normalise(t)) for t in texts] if eval_set is not None else [-1] * len(texts)
         return {"_sig": list(sigs), "_sh": [np.unique(h) for h in hashes], "_eval": hits}
 
     # an explicit fingerprint: hashing this closure (and an eval set inside it) would cost more than the map

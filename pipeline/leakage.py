@@ -39,7 +39,7 @@ def measure_leakage(
     if not texts:
         return {"pairs": 0, "records": 0, "threshold": threshold, "by_splits": {}, "examples": []}
     if shingling is None:
-        mode = choose_shingle_mode(texts, auto_min_words)
+        mode = choose_shingle_mode([normalise(t) for t in texts], auto_min_words)
         shingling = Shingling(mode, 5)
     hashes = [shingling.hashes(t) for t in texts]
     sets = ShingleSets.from_lists(hashes)
@@ -79,5 +79,5 @@ def _collect(splits: dict[str, Dataset]) -> tuple[list[str], np.ndarray, list[st
         for row in ds:
             ids.append(row["id"])
             split_of.append(position)
-            texts.append(normalise(content_text(row, task)))
+            texts.append(content_text(row, task))
     return ids, np.array(split_of, dtype=np.int64), texts

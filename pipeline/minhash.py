@@ -32,9 +32,17 @@ class Shingling:
     mode: ShingleMode
     n: int
 
-    def hashes(self, normalised: str) -> np.ndarray:
-        """The sha1_hash32 of every shingle of one normalised text."""
-        return hash_shingles(shingles(normalised, self.mode, self.n))
+    def prepare(self, text: str) -> str:
+        """The form a text is shingled in: punctuation-free words, or characters with case and spacing folded.
+
+        Char shingles keep punctuation: on short texts it is a real part of the content, and dropping it would
+        move the Jaccard away from the plain char n-gram Jaccard that leakage is judged by.
+        """
+        return normalise(text) if self.mode == "word" else fold(text)
+
+    def hashes(self, text: str) -> np.ndarray:
+        """The sha1_hash32 of every shingle of one text."""
+        return hash_shingles(shingles(self.prepare(text), self.mode, self.n))
 
 _NOT_WORD = re.compile(r"[^\w\s]+")
 _ASCII_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c != "_"})
@@ -52,6 +60,11 @@ def normalise(text: str) -> str:
     spaced = folded.translate(_ASCII_PUNCTUATION) if folded.isascii() else _NOT_WORD.sub(" ", folded)
     stripped = " ".join(spaced.split())
     return stripped if stripped else " ".join(folded.split())
+
+
+def fold(text: str) -> str:
+    """Casefold and collapse whitespace (punctuation kept)."""
+    return " ".join(text.casefold().split())
 
 
 def is_spaceless(text: str) -> bool:
