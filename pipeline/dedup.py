@@ -19,11 +19,13 @@ records kept by earlier runs take part as already-kept representatives.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
 from datasets import Dataset
+from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from pipeline.config import DedupConfig
 from pipeline.decontaminate import EvalSet, load_eval_set
@@ -51,6 +53,23 @@ def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     """Reject exact and near duplicates, label conflicts and contaminated records; widen ``cluster``."""
     if not cfg.enabled or len(ds) == 0:
         return StageResult(kept=ds, rejected=rejections_to_dataset([]), stats={"enabled": cfg.enabled})
+    with _no_progress_bars():
+        return _dedup(ds, cfg)
+
+
+@contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """Silence datasets' per-map progress bars (the runner shows stage progress; --quiet must print nothing)."""
+    was_disabled = are_progress_bars_disabled()
+    disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            enable_progress_bars()
+
+
+def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     task = task_of(ds)
     index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
     shingling = _shingling(ds, task, cfg, index)
@@ -106,7 +125,6 @@ def _leader_signatures(
         num_proc=num_proc,
         remove_columns=columns,
         new_fingerprint=fingerprint,
-        desc="dedup: signatures" if num_proc else None,
     )
     table = mapped.with_format("arrow")[:]
     sig_values = pa.concat_arrays(table["_sig"].chunks).flatten().to_numpy()
