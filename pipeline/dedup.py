@@ -108,12 +108,18 @@ def _leader_signatures(
     hasher = MinHasher(cfg.num_perm, cfg.seed)
     num_proc = cfg.num_proc if cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows else None
 
-    def signature_batch(batch: dict[str, list]) -> dict[str, list]:
+    def signature_batch(batch: dict[str, list]) -> pa.Table:
         texts = [content_text(row, task) for row in rows_of(batch)]
         hashes = [shingling.hashes(t) for t in texts]
         sigs = hasher.signatures(hashes)
         hits = [eval_set.ngram_match(normalise(t)) for t in texts] if eval_set is not None else [-1] * len(texts)
-        return {"_sig": list(sigs), "_sh": [np.unique(h) for h in hashes], "_eval": hits}
+        sets = ShingleSets.from_lists(hashes)
+        # Arrow arrays built in one go: per-row numpy arrays would be converted one by one by datasets
+        return pa.table({
+            "_sig": pa.FixedSizeListArray.from_arrays(pa.array(sigs.ravel()), cfg.num_perm),
+            "_sh": pa.LargeListArray.from_arrays(pa.array(sets.offsets), pa.array(sets.values)),
+            "_eval": pa.array(hits, pa.int64()),
+        })
 
     # an explicit fingerprint: hashing this closure (and an eval set inside it) would cost more than the map
     fingerprint = hashlib.sha1(f"{leaders._fingerprint}|{cfg}|{shingling}".encode()).hexdigest()
@@ -127,7 +133,7 @@ def _leader_signatures(
         new_fingerprint=fingerprint,
     )
     table = mapped.with_format("arrow")[:]
-    sig_values = pa.concat_arrays(table["_sig"].chunks).flatten().to_numpy()
+    sig_values = pa.concat_arrays(table["_sig"].chunks).flatten().to_numpy(zero_copy_only=False)
     sigs = sig_values.astype(np.uint32).reshape(len(mapped), cfg.num_perm)
     sh = pa.concat_arrays(table["_sh"].chunks)
     offsets = np.asarray(sh.offsets.to_numpy(), dtype=np.int64)

@@ -13,7 +13,8 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from datasets import Dataset
+import pyarrow as pa
+from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.config import DedupConfig
 from pipeline.minhash import ShingleSets, Shingling, UnionFind, normalise
@@ -32,6 +33,11 @@ def content_columns(task: Task) -> list[str]:
     return {Task.CLASSIFICATION: ["text"], Task.COMPLETION: ["prompt", "completion"], Task.CHAT: ["messages"]}[task]
 
 
+def column(ds: Dataset, name: str) -> list[Any]:
+    """One column as a plain list (``ds[name]`` is a lazy column whose item access costs a table lookup)."""
+    return ds.select_columns([name]).to_dict()[name]
+
+
 def rows_of(batch: dict[str, list]) -> list[dict[str, Any]]:
     """A columnar batch as a list of row dicts."""
     names = list(batch)
@@ -45,9 +51,9 @@ class ClusterPlan:
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
         self.keys, self.lengths = _exact_keys(ds, task)
         self.leaders, self.row_leader = _leaders(self.keys)
-        self.ids: list[str] = ds["id"]
-        self.cluster_in: list[str | None] = ds["cluster"]
-        self.labels: list[str] | None = ds["label"] if task is Task.CLASSIFICATION else None
+        self.ids: list[str] = column(ds, "id")
+        self.cluster_in: list[str | None] = column(ds, "cluster")
+        self.labels: list[str] | None = column(ds, "label") if task is Task.CLASSIFICATION else None
         n = len(ds)
         self.reject: list[str | None] = [None] * n
         self.detail: list[str | None] = [None] * n
@@ -189,19 +195,13 @@ class ClusterPlan:
 
     def marked(self) -> Dataset:
         """The input records with ``_reject``/``_detail``/``_info`` marks and the widened ``cluster``."""
-        marks = {"reject": self.reject, "detail": self.detail, "info": self.info, "cluster": self.cluster_out}
-
-        def mark_batch(batch: dict[str, list], indices: list[int]) -> dict[str, list]:
-            lo, hi = indices[0], indices[-1] + 1
-            return {
-                REJECT_COLUMN: marks["reject"][lo:hi],
-                DETAIL_COLUMN: marks["detail"][lo:hi],
-                INFO_COLUMN: marks["info"][lo:hi],
-                "cluster": marks["cluster"][lo:hi],
-            }
-
-        digest = hashlib.sha1(json.dumps([self.ds._fingerprint, marks], default=str).encode()).hexdigest()
-        return self.ds.map(mark_batch, batched=True, batch_size=10_000, with_indices=True, new_fingerprint=digest)
+        # built as Arrow columns directly: a map over a million rows would only copy these lists in batches
+        table = self.ds.with_format("arrow")[:]
+        table = table.set_column(table.column_names.index("cluster"), "cluster", pa.array(self.cluster_out, pa.string()))
+        for name, values in ((REJECT_COLUMN, self.reject), (DETAIL_COLUMN, self.detail), (INFO_COLUMN, self.info)):
+            table = table.append_column(name, pa.array(values, pa.string()))
+        features = Features({**self.ds.features, **{c: Value("string") for c in (REJECT_COLUMN, DETAIL_COLUMN, INFO_COLUMN)}})
+        return Dataset(table, info=DatasetInfo(features=features))
 
     def kept_for_index(self) -> list[tuple[int, str, str, str | None]]:
         """Kept records as ``(leader, id, exact key, label)`` to add to a persistent index."""

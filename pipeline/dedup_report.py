@@ -19,7 +19,7 @@ def split_leakage_check(records: Dataset, cfg: DedupConfig, report: dict[str, An
 
     The figures are also stored under ``report["duplicates"]["split_leakage"]``.
     """
-    names = records["split"]
+    names = records.select_columns(["split"]).to_dict()["split"]
     splits = {s: records.select([i for i, n in enumerate(names) if n == s]) for s in SPLIT_NAMES}
     params = report.get("duplicates", {}).get("parameters", {})
     shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None

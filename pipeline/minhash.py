@@ -243,9 +243,9 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def bucket_pairs(keys: np.ndarray, max_bucket: int = 64) -> np.ndarray:
     """Unique candidate pairs ``(i, j)``, i < j, of documents sharing a bucket key in any band.
 
-    A bucket of m members yields all m*(m-1)/2 pairs up to ``max_bucket`` members; beyond that (many documents
-    with an identical band) each member is paired with the bucket's first ``max_bucket`` members, which keeps the
-    work linear while still linking every member to the bucket's core.
+    A bucket of m members yields all m*(m-1)/2 pairs up to ``max_bucket`` members; in a larger bucket (many
+    documents with an identical band) each member is paired with the ``max_bucket`` members after it in input
+    order, which keeps the work linear while every member stays linked to its neighbours.
     """
     pairs = [_pairs_in_band(keys[:, band], max_bucket) for band in range(keys.shape[1])]
     pairs = [p for p in pairs if len(p)]
@@ -255,20 +255,15 @@ def bucket_pairs(keys: np.ndarray, max_bucket: int = 64) -> np.ndarray:
 
 
 def _pairs_in_band(key: np.ndarray, max_bucket: int) -> np.ndarray:
-    order = np.argsort(key, kind="stable")
+    """Pairs of one band, vectorised: member k of a sorted bucket is paired with members k+1, k+2, ..."""
+    order = np.lexsort((np.arange(len(key)), key))  # by key, then input order inside a bucket
     sorted_keys = key[order]
-    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    starts = np.concatenate([[0], boundaries])
-    sizes = np.diff(np.concatenate([starts, [len(key)]]))
     out = []
-    for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-        members = np.sort(order[start : start + size])
-        core = members[:max_bucket]
-        first, second = np.triu_indices(len(core), k=1)
-        out.append(np.stack([core[first], core[second]], axis=1))
-        if size > max_bucket:
-            rest = members[max_bucket:]
-            out.append(np.stack([np.repeat(core, len(rest)), np.tile(rest, len(core))], axis=1))
+    for gap in range(1, max_bucket + 1):
+        same = np.flatnonzero(sorted_keys[gap:] == sorted_keys[:-gap])
+        if not len(same):
+            break
+        out.append(np.stack([order[same], order[same + gap]], axis=1))
     return np.concatenate(out).astype(np.int64) if out else np.zeros((0, 2), dtype=np.int64)
 
 
