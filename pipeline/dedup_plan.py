@@ -18,7 +18,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.config import DedupConfig
 from pipeline.minhash import ShingleSets, Shingling, UnionFind, normalise
-from pipeline.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, content_text
+from pipeline.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
 
 DUPLICATE_EXACT = "duplicate_exact"
 DUPLICATE_NEAR = "duplicate_near"
@@ -31,11 +31,6 @@ MEMBERS_SHOWN = 5
 def content_columns(task: Task) -> list[str]:
     """The columns :func:`content_text` reads for a task."""
     return {Task.CLASSIFICATION: ["text"], Task.COMPLETION: ["prompt", "completion"], Task.CHAT: ["messages"]}[task]
-
-
-def column(ds: Dataset, name: str) -> list[Any]:
-    """One column as a plain list (``ds[name]`` is a lazy column whose item access costs a table lookup)."""
-    return ds.select_columns([name]).to_dict()[name]
 
 
 def rows_of(batch: dict[str, list]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from pipeline.config import DedupConfig
 from pipeline.leakage import measure_leakage
 from pipeline.minhash import Shingling
 from pipeline.readiness import Check
+from pipeline.records import column
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -19,7 +20,7 @@ def split_leakage_check(records: Dataset, cfg: DedupConfig, report: dict[str, An
 
     The figures are also stored under ``report["duplicates"]["split_leakage"]``.
     """
-    names = records.select_columns(["split"]).to_dict()["split"]
+    names = column(records, "split")
     splits = {s: records.select([i for i, n in enumerate(names) if n == s]) for s in SPLIT_NAMES}
     params = report.get("duplicates", {}).get("parameters", {})
     shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None

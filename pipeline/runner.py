@@ -27,7 +27,7 @@ from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
 from pipeline.readiness import basic_checks, gate_passes
-from pipeline.records import Stage, StageResult
+from pipeline.records import Stage, StageResult, column
 from pipeline.report import add_checks, build_report, render_markdown
 from pipeline.split import SPLITS, split
 
@@ -119,7 +119,7 @@ def _check_conserved(stage: str, rows_in: int, result: StageResult) -> None:
 def _write_outputs(out_dir: Path, inputs: list[str], cfg: Config, ingest_stats: dict[str, Any], records: Dataset,
                    rejected: Dataset, report: dict[str, Any]) -> None:
     outputs: dict[str, int] = {}
-    split_column = records["split"]
+    split_column = column(records, "split")
     for name in SPLITS:
         part = records.select([i for i, s in enumerate(split_column) if s == name]).remove_columns("split")
         outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part))

@@ -188,7 +188,7 @@ def test_manifest_describes_inputs_and_outputs(runner, write_jsonl, tmp_path):
     assert "datasets" in manifest["libraries"]
 
 
-@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*") if p.name != "README.md"))
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*") if p.suffix not in (".md", ".txt")))
 def test_every_bundled_sample_runs(runner, tmp_path, sample):
     """Each bundled sample runs to a verdict and accounts for every row."""
     shutil.copy(SAMPLES / sample, tmp_path / sample)

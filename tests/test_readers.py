@@ -32,6 +32,13 @@ def test_jsonl_bad_lines_become_error_rows(tmp_path):
     assert rows[4].data == {"c": 3}
 
 
+def test_truncated_json_line_says_so(tmp_path):
+    """A line cut off before its object closes is described as truncated, not as a missing delimiter."""
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "hi"}\n')
+    assert "ends before the JSON value is complete" in rows_of(path)[0].error[1]
+
+
 def test_jsonl_with_bom_reads_first_row(tmp_path):
     """A UTF-8 byte-order mark does not break the first line."""
     path = tmp_path / "bom.jsonl"
