@@ -56,10 +56,13 @@ def make_corpus(n: int, seed: int) -> tuple[list[str], list[int], list[str]]:
             members = [(base, "singleton")]
             gid = -1
         elif roll < 0.85:
-            variants = [(_variant(base, int(rng.integers(1, 11)), rng, fresh), "positive") for _ in range(rng.integers(1, 4))]
+            variants = [(_variant(base, int(rng.integers(1, above + 1)), rng, fresh), "positive")
+                        for above in [_max_destroyed(len(base), THRESHOLD)] * int(rng.integers(1, 4))]
             members, gid = [(base, "positive"), *variants], group
         elif roll < 0.95:
-            members, gid = [(base, "near_negative"), (_variant(base, int(rng.integers(11, 18)), rng, fresh), "near_negative")], group
+            low, high = _max_destroyed(len(base), THRESHOLD) + 1, _max_destroyed(len(base), 0.7)
+            variant = _variant(base, int(rng.integers(low, high + 1)), rng, fresh)
+            members, gid = [(base, "near_negative"), (variant, "near_negative")], group
         else:
             half = len(base) // 2
             other = base[:half] + list(vocab[rng.integers(0, len(vocab), len(base) - half)])
@@ -71,6 +74,12 @@ def make_corpus(n: int, seed: int) -> tuple[list[str], list[int], list[str]]:
             kinds.append(kind)
     order = rng.permutation(len(docs))[:n]
     return [" ".join(docs[i]) for i in order], [groups[i] for i in order], [kinds[i] for i in order]
+
+
+def _max_destroyed(words: int, jaccard: float) -> int:
+    """The most shingles a variant may lose (and gain) to keep J = (S-d)/(S+d) >= jaccard, S = words - 4."""
+    shingle_count = words - NGRAM + 1
+    return int(shingle_count * (1 - jaccard) / (1 + jaccard))
 
 
 def _variant(base: list[str], destroyed: int, rng: np.random.Generator, fresh) -> list[str]:
@@ -194,7 +203,11 @@ def score(docs, groups, kinds, outcome) -> dict[str, float]:
     found_true = sum(predicted[a] == predicted[b] for a, b in true_pairs)
     rejected = [int(d[1:]) for d in outcome["ids"]]
     correct = sum(component[i] == component[int(rep[f"d{i}"][1:])] for i in rejected)
-    negatives = [i for i, k in enumerate(kinds) if k in ("near_negative", "hard_negative")]
+    # a hard negative: a document planted next to a similar one but whose true cluster is itself alone
+    sizes = defaultdict(int)
+    for i in range(len(docs)):
+        sizes[component[i]] += 1
+    negatives = [i for i, g in enumerate(groups) if g >= 0 and sizes[component[i]] == 1]
     removed_negatives = sum(predicted[i] != f"d{i}" for i in negatives)
     near_js = [j for _, _, j in pairs]
     return {

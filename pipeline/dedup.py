@@ -131,15 +131,36 @@ def _leader_signatures(
         num_proc=num_proc,
         remove_columns=columns,
         new_fingerprint=fingerprint,
+        # never reuse or leave cache files: an eval file or the code may change under the same fingerprint
+        load_from_cache_file=False,
+        keep_in_memory=True,
     )
     table = mapped.with_format("arrow")[:]
-    sig_values = pa.concat_arrays(table["_sig"].chunks).flatten().to_numpy(zero_copy_only=False)
-    sigs = sig_values.astype(np.uint32).reshape(len(mapped), cfg.num_perm)
-    sh = pa.concat_arrays(table["_sh"].chunks)
-    offsets = np.asarray(sh.offsets.to_numpy(), dtype=np.int64)
-    values = sh.values.to_numpy().astype(np.uint32)[offsets[0] : offsets[-1]]
-    sets = ShingleSets(values, offsets - offsets[0])
-    return sigs, sets, table["_eval"].to_numpy().astype(np.int64)
+    return _signature_array(table["_sig"], cfg.num_perm), _shingle_sets(table["_sh"]), table["_eval"].to_numpy()
+
+
+def _signature_array(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
+    """The signature column as one ``(n, num_perm)`` uint32 array, copied once chunk by chunk."""
+    sigs = np.empty((len(column), num_perm), dtype=np.uint32)
+    start = 0
+    for chunk in column.chunks:
+        sigs[start : start + len(chunk)] = chunk.flatten().to_numpy().reshape(-1, num_perm)
+        start += len(chunk)
+    return sigs
+
+
+def _shingle_sets(column: pa.ChunkedArray) -> ShingleSets:
+    """The shingle-set column as :class:`ShingleSets`, copied once chunk by chunk."""
+    sizes = np.concatenate([np.diff(c.offsets.to_numpy()) for c in column.chunks])
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    values = np.empty(int(offsets[-1]), dtype=np.uint32)
+    start = 0
+    for chunk in column.chunks:
+        flat = chunk.flatten().to_numpy()
+        values[start : start + len(flat)] = flat
+        start += len(flat)
+    return ShingleSets(values, offsets)
 
 
 def _near_pass(

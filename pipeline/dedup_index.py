@@ -8,7 +8,8 @@ directory of plain files:
 - ``signatures.npy``: ``(count, num_perm)`` uint32 MinHash values (datasketch ``affine32`` hash values; a row is
   ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")``)
 - ``shingles.npy`` / ``offsets.npy``: each record's sorted unique shingle hashes, for exact Jaccard verification
-- ``records.jsonl``: one ``{"id", "key", "label"}`` line per record (exact-content key and label)
+- ``records.jsonl``: one ``{"id", "key", "label"}`` line per record (``key``: 16 hex digits, the first 8 bytes
+  of the SHA-1 of the normalised content, little-endian; the label for classification, else null)
 
 The directory is rewritten atomically (written next to it, then renamed), so a crashed run leaves the old index.
 """
@@ -39,7 +40,7 @@ class DedupIndex:
         self.shingling: Shingling | None = None
         self.signatures = np.zeros((0, cfg.num_perm), dtype=np.uint32)
         self.sets = ShingleSets(np.zeros(0, np.uint32), np.zeros(1, np.int64))
-        self.records: list[tuple[str, str, str | None]] = []
+        self.records: list[tuple[str, int, str | None]] = []
 
     @classmethod
     def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
@@ -61,14 +62,14 @@ class DedupIndex:
         index.signatures = np.load(index.path / "signatures.npy")
         index.sets = ShingleSets(np.load(index.path / "shingles.npy"), np.load(index.path / "offsets.npy"))
         with open(index.path / "records.jsonl", encoding="utf-8") as fh:
-            index.records = [(r["id"], r["key"], r["label"]) for r in map(json.loads, fh)]
+            index.records = [(r["id"], int(r["key"], 16), r["label"]) for r in map(json.loads, fh)]
         return index
 
     def __len__(self) -> int:
         return len(self.records)
 
     def update(
-        self, kept: list[tuple[int, str, str, str | None]], sigs: np.ndarray, sets: ShingleSets, shingling: Shingling
+        self, kept: list[tuple[int, str, int, str | None]], sigs: np.ndarray, sets: ShingleSets, shingling: Shingling
     ) -> dict[str, Any]:
         """Add this run's kept records (``(leader, id, key, label)``) and write the index; returns its figures."""
         prior = len(self)
@@ -89,7 +90,8 @@ class DedupIndex:
         np.save(tmp / "offsets.npy", self.sets.offsets)
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as fh:
             for record_id, key, label in self.records:
-                fh.write(json.dumps({"id": record_id, "key": key, "label": label}, ensure_ascii=False) + "\n")
+                record = {"id": record_id, "key": f"{key:016x}", "label": label}
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         meta = {
             "format": FORMAT,
             "num_perm": self.cfg.num_perm,
