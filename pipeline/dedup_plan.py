@@ -192,11 +192,19 @@ class ClusterPlan:
         """The input records with ``_reject``/``_detail``/``_info`` marks and the widened ``cluster``."""
         # built as Arrow columns directly: a map over a million rows would only copy these lists in batches
         table = self.ds.with_format("arrow")[:]
-        table = table.set_column(table.column_names.index("cluster"), "cluster", pa.array(self.cluster_out, pa.string()))
+        new_columns = {"cluster": pa.array(self.cluster_out, pa.string())}
         for name, values in ((REJECT_COLUMN, self.reject), (DETAIL_COLUMN, self.detail), (INFO_COLUMN, self.info)):
-            table = table.append_column(name, pa.array(values, pa.string()))
-        features = Features({**self.ds.features, **{c: Value("string") for c in (REJECT_COLUMN, DETAIL_COLUMN, INFO_COLUMN)}})
-        return Dataset(table, info=DatasetInfo(features=features))
+            new_columns[name] = pa.array(values, pa.string())
+        table = table.set_column(table.column_names.index("cluster"), "cluster", new_columns.pop("cluster"))
+        for name, values in new_columns.items():
+            table = table.append_column(name, values)
+        features = Features({**self.ds.features, **{c: Value("string") for c in new_columns}})
+        # an explicit fingerprint: without one, datasets hashes the whole table (a full copy: +1 GB per 300k rows)
+        digest = hashlib.sha1(self.ds._fingerprint.encode())
+        for name in ("cluster", *new_columns):
+            for buffer in table.column(name).combine_chunks().buffers():
+                digest.update(b"" if buffer is None else memoryview(buffer))
+        return Dataset(table, info=DatasetInfo(features=features), fingerprint=digest.hexdigest())
 
     def kept_for_index(self) -> list[tuple[int, str, int, str | None]]:
         """Kept records as ``(leader, id, exact key, label)`` to add to a persistent index."""

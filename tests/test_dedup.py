@@ -190,3 +190,12 @@ def test_alpaca_real_duplicates_are_exact() -> None:
     """The alpaca demo slice's 14 repeated records are rejected as exact duplicates of their first copy."""
     result = dedup(make_dataset(Task.COMPLETION, alpaca_rows()), DedupConfig())
     assert Counter(result.rejected["reason"]) == {"duplicate_exact": 14}
+
+
+def test_parallel_signatures_give_the_same_result() -> None:
+    """num_proc = 2 (forked workers) rejects exactly the same records with the same details as one process."""
+    ds = make_dataset(Task.CLASSIFICATION, sms_rows()[:800])
+    serial = dedup(ds, DedupConfig())
+    parallel = dedup(ds, DedupConfig(num_proc=2, parallel_min_rows=1, batch_size=100))
+    assert parallel.rejected.data.table.equals(serial.rejected.data.table)
+    assert parallel.kept.data.table.equals(serial.kept.data.table)
