@@ -17,6 +17,7 @@ import hashlib
 import re
 import string
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,13 +94,12 @@ def shingles(normalised: str, mode: ShingleMode, n: int) -> list[bytes]:
         return []
     encoded = normalised.encode("utf-8")
     if mode == "word":
-        # normalised text has single spaces, so a word n-gram is a slice of the encoded text between spaces
-        spaces = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8) == 32)
-        if len(spaces) < n:
+        # prepared text has single spaces, so a word n-gram is a slice of the encoded text between spaces
+        words = encoded.split(b" ")
+        if len(words) <= n:
             return [encoded]
-        starts = [0, *(spaces + 1).tolist()]
-        ends = [*spaces.tolist(), len(encoded)]
-        return [encoded[s:e] for s, e in zip(starts[: len(starts) - n + 1], ends[n - 1 :])]
+        starts = [0, *accumulate(len(w) + 1 for w in words)]
+        return [encoded[s : e - 1] for s, e in zip(starts, starts[n:])]
     if len(normalised) <= n:
         return [encoded]
     if len(encoded) == len(normalised):  # ASCII: one byte per char, slice bytes directly
@@ -123,6 +123,7 @@ class ShingleSets:
 
     @classmethod
     def from_lists(cls, per_doc: Sequence[np.ndarray]) -> ShingleSets:
+        """Sets from per-document hash arrays (each made unique and sorted)."""
         uniques = [np.unique(h) for h in per_doc]
         offsets = np.zeros(len(uniques) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(u) for u in uniques])
