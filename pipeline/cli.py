@@ -100,6 +100,13 @@ def cli() -> None:
 @click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
 @click.option("--seed", type=int, help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
+@click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")
+@click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J", help="Jaccard similarity at or above which two records are near duplicates.  [default: 0.8]")
+@click.option("--dedup-keep", type=click.Choice(["first", "longest"]), help="Which record of a duplicate cluster to keep.  [default: first]")
+@click.option("--label-conflicts", type=click.Choice(["drop", "majority", "keep"]), help="Same text with different labels: reject all, keep the majority label, or keep one per label.  [default: drop]")
+@click.option("--decontaminate", multiple=True, metavar="FILE", type=click.Path(exists=True, path_type=str), help="Eval file (any input format) whose records must not appear in training data; repeat for several files.")
+@click.option("--dedup-index", metavar="PATH", help="Directory of a persistent dedup index: deduplicate against earlier runs and add this run's kept records.")
+@click.option("--num-proc", type=click.IntRange(min=1), help="Processes computing MinHash signatures.  [default: 1]")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
@@ -118,6 +125,15 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
             },
             "split": {"ratios": flags["ratios"], "seed": flags["seed"]},
             "readiness": {"fail_on": flags["fail_on"]},
+            "dedup": {
+                "enabled": flags["dedup_enabled"],
+                "threshold": flags["dedup_threshold"],
+                "keep": flags["dedup_keep"],
+                "label_conflicts": flags["label_conflicts"],
+                "decontaminate": list(flags["decontaminate"]) or None,
+                "index_path": flags["dedup_index"],
+                "num_proc": flags["num_proc"],
+            },
         }
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),

@@ -14,6 +14,7 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline import __version__
+from pipeline.dedup_report import render_duplicates
 from pipeline.records import column
 from pipeline.readiness import Check, verdict_from
 from pipeline.split import SPLITS, SplitPlan
@@ -83,7 +84,7 @@ _BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_r
 _STATUS = {"pass": "pass", "warn": "**warn**", "fail": "**FAIL**", "skip": "skip"}
 
 SectionRenderer = Callable[[Any], list[str]]
-SECTION_RENDERERS: dict[str, SectionRenderer] = {"expectations": expectations_markdown}
+SECTION_RENDERERS: dict[str, SectionRenderer] = {"duplicates": render_duplicates, "expectations": expectations_markdown}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 

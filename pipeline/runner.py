@@ -22,6 +22,7 @@ from pipeline import __version__
 from pipeline.clean import clean
 from pipeline.config import Config
 from pipeline.dedup import dedup
+from pipeline.dedup_report import split_leakage_check
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
@@ -117,7 +118,11 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         seed=cfg.split.seed,
         sections=sections,
     )
-    add_checks(report, [*basic_checks(report, cfg.readiness), check_expectations(report["expectations"])])
+    add_checks(report, [
+        *basic_checks(report, cfg.readiness),
+        split_leakage_check(records, cfg.dedup, report),
+        check_expectations(report["expectations"]),
+    ])
     with progress.stage("write"):
         _write_outputs(out_dir, inputs, cfg, ingested.stats, records, all_rejected, report)
     return RunResult(report=report, out_dir=out_dir, passed=gate_passes(report["verdict"], cfg.readiness.fail_on))

@@ -36,11 +36,14 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def classification_rows(n_per_label: int = 20, labels: tuple[str, ...] = ("alpha", "beta", "gamma")) -> list[dict]:
-    """Distinct classification rows: every text is different enough not to be a near duplicate of another."""
-    words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz", "saddle", "tundra"]
+    """Distinct classification rows: no two texts are near duplicates (char 5-gram Jaccard stays well below 0.8)."""
+    words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz", "saddle",
+             "tundra", "falcon", "garnet", "island", "jigsaw", "kettle", "lemon", "marble", "nectar", "oyster", "pepper"]
     rows = []
-    for label in labels:
+    for number, label in enumerate(labels):
         for i in range(n_per_label):
-            text = f"{label} sample {i}: the {words[i % 12]} near {words[(i * 5 + 3) % 12]} moved {i * 7 % 13} times past {words[(i * 7 + 1) % 12]}"
+            k = number * n_per_label + i  # each row draws its own words, so templated texts do not collide
+            picked = [words[(k * step + offset) % len(words)] for step, offset in ((3, 1), (5, 7), (7, 2), (11, 5))]
+            text = f"{label} sample {i}: the {picked[0]} {picked[1]} near {picked[2]} {picked[3]} moved {k * 7 % 13} times"
             rows.append({"text": text, "label": label})
     return rows

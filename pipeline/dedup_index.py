@@ -1,0 +1,109 @@
+"""The persistent dedup index (``--dedup-index PATH``): records kept by earlier runs, for incremental datasets.
+
+datasketch's own storage backends are an in-memory dict or Redis/Cassandra servers, none of which is a file, and
+its pickled ``MinHashLSH`` would cost ~7 KB per record; so the index keeps what LSH is rebuilt from, in a
+directory of plain files:
+
+- ``index.json``: ``{"format": 1, "num_perm", "seed", "shingle", "ngram", "count"}``
+- ``signatures.npy``: ``(count, num_perm)`` uint32 MinHash values (datasketch ``affine32`` hash values; a row is
+  ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")``)
+- ``shingles.npy`` / ``offsets.npy``: each record's sorted unique shingle hashes, for exact Jaccard verification
+- ``records.jsonl``: one ``{"id", "key", "label"}`` line per record (``key``: 16 hex digits, the first 8 bytes
+  of the SHA-1 of the normalised content, little-endian; the label for classification, else null)
+
+The directory is rewritten atomically (written next to it, then renamed), so a crashed run leaves the old index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.config import DedupConfig
+from pipeline.errors import ConfigError
+from pipeline.minhash import ShingleSets, Shingling
+
+FORMAT = 1
+
+
+class DedupIndex:
+    """Signatures, shingle sets and ``(id, key, label)`` of every record kept by earlier runs."""
+
+    def __init__(self, path: Path, cfg: DedupConfig) -> None:
+        self.path = path
+        self.cfg = cfg
+        self.shingling: Shingling | None = None
+        self.signatures = np.zeros((0, cfg.num_perm), dtype=np.uint32)
+        self.sets = ShingleSets(np.zeros(0, np.uint32), np.zeros(1, np.int64))
+        self.records: list[tuple[str, int, str | None]] = []
+
+    @classmethod
+    def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
+        """Load the index at ``path``, or start an empty one if the directory does not exist yet."""
+        index = cls(Path(path), cfg)
+        meta_path = index.path / "index.json"
+        if not meta_path.exists():
+            return index
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{meta_path}: not a readable dedup index: {exc}") from None
+        if meta.get("format") != FORMAT or meta.get("num_perm") != cfg.num_perm or meta.get("seed") != cfg.seed:
+            raise ConfigError(
+                f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, seed={meta.get('seed')} "
+                f"(format {meta.get('format')}); this run uses num_perm={cfg.num_perm}, seed={cfg.seed}"
+            )
+        index.shingling = Shingling(meta["shingle"], int(meta["ngram"]))
+        index.signatures = np.load(index.path / "signatures.npy")
+        index.sets = ShingleSets(np.load(index.path / "shingles.npy"), np.load(index.path / "offsets.npy"))
+        with open(index.path / "records.jsonl", encoding="utf-8") as fh:
+            index.records = [(r["id"], int(r["key"], 16), r["label"]) for r in map(json.loads, fh)]
+        return index
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def update(
+        self, kept: list[tuple[int, str, int, str | None]], sigs: np.ndarray, sets: ShingleSets, shingling: Shingling
+    ) -> dict[str, Any]:
+        """Add this run's kept records (``(leader, id, key, label)``) and write the index; returns its figures."""
+        prior = len(self)
+        leaders = np.array([k[0] for k in kept], dtype=np.int64)
+        self.signatures = np.concatenate([self.signatures, sigs[leaders]])
+        self.sets = ShingleSets.concat([self.sets, sets.select(leaders)])
+        self.records += [(record_id, key, label) for _, record_id, key, label in kept]
+        self.shingling = shingling
+        self._write()
+        return {"path": str(self.path), "prior_records": prior, "added": len(kept), "total": len(self)}
+
+    def _write(self) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        np.save(tmp / "signatures.npy", self.signatures)
+        np.save(tmp / "shingles.npy", self.sets.values)
+        np.save(tmp / "offsets.npy", self.sets.offsets)
+        with open(tmp / "records.jsonl", "w", encoding="utf-8") as fh:
+            for record_id, key, label in self.records:
+                record = {"id": record_id, "key": f"{key:016x}", "label": label}
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        meta = {
+            "format": FORMAT,
+            "num_perm": self.cfg.num_perm,
+            "seed": self.cfg.seed,
+            "shingle": self.shingling.mode,
+            "ngram": self.shingling.n,
+            "count": len(self),
+        }
+        (tmp / "index.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            os.replace(self.path, old)
+        os.replace(tmp, self.path)
+        shutil.rmtree(old, ignore_errors=True)

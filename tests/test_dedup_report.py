@@ -1,0 +1,43 @@
+"""The split_leakage check's verdicts and the Duplicates section of report.md."""
+
+from __future__ import annotations
+
+from pipeline.config import DedupConfig
+from pipeline.dedup import dedup
+from pipeline.dedup_report import render_duplicates, split_leakage_check
+from pipeline.records import Task
+from tests.dedup_helpers import make_dataset
+
+ROWS = [
+    {"text": "Sorry, I'll call you later, I am in a meeting right now", "label": "x"},
+    {"text": "Sorry, I'll call you later, I am in a meeting right now ok", "label": "x"},
+    {"text": "Did you remember to book the table for Saturday night?", "label": "y"},
+]
+
+
+def _with_splits(names: list[str]):
+    return make_dataset(Task.CLASSIFICATION, ROWS).add_column("split", names)
+
+
+def test_leak_fails_when_dedup_was_on_and_warns_when_off() -> None:
+    """A near-duplicate pair across train and test fails the check with dedup on, and only warns with it off."""
+    report: dict = {}
+    failed = split_leakage_check(_with_splits(["train", "test", "val"]), DedupConfig(), report)
+    warned = split_leakage_check(_with_splits(["train", "test", "val"]), DedupConfig(enabled=False), {})
+    assert (failed.status, failed.observed, warned.status) == ("fail", 1, "warn")
+    assert report["duplicates"]["split_leakage"]["by_splits"] == {"test/train": 1}
+
+
+def test_no_leak_passes() -> None:
+    """The same pair inside one split passes."""
+    check = split_leakage_check(_with_splits(["train", "train", "test"]), DedupConfig(), {})
+    assert check.status == "pass" and check.observed == 0
+
+
+def test_duplicates_section_lists_counts_and_example_cluster() -> None:
+    """report.md's Duplicates section shows the counts and each example member with its status."""
+    stats = dedup(make_dataset(Task.CLASSIFICATION, ROWS), DedupConfig()).stats
+    lines = render_duplicates(stats)
+    assert lines[0] == "## Duplicates"
+    assert "- Exact duplicates rejected: 0; near duplicates rejected: 1" in lines
+    assert any(line.startswith("| r1 | duplicate_near | 0.9") for line in lines)
