@@ -1,0 +1,147 @@
+"""Language identification for the clean stage: langdetect (the declared detector) or lingua (the fast one).
+
+Both backends are deterministic and offline (their models ship in their wheels):
+
+- ``langdetect`` samples n-grams at random; each call seeds its own ``random.Random`` from the factory's seed, so a
+  fixed seed gives the same answer for the same text in any process and any order. We keep our own
+  ``DetectorFactory`` (seed set on it) instead of mutating the library's global one.
+- ``lingua`` is a Rust n-gram model. It is fast when restricted to a few languages, but a restricted detector
+  must pick one of them, so it is built from the allowed languages *plus* a set of common candidate languages:
+  French text is then recognised as French and rejected, instead of being forced into "en" or "de".
+
+Texts are judged on a bounded prefix with whitespace collapsed (the detection key); texts with too few letters are
+``und`` (undetermined) and never rejected for language.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+
+from datasets import Dataset
+
+UNDETERMINED = "und"
+BACKENDS = ("langdetect", "lingua")
+
+# What a lingua detector knows besides the allowed languages: the most common languages of fine-tuning data, so
+# that text in one of them is not forced into an allowed language. Each one costs a little speed.
+DEFAULT_CANDIDATES = (
+    "en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "nb", "pl", "cs", "ru", "uk", "el", "tr",
+    "ar", "he", "fa", "hi", "zh", "ja", "ko", "vi", "id",
+)  # fmt: skip
+
+# langdetect labels Chinese by script variant; the contract wants ISO 639-1.
+_LANGDETECT_ALIASES = {"zh-cn": "zh", "zh-tw": "zh"}
+
+
+def detection_key(text: str, prefix_chars: int) -> str:
+    """The text a detector sees: the first ``prefix_chars`` characters, whitespace collapsed."""
+    # Cut generously before splitting so that collapsing whitespace cannot leave the key shorter than the prefix.
+    return " ".join(text[: prefix_chars * 2].split())[:prefix_chars]
+
+
+def has_enough_letters(text: str, min_letters: int) -> bool:
+    """Whether ``text`` holds at least ``min_letters`` letters (fewer is too short to judge)."""
+    count = 0
+    for char in text:
+        if char.isalpha():
+            count += 1
+            if count >= min_letters:
+                return True
+    return count >= min_letters
+
+
+def supported_languages(backend: str) -> frozenset[str]:
+    """The ISO 639-1 codes a backend can recognise."""
+    if backend == "langdetect":
+        from langdetect.detector_factory import PROFILES_DIRECTORY
+
+        return frozenset(_LANGDETECT_ALIASES.get(name, name) for name in os.listdir(PROFILES_DIRECTORY))
+    from lingua import IsoCode639_1
+
+    return frozenset(name.lower() for name in dir(IsoCode639_1) if name.isupper() and len(name) == 2)
+
+
+def detect_languages(
+    texts: Sequence[str],
+    *,
+    backend: str,
+    allowed: Sequence[str],
+    seed: int,
+    min_letters: int,
+    num_proc: int = 1,
+) -> list[str]:
+    """The language (ISO 639-1 or ``und``) of each text, in order. Each text should be a detection key."""
+    if backend == "lingua":
+        return _detect_with_lingua(texts, tuple(sorted(set(allowed) | set(DEFAULT_CANDIDATES))), min_letters, num_proc)
+    if num_proc <= 1 or len(texts) < 2 * num_proc:
+        return _detect_with_langdetect(texts, seed, min_letters)
+    # langdetect is pure Python: parallelise over processes with a batched datasets map (order is kept).
+    shards = Dataset.from_dict({"text": list(texts)}).map(
+        _langdetect_batch,
+        batched=True,
+        batch_size=256,
+        num_proc=num_proc,
+        fn_kwargs={"seed": seed, "min_letters": min_letters},
+        remove_columns=["text"],
+        desc="language (langdetect)",
+    )
+    return shards["lang"]
+
+
+def _langdetect_batch(batch: dict[str, list], seed: int, min_letters: int) -> dict[str, list]:
+    return {"lang": _detect_with_langdetect(batch["text"], seed, min_letters)}
+
+
+@functools.lru_cache(maxsize=2)
+def _langdetect_factory(seed: int):
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = seed  # every Detector created by this factory reseeds its own RNG with it: deterministic
+    return factory
+
+
+def _detect_with_langdetect(texts: Sequence[str], seed: int, min_letters: int) -> list[str]:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    factory = _langdetect_factory(seed)
+    found = []
+    for text in texts:
+        if not has_enough_letters(text, min_letters):
+            found.append(UNDETERMINED)
+            continue
+        detector = factory.create()
+        detector.append(text)
+        try:
+            code = detector.detect()
+        except LangDetectException:  # no usable n-grams (digits, symbols): nothing to judge
+            code = UNDETERMINED
+        found.append(_LANGDETECT_ALIASES.get(code, code) if code != "unknown" else UNDETERMINED)
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _lingua_detector(codes: tuple[str, ...]):
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    known = supported_languages("lingua")
+    isos = [getattr(IsoCode639_1, code.upper()) for code in codes if code in known]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).build()
+
+
+def _detect_with_lingua(texts: Sequence[str], codes: tuple[str, ...], min_letters: int, num_proc: int) -> list[str]:
+    detector = _lingua_detector(codes)
+    judged = [i for i, text in enumerate(texts) if has_enough_letters(text, min_letters)]
+    judged_texts = [texts[i] for i in judged]
+    if num_proc > 1:
+        languages = detector.detect_languages_in_parallel_of(judged_texts)  # Rust threads, deterministic
+    else:
+        languages = [detector.detect_language_of(text) for text in judged_texts]
+    found = [UNDETERMINED] * len(texts)
+    for i, language in zip(judged, languages):
+        if language is not None:
+            found[i] = language.iso_code_639_1.name.lower()
+    return found
