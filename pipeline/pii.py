@@ -129,28 +129,33 @@ _FINDERS: tuple[tuple[str, str, Finder], ...] = (
     ("credit_card", "credit_card", _card_spans),
     ("phone", "phone", _phone_spans),
 )
-# Cheap tests that let most texts skip a finder altogether.
-_NEEDS = {
-    "private_key": "-----BEGIN",
-    "email": "@",
-    "api_key": "sk-",
+# Cheap tests on the text (and its number of digits) that let most texts skip a finder altogether.
+_WORTH_TRYING: dict[str, Callable[[str, int], bool]] = {
+    "private_key": lambda text, digits: "-----BEGIN" in text,
+    "aws_access_key": lambda text, digits: digits >= 1,
+    "github_token": lambda text, digits: "gh" in text,
+    "api_key": lambda text, digits: "sk-" in text,
+    "email": lambda text, digits: "@" in text,
+    "ip_address": lambda text, digits: digits >= 1 and ("." in text or ":" in text),
+    "credit_card": lambda text, digits: digits >= 13,
+    "phone": lambda text, digits: digits >= 8,
 }
+_DIGIT = re.compile(r"\d")
 
 
 def redact_pii(text: str, types: Iterable[str] = PII_TYPES) -> tuple[str, Counter[str]]:
     """``text`` with every finding replaced by its placeholder, and the number of findings per kind."""
     enabled = set(types)
     found: Counter[str] = Counter()
-    has_digit = any(c.isdigit() for c in text)
+    digits = len(_DIGIT.findall(text))
     for kind, group, finder in _FINDERS:
-        if group not in enabled or (kind in _NEEDS and _NEEDS[kind] not in text):
-            continue
-        if not has_digit and group in ("ip_address", "credit_card", "phone"):
+        if group not in enabled or not _WORTH_TRYING[kind](text, digits):
             continue
         spans = finder(text)
         if spans:
             found[kind] += len(spans)
             text = _replace_spans(text, spans, PLACEHOLDERS[group])
+            digits = len(_DIGIT.findall(text))
     return text, found
 
 

@@ -8,6 +8,7 @@ examples, and each one can be switched off with ``None`` in the config.
 
 from __future__ import annotations
 
+import functools
 import re
 from pipeline.config import CleanConfig
 
@@ -15,7 +16,8 @@ Failure = tuple[str, str]
 
 _URL_ONLY = re.compile(r"\s*(?:https?://|www\.)\S+\s*", re.I)
 # Separator lines (----, ====, ####) are normal in Markdown and code comments: runs of these are not junk.
-_CHAR_RUN = re.compile(r"([^\s\-=_*#~.])\1+")
+_CHAR_RUN = r"([^\s\-=_*#~.])\1{%d,}"
+_SPACE = re.compile(r"\s")
 _WORD = re.compile(r"\w+")
 _NGRAM = 5  # Gopher measures duplicated 5- to 10-grams; the 5-gram rule is the strictest and the cheapest
 
@@ -36,8 +38,8 @@ def quality_failure(text: str, cfg: CleanConfig) -> Failure | None:
 def _alpha_ratio(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.min_alpha_ratio is None:
         return None
-    visible = [c for c in text if not c.isspace()]
-    ratio = sum(c.isalpha() for c in visible) / len(visible) if visible else 0.0
+    visible = len(text) - len(_SPACE.findall(text))
+    ratio = sum(map(str.isalpha, text)) / visible if visible else 0.0
     if ratio < cfg.min_alpha_ratio:
         return "alpha_ratio", f"letters are {ratio:.2f} of non-space characters, below the minimum {cfg.min_alpha_ratio}"
     return None
@@ -46,11 +48,10 @@ def _alpha_ratio(text: str, cfg: CleanConfig) -> Failure | None:
 def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_caps_ratio is None:
         return None
-    letters = [c for c in text if c.isalpha()]
-    cased = [c for c in letters if c.isupper() or c.islower()]
-    if len(cased) < cfg.quality_min_chars // 2:
+    upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
+    if upper + lower < cfg.quality_min_chars // 2:
         return None  # scripts without case (CJK, Arabic) or too few letters to judge
-    ratio = sum(c.isupper() for c in cased) / len(cased)
+    ratio = upper / (upper + lower)
     if ratio > cfg.max_caps_ratio:
         return "caps_ratio", f"{ratio:.2f} of letters are capitals, above the maximum {cfg.max_caps_ratio}"
     return None
@@ -59,10 +60,17 @@ def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
 def _char_run(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_char_run is None:
         return None
-    longest = max((m.end() - m.start() for m in _CHAR_RUN.finditer(text)), default=1)
-    if longest > cfg.max_char_run:
+    run = _char_run_pattern(cfg.max_char_run + 1).search(text)
+    if run:
+        longest = max(m.end() - m.start() for m in _char_run_pattern(cfg.max_char_run + 1).finditer(text))
         return "char_run", f"a run of {longest} identical characters, above the maximum {cfg.max_char_run}"
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _char_run_pattern(length: int) -> re.Pattern[str]:
+    """Matches runs of at least ``length`` identical characters (one search instead of scanning every run)."""
+    return re.compile(_CHAR_RUN % (length - 1))
 
 
 def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:
@@ -84,17 +92,17 @@ def _duplicate_ngrams(text: str, cfg: CleanConfig) -> Failure | None:
     words = _WORD.findall(text.casefold())
     if len(words) < 4 * _NGRAM:
         return None
+    grams = list(zip(*(words[k:] for k in range(_NGRAM))))
+    if len(set(grams)) == len(grams):
+        return None  # the common case, decided without the per-word loop below
     # Gopher: characters of the words inside a repeat of an earlier n-gram, over all word characters.
     seen: set[tuple[str, ...]] = set()
     covered = [False] * len(words)
-    for i in range(len(words) - _NGRAM + 1):
-        gram = tuple(words[i : i + _NGRAM])
+    for i, gram in enumerate(grams):
         if gram in seen:
             covered[i : i + _NGRAM] = [True] * _NGRAM
         else:
             seen.add(gram)
-    if not any(covered):
-        return None
     fraction = sum(len(w) for w, c in zip(words, covered) if c) / sum(len(w) for w in words)
     if fraction > cfg.max_dup_ngram_fraction:
         return "dup_ngrams", (
