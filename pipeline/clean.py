@@ -29,8 +29,8 @@ from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.pii import redact_pii
 from pipeline.quality import quality_failure
-from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, partition, task_of
-from pipeline.clean_stats import cleaning_stats, column, length_stats
+from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, task_of
+from pipeline.clean_stats import cleaning_stats, length_stats
 from pipeline.textfix import cleaner_steps, clean_text
 from pipeline.tokens import token_counter
 
@@ -226,12 +226,13 @@ def _shape_mark(row: dict[str, Any], task: Task, parts: list[tuple[str, str]]) -
 
 
 def _length_mark(chars: int, tokens: int, cfg: CleanConfig) -> Mark | None:
-    for value, unit, low, high in ((chars, "characters", cfg.min_chars, cfg.max_chars),
-                                   (tokens, "tokens", cfg.min_tokens, cfg.max_tokens)):  # fmt: skip
+    bounds = (("chars", chars, "characters", cfg.min_chars, cfg.max_chars),
+              ("tokens", tokens, "tokens", cfg.min_tokens, cfg.max_tokens))  # fmt: skip
+    for name, value, unit, low, high in bounds:
         if low is not None and value < low:
-            return "too_short", f"{value} {unit}, below the minimum {low}", f"min_{unit[:5]}"
+            return "too_short", f"{value} {unit}, below the minimum {low}", f"min_{name}"
         if high is not None and value > high:
-            return "too_long", f"{value} {unit}, above the maximum {high}", f"max_{unit[:5]}"
+            return "too_long", f"{value} {unit}, above the maximum {high}", f"max_{name}"
     return None
 
 
@@ -273,7 +274,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Da
     mix = Counter(langs[i] for i in measured)
     return marked, {
         "backend": cfg.language_backend,
-        "measured_on": "sample" if len(measured) < sum(k is not None for k in keys) else _detection_mode(cfg),
+        "measured_on": _measured_on(cfg, len(measured), sum(key is not None for key in keys)),
         "records_measured": len(measured),
         "distinct_texts_detected": len(distinct),
         "seed": cfg.seed,
@@ -281,6 +282,12 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Da
         "allowed": list(cfg.languages),
         "mix": dict(sorted(mix.items(), key=lambda item: (-item[1], item[0]))),
     }
+
+
+def _measured_on(cfg: CleanConfig, measured: int, candidates: int) -> str:
+    """``all``, ``sample`` or ``off``: what the language mix was actually measured on."""
+    mode = _detection_mode(cfg)
+    return "all" if mode == "sample" and measured == candidates else mode
 
 
 def _detection_mode(cfg: CleanConfig) -> str:

@@ -14,7 +14,7 @@ from datasets import Dataset
 
 from pipeline.config import CleanConfig
 from pipeline.pii import PII_TYPES, redact_pii
-from pipeline.records import REJECT_COLUMN, Task, task_of
+from pipeline.records import REJECT_COLUMN, Task, column, task_of
 from pipeline.textfix import CLEANERS, cleaner_steps, trace_cleaners
 
 EXAMPLES_PER_CLEANER = 3
@@ -100,11 +100,6 @@ def _label_stats(marked: Dataset, reasons: list[str | None]) -> dict[str, Any]:
         spellings[" ".join(label.casefold().split())][label] = n
     variants = [{"folded": key, "labels": dict(sorted(v.items()))} for key, v in sorted(spellings.items()) if len(v) > 1]
     return {"distinct": len(counts), "case_or_space_variants": variants}
-
-
-def column(ds: Dataset, name: str) -> list[Any]:
-    """One column as a Python list (read through Arrow: one conversion, not one per row)."""
-    return ds.with_format("arrow")[name].to_pylist() if len(ds) else []
 
 
 # -- lengths ----------------------------------------------------------------------------------------------------------
