@@ -125,7 +125,7 @@ class CleanConfig:
     pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret")
 
     quality_min_chars: int = 50
-    min_alpha_ratio: float | None = 0.15
+    min_alnum_ratio: float | None = 0.25
     max_caps_ratio: float | None = None
     max_char_run: int | None = 30
     max_dup_line_fraction: float | None = 0.3

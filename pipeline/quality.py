@@ -28,20 +28,23 @@ def quality_failure(text: str, cfg: CleanConfig) -> Failure | None:
         return "url_only", "the text is only a URL"
     if len(text) < cfg.quality_min_chars:
         return None  # too short to judge ratios on; the length filters handle short texts
-    for check in (_alpha_ratio, _caps_ratio, _char_run, _duplicate_lines, _duplicate_ngrams):
+    for check in (_alnum_ratio, _caps_ratio, _char_run, _duplicate_lines, _duplicate_ngrams):
         failure = check(text, cfg)
         if failure:
             return failure
     return None
 
 
-def _alpha_ratio(text: str, cfg: CleanConfig) -> Failure | None:
-    if cfg.min_alpha_ratio is None:
+def _alnum_ratio(text: str, cfg: CleanConfig) -> Failure | None:
+    if cfg.min_alnum_ratio is None:
         return None
     visible = len(text) - len(_SPACE.findall(text))
-    ratio = sum(map(str.isalpha, text)) / visible if visible else 0.0
-    if ratio < cfg.min_alpha_ratio:
-        return "alpha_ratio", f"letters are {ratio:.2f} of non-space characters, below the minimum {cfg.min_alpha_ratio}"
+    # Letters and digits against symbols: tables and code are fine, symbol soup is not.
+    ratio = sum(map(str.isalnum, text)) / visible if visible else 0.0
+    if ratio < cfg.min_alnum_ratio:
+        return "alnum_ratio", (
+            f"letters and digits are {ratio:.2f} of non-space characters, below the minimum {cfg.min_alnum_ratio}"
+        )
     return None
 
 
