@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from datasets import Dataset, Features, Value
+from datasets.utils.tqdm import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
@@ -53,6 +56,23 @@ Mark = tuple[str, str, str | None]
 
 def clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
+    with _quiet_datasets():
+        return _clean(ds, cfg)
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Silence datasets' per-map progress bars (the runner reports progress per stage), then restore them."""
+    was_disabled = are_progress_bars_disabled()
+    disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            enable_progress_bars()
+
+
+def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
     task = task_of(ds)
     num_proc = _workers(cfg, len(ds))
     tokenizer = token_counter(cfg.tokenizer)[1]
