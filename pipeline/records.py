@@ -159,7 +159,7 @@ def partition(ds: Dataset, stage: str) -> tuple[Dataset, Dataset]:
     is_kept = np.asarray(pc.is_null(reasons).to_numpy(zero_copy_only=False), dtype=bool)
     kept_idx = np.flatnonzero(is_kept)
     rejected_idx = np.flatnonzero(~is_kept)
-    kept = ds.select(kept_idx).remove_columns(marks).flatten_indices() if len(rejected_idx) else ds.remove_columns(marks)
+    kept = _take(ds, kept_idx, drop=marks) if len(rejected_idx) else ds.remove_columns(marks)
     if not len(rejected_idx):
         return kept, rejections_to_dataset([])
     rejected_rows = ds.select(rejected_idx)
@@ -184,6 +184,17 @@ def partition(ds: Dataset, stage: str) -> tuple[Dataset, Dataset]:
 def column(ds: Dataset, name: str) -> list[Any]:
     """One column as a Python list, read through Arrow (``ds[name]`` decodes row by row: far slower)."""
     return ds.with_format("arrow")[name].to_pylist() if len(ds) else []
+
+
+def _take(ds: Dataset, indices: np.ndarray, drop: list[str]) -> Dataset:
+    """Rows ``indices`` of ``ds`` without the ``drop`` columns, as a contiguous Dataset.
+
+    An Arrow ``take`` is ~15x faster than ``select(...).flatten_indices()``, which re-encodes every row through
+    the datasets writer (8 s for 100k records of ~500 characters, against 0.5 s).
+    """
+    features = Features({name: f for name, f in ds.features.items() if name not in drop})
+    table = ds.with_format("arrow")[:].drop_columns(drop).take(pa.array(indices, pa.int64()))
+    return Dataset(table, info=DatasetInfo(features=features))
 
 
 # -- content helpers ------------------------------------------------------------------------------------------------
