@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
+import resource
 import time
 from pathlib import Path
 
@@ -86,6 +88,12 @@ def as_dataset(examples: list[dict[str, str]]) -> Dataset:
     return Dataset.from_dict(columns, features=features_for(Task.CLASSIFICATION))
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (datasets' worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def baseline(examples: list[dict[str, str]]) -> float:
     """Examples/s of the naive per-row loop: ftfy.fix_text then langdetect.detect (seed fixed)."""
     import ftfy
@@ -93,21 +101,23 @@ def baseline(examples: list[dict[str, str]]) -> float:
     from langdetect.lang_detect_exception import LangDetectException
 
     DetectorFactory.seed = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     for example in examples:
         text = ftfy.fix_text(example["text"])
         try:
             detect(text)
         except LangDetectException:
             pass
-    return len(examples) / (time.perf_counter() - start)
+    return len(examples) / (time.perf_counter() - start), len(examples) / (cpu_seconds() - cpu)
 
 
-def time_stage(ds: Dataset, cfg: CleanConfig) -> tuple[float, dict]:
-    start = time.perf_counter()
+def time_stage(ds: Dataset, cfg: CleanConfig) -> tuple[float, float, dict]:
+    """Examples per wall-clock second, examples per CPU second (all processes), and what the run kept."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = clean(ds, cfg)
-    seconds = time.perf_counter() - start
-    return len(ds) / seconds, {"kept": len(result.kept), "rejected": len(result.rejected), "seconds": round(seconds, 1)}
+    seconds, cpu_used = time.perf_counter() - start, cpu_seconds() - cpu
+    outcome = {"kept": len(result.kept), "rejected": len(result.rejected), "wall_s": round(seconds, 1), "cpu_s": round(cpu_used, 1)}
+    return len(ds) / seconds, len(ds) / cpu_used, outcome
 
 
 def main() -> None:
@@ -125,8 +135,10 @@ def main() -> None:
     ds = as_dataset(examples)
     print(f"{args.n} examples, mean {sum(len(e['text']) for e in examples) / len(examples):.0f} chars, "
           f"num_proc={args.num_proc}")  # fmt: skip
-    base = baseline(examples[: args.baseline_n])
-    print(f"baseline  ftfy + langdetect per row (1 core, {args.baseline_n} rows): {base:8.0f} examples/s")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores; other processes share them)")
+    base, base_cpu = baseline(examples[: args.baseline_n])
+    print(f"baseline  ftfy + langdetect per row (1 process, {args.baseline_n} rows): {base:7.0f} examples/s wall, "
+          f"{base_cpu:6.0f} per CPU-second")
     runs = [
         ("lingua     filter en", CleanConfig(languages=("en",), language_backend="lingua", num_proc=args.num_proc)),
         ("langdetect sample mix", CleanConfig(num_proc=args.num_proc)),
@@ -135,8 +147,10 @@ def main() -> None:
     if not args.skip_langdetect:
         runs.append(("langdetect filter en", CleanConfig(languages=("en",), num_proc=args.num_proc)))
     for name, cfg in runs:
-        rate, outcome = time_stage(ds, cfg)
-        print(f"clean     {name:22s}: {rate:8.0f} examples/s  ({rate / base:5.1f}x baseline)  {outcome}")
+        rate, cpu_rate, outcome = time_stage(ds, cfg)
+        print(f"clean     {name:22s}: {rate:7.0f} examples/s wall ({rate / base:5.1f}x baseline), {cpu_rate:6.0f} per "
+              f"CPU-second ({cpu_rate / base_cpu:5.1f}x)  {outcome}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

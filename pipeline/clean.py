@@ -34,7 +34,7 @@ from pipeline.pii import redact_pii
 from pipeline.quality import quality_failure
 from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, task_of
 from pipeline.clean_stats import cleaning_stats, length_stats
-from pipeline.textfix import cleaner_steps, clean_text
+from pipeline.textfix import LABEL_BIT, cleaner_steps, clean_text
 from pipeline.tokens import token_counter
 
 __all__ = ["clean", "length_stats"]
@@ -47,7 +47,6 @@ CLEANED_COLUMN = "_cleaned"
 PII_COLUMN = "_pii"
 KEY_COLUMN = "_lang_key"
 _WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, KEY_COLUMN)
-_LABEL_BIT = 1 << 15  # label tidying, counted with the text cleaners
 _AUTO_PARALLEL_ROWS = 20_000
 
 Mark = tuple[str, str, str | None]
@@ -172,7 +171,7 @@ def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -
     for name, value in row.items():
         if name == "label":
             cleaned[name] = tidy_label(value, cfg)
-            changed |= _LABEL_BIT if cleaned[name] != value else 0
+            changed |= LABEL_BIT if cleaned[name] != value else 0
         else:
             cleaned[name], bits = clean_text(value or "", steps)
             changed |= bits

@@ -15,11 +15,10 @@ from datasets import Dataset
 from pipeline.config import CleanConfig
 from pipeline.pii import PII_TYPES, redact_pii
 from pipeline.records import REJECT_COLUMN, Task, column, task_of
-from pipeline.textfix import CLEANERS, cleaner_steps, trace_cleaners
+from pipeline.textfix import CLEANERS, LABEL_BIT, cleaner_steps, trace_cleaners
 
 EXAMPLES_PER_CLEANER = 3
 _SNIPPET = 160
-_LABEL_BIT = 1 << 15
 TOKEN_BINS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
 
@@ -43,7 +42,7 @@ def cleaning_stats(ds: Dataset, marked: Dataset, task: Task, cfg: CleanConfig) -
 
 def _changed_per_cleaner(masks: np.ndarray) -> dict[str, int]:
     counts = {name: int(np.count_nonzero(masks & (1 << i))) for i, name in enumerate(CLEANERS)}
-    counts["labels"] = int(np.count_nonzero(masks & _LABEL_BIT))
+    counts["labels"] = int(np.count_nonzero(masks & LABEL_BIT))
     return counts
 
 

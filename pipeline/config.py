@@ -115,7 +115,7 @@ class CleanConfig:
     languages: tuple[str, ...] = ()
     language_backend: Literal["langdetect", "lingua"] = "langdetect"
     language_detection: Literal["auto", "all", "sample", "off"] = "auto"
-    language_sample_size: int = 2000
+    language_sample_size: int = 1000
     language_prefix_chars: int = 300
     language_min_letters: int = 20
     seed: int = 42

@@ -79,6 +79,8 @@ def detect_languages(
     if num_proc <= 1 or len(texts) < _PARALLEL_MIN_TEXTS:
         return _detect(texts, backend, codes, seed, min_letters)
     # Both detectors are CPU-bound per text: parallelise over processes with a batched datasets map (order kept).
+    # Load the models here first: forked workers inherit them instead of each loading its own (seconds each).
+    _warm(backend, codes, seed)
     detected = Dataset.from_dict({"text": list(texts)}).map(
         _detect_batch,
         batched=True,
@@ -89,6 +91,13 @@ def detect_languages(
         desc=f"language ({backend})",
     )
     return detected.with_format("arrow")["lang"].to_pylist()
+
+
+def _warm(backend: str, codes: tuple[str, ...], seed: int) -> None:
+    if backend == "lingua":
+        _lingua_detector(codes)
+    else:
+        _langdetect_factory(seed)
 
 
 def _detect_batch(batch: dict[str, list], **kwargs) -> dict[str, list]:
@@ -136,7 +145,8 @@ def _lingua_detector(codes: tuple[str, ...]):
 
     known = supported_languages("lingua")
     isos = [getattr(IsoCode639_1, code.upper()) for code in codes if code in known]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).build()
+    # Preloaded: a detector is built once per process (or inherited by forked workers), then used for many texts.
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
 
 
 def _detect_with_lingua(texts: Sequence[str], codes: tuple[str, ...], min_letters: int) -> list[str]:

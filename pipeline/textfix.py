@@ -18,6 +18,8 @@ from pipeline.config import CleanConfig
 
 CLEANERS = ("ftfy", "html", "unicode", "line_endings", "control_chars", "whitespace")
 """Cleaner names, in the order they run; a cleaner's bit in a change mask is ``1 << CLEANERS.index(name)``."""
+LABEL_BIT = 1 << 15
+"""The change-mask bit of label tidying (trim, ``label_map``, case-folding), counted as the ``labels`` cleaner."""
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u0085\u2028\u2029]")
 # C0 and C1 controls except tab and newline, DEL, and invisible format characters (zero-width space, word joiner,
