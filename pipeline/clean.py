@@ -84,7 +84,8 @@ def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
         fn_kwargs={"task": task, "cfg": cfg, "schema": _marked_features(ds.features).arrow_schema},
         desc="clean",
     )
-    marked = marked.with_format(None)
+    # datasets skips the function on an empty dataset: give it the marked schema ourselves.
+    marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
     marked, language = _mark_language(marked, cfg, num_proc)
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
@@ -96,6 +97,11 @@ def _workers(cfg: CleanConfig, rows: int) -> int:
     if cfg.num_proc is not None:
         return max(1, cfg.num_proc)
     return (os.cpu_count() or 1) if rows >= _AUTO_PARALLEL_ROWS else 1
+
+
+def _empty_marked(features: Features) -> Dataset:
+    marked = _marked_features(features)
+    return Dataset.from_dict({name: [] for name in marked}, features=marked)
 
 
 def _marked_features(features: Features) -> Features:
@@ -287,6 +293,8 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Da
     langs: list[str | None] = [None] * len(keys)
     for i in measured:
         langs[i] = language_of[keys[i]]
+    if LANG_COLUMN in marked.column_names:  # records cleaned before: detect again rather than trust old values
+        marked = marked.remove_columns(LANG_COLUMN)
     marked = marked.add_column(LANG_COLUMN, langs, feature=Value("string"))
     if cfg.languages:
         marked = _mark_wrong_language(marked, langs, cfg.languages)

@@ -116,7 +116,7 @@ class CleanConfig:
     language_backend: Literal["langdetect", "lingua"] = "langdetect"
     language_detection: Literal["auto", "all", "sample", "off"] = "auto"
     language_sample_size: int = 1000
-    language_prefix_chars: int = 300
+    language_prefix_chars: int = 200
     language_min_letters: int = 20
     seed: int = 42
     num_proc: int | None = None

@@ -65,6 +65,15 @@ def test_kept_records_gain_lang_and_n_tokens_and_keep_their_schema():
     assert column(result.rejected, "raw") == [ds[1]["raw"]]
 
 
+def test_empty_input_and_cleaned_input_are_handled():
+    """An empty dataset gives empty results with the added columns; cleaning cleaned records is stable."""
+    empty = clean(texts([]), FAST)
+    assert len(empty.kept) == len(empty.rejected) == 0 and empty.kept.column_names[-2:] == ["n_tokens", "lang"]
+    once = clean(texts(["HÃ´tel de Police is open all night for visitors."]), FAST).kept
+    twice = clean(once, FAST).kept
+    assert twice.to_list() == once.to_list()
+
+
 def test_rows_in_equal_kept_plus_rejected():
     """The accounting invariant holds on real messy data (SMS spam with HTML entities)."""
     with open(DATA / "sms_spam_300.tsv", encoding="utf-8") as fh:
