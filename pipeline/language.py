@@ -26,13 +26,17 @@ BACKENDS = ("langdetect", "lingua")
 
 # What a lingua detector knows besides the allowed languages: the most common languages of fine-tuning data, so
 # that text in one of them is not forced into an allowed language. Each one costs a little speed.
+# Languages of other scripts cost nothing on Latin text (lingua first narrows candidates by alphabet).
 DEFAULT_CANDIDATES = (
     "en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "nb", "pl", "cs", "ru", "uk", "el", "tr",
-    "ar", "he", "fa", "hi", "zh", "ja", "ko", "vi", "id",
+    "ar", "he", "fa", "ur", "hi", "bn", "ta", "te", "th", "ka", "hy", "zh", "ja", "ko", "vi", "id",
 )  # fmt: skip
 
 # langdetect labels Chinese by script variant; the contract wants ISO 639-1.
 _LANGDETECT_ALIASES = {"zh-cn": "zh", "zh-tw": "zh"}
+_NON_LATIN_SCRIPT = frozenset(
+    "ar be bg bn el fa gu he hi hy ja ka kk ko mk mn mr pa ru sr ta te th uk ur zh".split()
+)
 # Below this many texts, starting worker processes (and loading models in each) costs more than it saves.
 _PARALLEL_MIN_TEXTS = 4000
 
@@ -96,8 +100,7 @@ def detect_languages(
 def _warm(backend: str, codes: tuple[str, ...], seed: int) -> None:
     if backend == "lingua":
         _lingua_detector(codes)
-    else:
-        _langdetect_factory(seed)
+    _langdetect_factory(seed)  # lingua's fallback for scripts it has no model for
 
 
 def _detect_batch(batch: dict[str, list], **kwargs) -> dict[str, list]:
@@ -106,7 +109,7 @@ def _detect_batch(batch: dict[str, list], **kwargs) -> dict[str, list]:
 
 def _detect(texts: Sequence[str], backend: str, codes: tuple[str, ...], seed: int, min_letters: int) -> list[str]:
     if backend == "lingua":
-        return _detect_with_lingua(texts, codes, min_letters)
+        return _detect_with_lingua(texts, codes, seed, min_letters)
     return _detect_with_langdetect(texts, seed, min_letters)
 
 
@@ -139,6 +142,13 @@ def _detect_with_langdetect(texts: Sequence[str], seed: int, min_letters: int) -
     return found
 
 
+def _mostly_latin(text: str) -> bool:
+    """Whether at least half the letters of ``text`` are Latin (ASCII or Latin-1/Extended-A/B)."""
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(c < "\u0250" for c in letters)
+    return 2 * latin >= len(letters)
+
+
 @functools.lru_cache(maxsize=4)
 def _lingua_detector(codes: tuple[str, ...]):
     from lingua import IsoCode639_1, LanguageDetectorBuilder
@@ -149,13 +159,21 @@ def _lingua_detector(codes: tuple[str, ...]):
     return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
 
 
-def _detect_with_lingua(texts: Sequence[str], codes: tuple[str, ...], min_letters: int) -> list[str]:
+def _detect_with_lingua(texts: Sequence[str], codes: tuple[str, ...], seed: int, min_letters: int) -> list[str]:
     detector = _lingua_detector(codes)
     judged = [i for i, text in enumerate(texts) if has_enough_letters(text, min_letters)]
     # detect_languages_in_parallel_of gave no speed-up over this loop on the 2-core machine: processes do.
     languages = [detector.detect_language_of(texts[i]) for i in judged]
     found = [UNDETERMINED] * len(texts)
+    unknown = []
     for i, language in zip(judged, languages):
-        if language is not None:
-            found[i] = language.iso_code_639_1.name.lower()
+        code = language.iso_code_639_1.name.lower() if language is not None else None
+        if code is None or (code not in _NON_LATIN_SCRIPT and not _mostly_latin(texts[i])):
+            unknown.append(i)
+        else:
+            found[i] = code
+    # lingua has no model for some languages (Malayalam, Kannada...): it answers None for their scripts, or judges
+    # the few Latin words among them. Such a text is not "too short to judge": ask langdetect (seeded) instead.
+    for i, code in zip(unknown, _detect_with_langdetect([texts[i] for i in unknown], seed, min_letters)):
+        found[i] = code
     return found
