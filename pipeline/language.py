@@ -59,11 +59,16 @@ def has_enough_letters(text: str, min_letters: int) -> bool:
 
 
 def supported_languages(backend: str) -> frozenset[str]:
-    """The ISO 639-1 codes a backend can recognise."""
-    if backend == "langdetect":
-        from langdetect.detector_factory import PROFILES_DIRECTORY
+    """The ISO 639-1 codes a backend can recognise (lingua: its own, plus those its fallbacks recognise)."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
 
-        return frozenset(_LANGDETECT_ALIASES.get(name, name) for name in os.listdir(PROFILES_DIRECTORY))
+    langdetect_codes = frozenset(_LANGDETECT_ALIASES.get(name, name) for name in os.listdir(PROFILES_DIRECTORY))
+    if backend == "langdetect":
+        return langdetect_codes
+    return _lingua_codes() | langdetect_codes | {code for _, _, code in _SCRIPT_LANGUAGES}
+
+
+def _lingua_codes() -> frozenset[str]:
     from lingua import IsoCode639_1
 
     return frozenset(name.lower() for name in dir(IsoCode639_1) if name.isupper() and len(name) == 2)
@@ -153,7 +158,7 @@ def _mostly_latin(text: str) -> bool:
 def _lingua_detector(codes: tuple[str, ...]):
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    known = supported_languages("lingua")
+    known = _lingua_codes()
     isos = [getattr(IsoCode639_1, code.upper()) for code in codes if code in known]
     # Preloaded: a detector is built once per process (or inherited by forked workers), then used for many texts.
     return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
@@ -173,7 +178,34 @@ def _detect_with_lingua(texts: Sequence[str], codes: tuple[str, ...], seed: int,
         else:
             found[i] = code
     # lingua has no model for some languages (Malayalam, Kannada...): it answers None for their scripts, or judges
-    # the few Latin words among them. Such a text is not "too short to judge": ask langdetect (seeded) instead.
-    for i, code in zip(unknown, _detect_with_langdetect([texts[i] for i in unknown], seed, min_letters)):
+    # the few Latin words among them. Such a text is not "too short to judge": a script only one language writes
+    # names it; otherwise ask langdetect (seeded).
+    by_script = {i: _single_language_script(texts[i]) for i in unknown}
+    rest = [i for i in unknown if by_script[i] is None]
+    for i in unknown:
+        found[i] = by_script[i] or UNDETERMINED
+    for i, code in zip(rest, _detect_with_langdetect([texts[i] for i in rest], seed, min_letters)):
         found[i] = code
     return found
+
+
+# Scripts written by one language only (among those fine-tuning data is likely to hold), by Unicode block.
+_SCRIPT_LANGUAGES = (
+    (0x0A00, 0x0A7F, "pa"),  # Gurmukhi
+    (0x0A80, 0x0AFF, "gu"),  # Gujarati
+    (0x0C80, 0x0CFF, "kn"),  # Kannada
+    (0x0D00, 0x0D7F, "ml"),  # Malayalam
+    (0x0D80, 0x0DFF, "si"),  # Sinhala
+    (0x0E80, 0x0EFF, "lo"),  # Lao
+    (0x1000, 0x109F, "my"),  # Myanmar
+    (0x1780, 0x17FF, "km"),  # Khmer
+)
+
+
+def _single_language_script(text: str) -> str | None:
+    """The language whose own script holds most letters of ``text``, if that script has only one language."""
+    letters = [ord(c) for c in text if c.isalpha()]
+    for low, high, code in _SCRIPT_LANGUAGES:
+        if 2 * sum(low <= c <= high for c in letters) > len(letters):
+            return code
+    return None
