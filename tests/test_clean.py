@@ -271,3 +271,15 @@ def test_cli_language_filter_end_to_end(runner, tmp_path: Path):
     kept = read_jsonl(out / "train.jsonl")
     assert all(r["meta"]["lang"] in ("en", "und") and r["meta"]["n_tokens"] > 0 for r in kept)
     assert "## Cleaning" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_cli_warns_about_labels_spelled_two_ways(runner, write_jsonl, tmp_path: Path):
+    """Labels differing only by case make the label_spelling check warn, naming both spellings."""
+    words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz"]
+    rows = [{"text": f"message {i} about the {words[i % 10]} and the {words[(i * 3) % 10]}", "label": label}
+            for i, label in enumerate(["spam", "ham"] * 30 + ["Spam"])]  # fmt: skip
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["run", str(write_jsonl(rows)), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    checks = {c["name"]: c for c in json.loads((out / "report.json").read_text(encoding="utf-8"))["checks"]}
+    assert checks["label_spelling"]["status"] == "warn" and "Spam / spam" in checks["label_spelling"]["message"]
