@@ -189,6 +189,15 @@ def test_language_filter_keeps_only_allowed_languages(backend):
     assert result.stats["language"]["measured_on"] == "all"
 
 
+def test_texts_too_short_to_judge_pass_the_language_filter_as_und():
+    """Below language_min_letters a text is 'und' and kept; at the minimum it is judged (and rejected)."""
+    german = texts(["Guten Morgen, lieber Herr Meyer"])  # 26 letters
+    below = clean(german, replace(FAST, languages=("en",), language_min_letters=27))
+    assert column(below.kept, "lang") == ["und"] and len(below.rejected) == 0
+    at = clean(german, replace(FAST, languages=("en",), language_min_letters=26))
+    assert reasons(at) == {"r0": "wrong_language"}
+
+
 def test_language_detection_is_deterministic_and_never_repeats_a_text():
     """Two runs give identical languages; duplicate texts are detected once."""
     ds = multilingual()
