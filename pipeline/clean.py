@@ -28,12 +28,12 @@ import pyarrow as pa
 from datasets import Dataset, Features, Value
 from datasets.utils.tqdm import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
+from pipeline.clean_stats import cleaning_stats, length_stats
 from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.pii import redact_pii
 from pipeline.quality import quality_failure
 from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, task_of
-from pipeline.clean_stats import cleaning_stats, length_stats
 from pipeline.textfix import LABEL_BIT, cleaner_steps, clean_text
 from pipeline.tokens import token_counter
 

@@ -165,17 +165,19 @@ def _render_cleaning(cleaning: dict[str, Any]) -> list[str]:
     lines += _render_lengths(cleaning)
     if cleaning.get("examples"):
         lines += ["", "| cleaner | id | before | after |", "|---|---|---|---|"]
-        lines += [f"| {e['cleaner']} | {_cell(e['id'])} | {_cell(e['before'])} | {_cell(e['after'])} |" for e in cleaning["examples"]]
+        for e in cleaning["examples"]:
+            lines.append(f"| {e['cleaner']} | {_cell(e['id'])} | {_cell(e['before'])} | {_cell(e['after'])} |")
     return lines
 
 
 def _render_lengths(cleaning: dict[str, Any]) -> list[str]:
     per_split = cleaning.get("length_per_split") or {"all": cleaning.get("length") or {}}
-    lines = ["", "| split | records | tokens total | tokens mean | p50 | p90 | p99 | max | chars mean |", "|---|---|---|---|---|---|---|---|---|"]
+    columns = ("total", "mean", "p50", "p90", "p99", "max")
+    lines = ["", "| split | records | tokens " + " | ".join(columns) + " | chars mean |", "|---" * 9 + "|"]
     for name, stats in per_split.items():
         tokens, chars = stats.get("tokens") or {}, stats.get("chars") or {}
-        lines.append(f"| {name} | {stats.get('records', 0)} | {tokens.get('total', 0)} | {tokens.get('mean', 0)} | {tokens.get('p50', 0)} | "
-                     f"{tokens.get('p90', 0)} | {tokens.get('p99', 0)} | {tokens.get('max', 0)} | {chars.get('mean', 0)} |")
+        cells = [name, stats.get("records", 0), *(tokens.get(c, 0) for c in columns), chars.get("mean", 0)]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return lines
 
 
