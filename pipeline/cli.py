@@ -40,6 +40,15 @@ def user_errors(debug: bool) -> Iterator[None]:
         sys.exit(INTERNAL_ERROR)
 
 
+def _parse_languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    codes = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not codes:
+        raise click.BadParameter(f"expected ISO 639-1 codes such as en,de, got {value!r}")
+    return codes
+
+
 def _parse_ratios(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
     if value is None:
         return None
@@ -99,6 +108,10 @@ def cli() -> None:
 @click.option("--id-field", metavar="F", help="Input column holding record ids.  [default: id, if present]")
 @click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
 @click.option("--seed", type=int, help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
+@click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
+@click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector: langdetect (declared, ~300 examples/s a core) or lingua (fast).  [default: langdetect]")
+@click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
+@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for cleaning and language detection.  [default: all cores from 20,000 rows]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")
 @click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J", help="Jaccard similarity at or above which two records are near duplicates.  [default: 0.8]")
@@ -122,6 +135,12 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "task": flags["task"],
                 "format": flags["input_format"],
                 **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
+            },
+            "clean": {
+                "languages": flags["languages"],
+                "language_backend": flags["language_backend"],
+                "pii": flags["pii"],
+                "num_proc": flags["num_proc"],
             },
             "split": {"ratios": flags["ratios"], "seed": flags["seed"]},
             "readiness": {"fail_on": flags["fail_on"]},

@@ -49,7 +49,19 @@ def basic_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
     checks = [check_min_examples(report["counts"]["kept"], cfg), check_reject_rate(report["counts"], cfg)]
     if report.get("labels"):
         checks.append(check_label_coverage(report["labels"], report["split"]["ratios"]))
+    variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
+    if variants is not None:
+        checks.append(check_label_spelling(variants))
     return checks
+
+
+def check_label_spelling(variants: list[dict[str, Any]]) -> Check:
+    """Labels that differ only by case or whitespace split one class in two: warn, and say how to merge them."""
+    if not variants:
+        return Check("label_spelling", "pass", 0, 0, "no labels differ only by case or whitespace")
+    groups = "; ".join(" / ".join(v["labels"]) for v in variants[:5])
+    return Check("label_spelling", "warn", len(variants), 0, f"{len(variants)} label(s) spelled more than one way: {groups}",
+                 "merge them with [clean] label_map or label_casefold = true")
 
 
 def check_min_examples(kept: int, cfg: ReadinessConfig) -> Check:

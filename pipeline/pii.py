@@ -1,0 +1,159 @@
+"""Find and redact personal data and secrets in text, with typed placeholders.
+
+Kinds found (and the placeholder each becomes):
+
+- ``private_key`` (``<SECRET>``): PEM private key blocks, BEGIN to END;
+- ``aws_access_key``, ``github_token``, ``api_key`` (``<SECRET>``): AWS key ids (AKIA...), GitHub tokens (ghp_...,
+  github_pat_...), ``sk-...`` keys (OpenAI, Anthropic and the like);
+- ``email`` (``<EMAIL>``);
+- ``ip_address`` (``<IP_ADDRESS>``): IPv4 (each octet 0-255) and IPv6 (validated by :mod:`ipaddress`);
+- ``credit_card`` (``<CREDIT_CARD>``): 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check;
+- ``phone`` (``<PHONE>``): international (+...), grouped (555-123-4567, (030) 1234 5678) or a bare 10-11 digit
+  national number starting with 0. Numbers led by an id word (order, invoice, ref, ticket, #...) are left alone,
+  and dates and version numbers do not have a phone's shape.
+
+Kinds are applied in the order above: each replacement removes the digits a later, looser pattern could misread
+(a card number is never half-read as a phone number).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+PII_TYPES = ("email", "phone", "credit_card", "ip_address", "secret")
+"""The groups a user can switch on or off (``[clean] pii_types``); ``secret`` covers every secret kind."""
+
+PLACEHOLDERS = {
+    "email": "<EMAIL>",
+    "phone": "<PHONE>",
+    "credit_card": "<CREDIT_CARD>",
+    "ip_address": "<IP_ADDRESS>",
+    "secret": "<SECRET>",
+}
+
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----|\Z)",
+    re.DOTALL,
+)
+_AWS_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
+_GITHUB_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")
+_API_KEY = re.compile(r"(?<![A-Za-z0-9_-])sk-(?:[A-Za-z0-9]+-){0,2}[A-Za-z0-9_-]{20,}")
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b")
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]\d)")
+_IPV6_CANDIDATE = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])")
+_CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"  # +44 20 7946 0958, +1 (555) 123-4567
+    r"|\(\d{2,5}\)[ .-]?\d{3,4}[ .-]?\d{3,5}"  # (555) 123-4567, (030) 1234 5678
+    r"|\d{3}[.-]\d{3}[.-]\d{4}|\d{3} \d{3} \d{4}"  # 555-123-4567, 555.123.4567, 555 123 4567
+    r"|0\d{9,10}"  # 07712345678, 09061701461 (national trunk prefix, no separators)
+    r"|0\d{1,4}[ /.-]\d{3,8}(?:[ .-]\d{3,5})?"  # 030 12345678, 0171 555 1234
+    r")(?!\d)"
+)
+# A number right after one of these words is an identifier, not a phone number.
+_ID_WORDS = re.compile(
+    r"(?:#|\b(?:order|invoice|ref|reference|ticket|tracking|account|acct|id|sku|po|case|no|nr)\b[.:]?)\s*$", re.I
+)
+_VERSION_WORDS = re.compile(r"(?:\bv|\bversion\s*|\bver\.?\s*)$", re.I)
+
+Finder = Callable[[str], list[tuple[int, int]]]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn checksum that every payment card number carries."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _spans(pattern: re.Pattern[str]) -> Finder:
+    return lambda text: [m.span() for m in pattern.finditer(text)]
+
+
+def _ipv4_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _IPV4.finditer(text) if not _VERSION_WORDS.search(text[max(0, m.start() - 10) : m.start()])]
+
+
+def _ipv6_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _IPV6_CANDIDATE.finditer(text):
+        candidate = match.group()
+        if not any(c.isdigit() for c in candidate) or candidate.count(":") < 2:
+            continue  # "a::b" or "::" in code is not an address worth redacting
+        try:
+            ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue  # times (12:30:45), MAC addresses, C++ scopes
+        spans.append(match.span())
+    return spans
+
+
+def _card_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _CARD_CANDIDATE.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
+            spans.append(match.span())
+    return spans
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _PHONE.finditer(text):
+        before = text[max(0, match.start() - 20) : match.start()]
+        if _ID_WORDS.search(before) or _VERSION_WORDS.search(before):
+            continue
+        if not 8 <= sum(c.isdigit() for c in match.group()) <= 15:
+            continue  # too few digits for a phone number, too many for any numbering plan
+        spans.append(match.span())
+    return spans
+
+
+# (kind, group, finder, worth trying): in the order they are applied. "Worth trying" is a cheap test on the text and
+# its number of digits that lets most texts skip the finder's regex altogether.
+_FINDERS: tuple[tuple[str, str, Finder, Callable[[str, int], bool]], ...] = (
+    ("private_key", "secret", _spans(_PRIVATE_KEY), lambda text, digits: "-----BEGIN" in text),
+    ("aws_access_key", "secret", _spans(_AWS_ACCESS_KEY), lambda text, digits: digits >= 1 and "A" in text),
+    ("github_token", "secret", _spans(_GITHUB_TOKEN), lambda text, digits: "gh" in text),
+    ("api_key", "secret", _spans(_API_KEY), lambda text, digits: "sk-" in text),
+    ("email", "email", _spans(_EMAIL), lambda text, digits: "@" in text),
+    ("ip_address", "ip_address", _ipv4_spans, lambda text, digits: digits >= 4 and text.count(".") >= 3),
+    ("ip_address", "ip_address", _ipv6_spans, lambda text, digits: "::" in text or text.count(":") >= 7),
+    ("credit_card", "credit_card", _card_spans, lambda text, digits: digits >= 13),
+    ("phone", "phone", _phone_spans, lambda text, digits: digits >= 8),
+)
+_DIGIT = re.compile(r"\d")
+
+
+def redact_pii(text: str, types: Iterable[str] = PII_TYPES) -> tuple[str, Counter[str]]:
+    """``text`` with every finding replaced by its placeholder, and the number of findings per kind."""
+    enabled = set(types)
+    found: Counter[str] = Counter()
+    digits = len(_DIGIT.findall(text))
+    for kind, group, finder, worth_trying in _FINDERS:
+        if group not in enabled or not worth_trying(text, digits):
+            continue
+        spans = finder(text)
+        if spans:
+            found[kind] += len(spans)
+            text = _replace_spans(text, spans, PLACEHOLDERS[group])
+            digits = len(_DIGIT.findall(text))
+    return text, found
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        pieces.append(placeholder)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
