@@ -29,7 +29,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from datasets import Dataset, Features, Sequence, Value
+from datasets import Dataset, DatasetInfo, Features, Value
 
 
 class Task(str, Enum):
@@ -177,7 +177,7 @@ def partition(ds: Dataset, stage: str) -> tuple[Dataset, Dataset]:
         "raw_is_json": pa.array([True] * n, pa.bool_()),
         "info": table[INFO_COLUMN] if has_info else pa.nulls(n, pa.string()),
     }
-    rejected = Dataset(pa.table(columns)).cast(REJECT_FEATURES)
+    rejected = Dataset(pa.table(columns, schema=REJECT_FEATURES.arrow_schema), info=DatasetInfo(features=REJECT_FEATURES))
     return kept, rejected
 
 

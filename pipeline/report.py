@@ -1,0 +1,138 @@
+"""The run's report: ``report.json`` for machines and CI, ``report.md`` for people.
+
+``report.json`` keys are a contract: later stages add sections, nothing is renamed. The Markdown shows the verdict
+first, then the checks, then the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from datasets import Dataset
+
+from pipeline import __version__
+from pipeline.readiness import Check, verdict_from
+from pipeline.split import SPLITS, SplitPlan
+
+
+def build_report(
+    *,
+    ingest_stats: dict[str, Any],
+    records: Dataset,
+    rejected: Dataset,
+    plan: SplitPlan,
+    ratios: tuple[float, float, float],
+    seed: int,
+    sections: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything ``report.json`` says except the checks (see :func:`add_checks`)."""
+    reasons = Counter(rejected["reason"])
+    report: dict[str, Any] = {
+        "ftprep_version": __version__,
+        "verdict": None,
+        "task": ingest_stats["task"],
+        "field_mapping": ingest_stats["field_mapping"],
+        "counts": {
+            "input": ingest_stats["rows_read"],
+            "kept": len(records),
+            "rejected": dict(sorted(reasons.items())),
+            "splits": plan.sizes(),
+            "per_file": _per_file(ingest_stats["files"], records, rejected),
+        },
+        "split": {"ratios": list(ratios), "seed": seed, "rare_labels": plan.rare_labels},
+        "checks": [],
+    }
+    if "label" in records.column_names:
+        report["labels"] = _labels_per_split(records)
+    report.update(sections)
+    return report
+
+
+def add_checks(report: dict[str, Any], checks: list[Check]) -> dict[str, Any]:
+    report["checks"] = [c.as_dict() for c in checks]
+    report["verdict"] = verdict_from(checks)
+    return report
+
+
+def _per_file(files: list[dict[str, Any]], records: Dataset, rejected: Dataset) -> dict[str, dict[str, int]]:
+    """Rows read and where they went, per input file: the accounting invariant made visible."""
+    kept = Counter(zip(records["source_file"], records["split"]))
+    dropped = Counter(rejected["source_file"])
+    per_file = {}
+    for entry in files:
+        path = entry["path"]
+        row = {"input": entry["rows"], **{s: kept.get((path, s), 0) for s in SPLITS}, "rejected": dropped.get(path, 0)}
+        per_file[path] = row
+    return per_file
+
+
+def _labels_per_split(records: Dataset) -> dict[str, dict[str, int]]:
+    counts = Counter(zip(records["split"], records["label"]))
+    labels = sorted({label for _, label in counts})
+    return {s: {label: counts.get((s, label), 0) for label in labels} for s in SPLITS}
+
+
+# -- Markdown ---------------------------------------------------------------------------------------------------
+
+_BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_ready": "NOT READY"}
+_STATUS = {"pass": "pass", "warn": "**warn**", "fail": "**FAIL**", "skip": "skip"}
+
+SectionRenderer = Callable[[Any], list[str]]
+SECTION_RENDERERS: dict[str, SectionRenderer] = {}
+"""Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [f"# ftprep report: {_BADGE.get(report['verdict'], report['verdict'])}", ""]
+    counts = report["counts"]
+    splits = counts["splits"]
+    lines += [
+        f"- Task: **{report['task']}** (fields: {_mapping(report['field_mapping'])})",
+        f"- Input rows: {counts['input']}; kept: {counts['kept']} (train {splits['train']}, val {splits['val']}, "
+        f"test {splits['test']}); rejected: {sum(counts['rejected'].values())}",
+        f"- Split ratios {report['split']['ratios']}, seed {report['split']['seed']}",
+        "",
+        "## Checks",
+        "",
+        "| check | status | observed | threshold | message | recommendation |",
+        "|---|---|---|---|---|---|",
+    ]
+    for check in report["checks"]:
+        lines.append(
+            f"| {check['name']} | {_STATUS.get(check['status'], check['status'])} | {_cell(check['observed'])} | "
+            f"{_cell(check['threshold'])} | {_cell(check['message'])} | {_cell(check.get('recommendation') or '')} |"
+        )
+    lines += ["", "## Where every row went", "", "| file | input | train | val | test | rejected |", "|---|---|---|---|---|---|"]
+    for path, row in counts["per_file"].items():
+        lines.append(f"| {_cell(path)} | {row['input']} | {row['train']} | {row['val']} | {row['test']} | {row['rejected']} |")
+    if counts["rejected"]:
+        lines += ["", "## Rejected rows by reason", "", "| reason | rows |", "|---|---|"]
+        lines += [f"| {reason} | {n} |" for reason, n in sorted(counts["rejected"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    if report.get("labels"):
+        lines += _label_table(report["labels"], report["split"]["rare_labels"])
+    for key, renderer in SECTION_RENDERERS.items():
+        if report.get(key):
+            lines += ["", *renderer(report[key])]
+    return "\n".join(lines) + "\n"
+
+
+def _label_table(labels: dict[str, dict[str, int]], rare: dict[str, int]) -> list[str]:
+    lines = ["", "## Labels per split", "", "| label | train | val | test |", "|---|---|---|---|"]
+    for label in labels["train"]:
+        lines.append(f"| {_cell(label)} | {labels['train'][label]} | {labels['val'][label]} | {labels['test'][label]} |")
+    if rare:
+        lines += ["", "Too rare to stratify (kept in train): " + ", ".join(f"{_cell(k)} ({v})" for k, v in sorted(rare.items()))]
+    return lines
+
+
+def _mapping(mapping: dict[str, Any]) -> str:
+    fields = [f"{k} ← `{v}`" for k, v in mapping.items() if k not in ("task", "detected")]
+    return ", ".join(fields) + ("; detected" if mapping.get("detected") else "")
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.replace("|", "\\|").replace("\n", " ")

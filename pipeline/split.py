@@ -1,0 +1,94 @@
+"""Split stage: assign every record to train, val or test, seeded, stratified by label, whole clusters at once.
+
+A cluster (``cluster`` column: exact duplicates after ingest, near duplicates after dedup) always lands in one
+split, so no duplicate leaks from train into an evaluation split. Classification data is stratified: each label is
+split on its own with the configured ratios, and every label with at least as many records as there are splits
+appears in each of them. Each label draws from its own seeded generator, so adding a label does not reshuffle the
+others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasets import Dataset
+
+from pipeline.config import SplitConfig
+from pipeline.records import Task, task_of
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class SplitPlan:
+    """Which split each record goes to (in record order), and what could not be stratified."""
+
+    assignment: list[str]
+    rare_labels: dict[str, int] = field(default_factory=dict)
+
+    def sizes(self) -> dict[str, int]:
+        counts = Counter(self.assignment)
+        return {name: counts.get(name, 0) for name in SPLITS}
+
+
+def split(ds: Dataset, cfg: SplitConfig) -> tuple[Dataset, SplitPlan]:
+    """Add a ``split`` column to the records according to a seeded, stratified, cluster-aware plan."""
+    plan = plan_split(ds, cfg)
+    return ds.add_column("split", plan.assignment), plan
+
+
+def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
+    """Compute the split of every record without touching the records."""
+    clusters = ds["cluster"]
+    labels = ds["label"] if task_of(ds) is Task.CLASSIFICATION else None
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(clusters):
+        groups[key].append(index)
+    strata: dict[str, list[str]] = defaultdict(list)
+    for key, members in groups.items():
+        strata[_stratum(members, labels)].append(key)
+    active = [name for name, ratio in zip(SPLITS, cfg.ratios) if ratio > 0]
+    assignment = [""] * len(ds)
+    rare: dict[str, int] = {}
+    for stratum in sorted(strata):
+        keys = sorted(strata[stratum])
+        size = sum(len(groups[k]) for k in keys)
+        rng = np.random.default_rng([cfg.seed, _stable_int(stratum)])
+        order = rng.permutation(len(keys))
+        if size < len(active):
+            rare[stratum] = size
+        targets = _targets(size, cfg.ratios, active)
+        assigned = dict.fromkeys(SPLITS, 0)
+        for position in order:
+            members = groups[keys[position]]
+            name = max(active, key=lambda s: (targets[s] - assigned[s], -SPLITS.index(s)))
+            assigned[name] += len(members)
+            for index in members:
+                assignment[index] = name
+    return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {})
+
+
+def _targets(size: int, ratios: tuple[float, float, float], active: list[str]) -> dict[str, int]:
+    """How many records of a stratum each split should get: at least one per active split when possible."""
+    if size < len(active):
+        return {"train": size, "val": 0, "test": 0}
+    targets = {name: int(round(size * ratio)) for name, ratio in zip(SPLITS, ratios)}
+    for name in active[1:]:
+        targets[name] = max(1, targets[name])
+    targets["train"] = size - targets["val"] - targets["test"]
+    return targets
+
+
+def _stratum(members: list[int], labels: list[str] | None) -> str:
+    """A cluster's stratum: its most common label (ties broken by name), or one stratum without labels."""
+    if labels is None:
+        return ""
+    counts = Counter(labels[i] for i in members)
+    return min(counts, key=lambda label: (-counts[label], label))
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")
