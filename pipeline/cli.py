@@ -103,6 +103,32 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
     sys.exit(0 if result.passed else 1)
 
 
+@cli.command("report")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="OUT_DIR")
+@common_options
+def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
+    """Re-render OUT_DIR/report.md and report.html from OUT_DIR/report.json (no data needed)."""
+    import json
+
+    from pipeline.errors import InputError
+    from pipeline.output import write_text
+    from pipeline.render_html import render_html
+    from pipeline.report import render_markdown
+
+    with user_errors(debug):
+        path = out_dir / "report.json"
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError("no report.json here; run `ftprep run` first", path=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg}", path=str(path), row=exc.lineno) from None
+        write_text(out_dir / "report.md", render_markdown(report))
+        write_text(out_dir / "report.html", render_html(report))
+    if not quiet:
+        click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
+
+
 def _summary(report: dict[str, Any], out_dir: Path) -> str:
     counts = report["counts"]
     splits = counts["splits"]
@@ -117,7 +143,7 @@ def _summary(report: dict[str, Any], out_dir: Path) -> str:
     for check in report["checks"]:
         if check["status"] in ("warn", "fail"):
             lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl, report.json, report.md, manifest.json")
+    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl, report.json, report.md, report.html, manifest.json")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.readiness import Check, verdict_from
+from pipeline.report_sections import READINESS_SECTIONS
 from pipeline.split import SPLITS, SplitPlan
 
 
@@ -81,7 +82,7 @@ _BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_r
 _STATUS = {"pass": "pass", "warn": "**warn**", "fail": "**FAIL**", "skip": "skip"}
 
 SectionRenderer = Callable[[Any], list[str]]
-SECTION_RENDERERS: dict[str, SectionRenderer] = {}
+SECTION_RENDERERS: dict[str, SectionRenderer] = {**READINESS_SECTIONS}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 
