@@ -125,12 +125,13 @@ def check_eval_power(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     threshold = {"warn_above": cfg.max_eval_half_width, "per_label_warn_above": cfg.max_label_eval_half_width}
     if report["split"]["ratios"][2] <= 0:
         return Check("eval_power", "skip", None, threshold, "no test split was asked for (test ratio 0)")
-    half = round(accuracy_half_width(n_test), 4)
+    exact = accuracy_half_width(n_test)  # compared unrounded: 384 examples give 0.05001, which must warn
+    half = round(exact, 4)
     per_label = {label: round(accuracy_half_width(n), 4) for label, n in (report.get("labels") or {}).get("test", {}).items()}
     weak = {label: h for label, h in sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0])) if h > cfg.max_label_eval_half_width}
     observed = {"test_examples": n_test, "half_width": half, "worst_label_half_width": max(per_label.values(), default=None)}
     message = f"accuracy on {n_test} test examples is known to within ±{half:.1%} (95% CI)"
-    if half > cfg.max_eval_half_width:
+    if exact > cfg.max_eval_half_width:
         need = examples_for_half_width(cfg.max_eval_half_width)
         return Check("eval_power", "warn", observed, threshold, message,
                      f"grow the test split to at least {need} examples (add data or raise the test ratio)")
