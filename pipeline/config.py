@@ -119,7 +119,7 @@ class ReadinessConfig:
     recommended_examples: int = 100
     min_per_label: int = 10
     recommended_per_label: int = 100
-    max_imbalance_ratio: float = 10.0
+    max_imbalance_ratio: float = 100.0
     min_share_of_even: float = 0.2
     max_eval_half_width: float = 0.05
     max_label_eval_half_width: float = 0.2
