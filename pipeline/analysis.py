@@ -15,7 +15,7 @@ from pipeline.config import ReadinessConfig
 from pipeline.diversity import diversity
 from pipeline.learning import label_noise, learning_curve
 from pipeline.measures import histogram, over_limit, summary, training_tokens
-from pipeline.records import Task, content_text, exact_key, task_of
+from pipeline.records import Task, column, content_text, exact_key, task_of
 
 SPLITS = ("train", "val", "test")
 
@@ -23,11 +23,12 @@ SPLITS = ("train", "val", "test")
 def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
     """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""
     task = task_of(records)
-    texts = [content_text(row, task) for row in records.select_columns(_task_columns(records, task))]
-    splits = list(records["split"])
+    fields = {name: column(records, name) for name in _task_columns(task)}
+    texts = [content_text(dict(zip(fields, values)), task) for values in zip(*fields.values())]
+    splits = column(records, "split")
     sections: dict[str, Any] = {
         "lengths": lengths(texts, splits, _column(records, "n_tokens"), cfg),
-        "overlap": overlap(texts, splits, list(records["cluster"]), _column(records, "label")),
+        "overlap": overlap(texts, splits, column(records, "cluster"), _column(records, "label")),
     }
     langs = _column(records, "lang")
     if langs is not None:
@@ -39,12 +40,12 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]
     return sections
 
 
-def _task_columns(records: Dataset, task: Task) -> list[str]:
+def _task_columns(task: Task) -> list[str]:
     return {Task.CLASSIFICATION: ["text"], Task.COMPLETION: ["prompt", "completion"], Task.CHAT: ["messages"]}[task]
 
 
 def _column(records: Dataset, name: str) -> list | None:
-    return list(records[name]) if name in records.column_names else None
+    return column(records, name) if name in records.column_names else None
 
 
 def lengths(texts: list[str], splits: list[str], tokens: list[int] | None, cfg: ReadinessConfig) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
 
 
 def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
-    texts, labels, ids = list(records["text"]), list(records["label"]), list(records["id"])
+    texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
     train = [i for i, s in enumerate(splits) if s == "train"]
     val = [i for i, s in enumerate(splits) if s == "val"]
     curve = learning_curve(

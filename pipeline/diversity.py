@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from datasets import Dataset
 
-from pipeline.records import Task, task_of
+from pipeline.records import Task, column, task_of
 
 NGRAM = 3
 TEMPLATE_WORDS = 5
@@ -29,9 +29,9 @@ TOP_TEMPLATES = 5
 def prompts_and_responses(ds: Dataset) -> tuple[list[str], list[str]]:
     """The prompt side (prompt, or the first user turn) and the response side (completion, or assistant turns)."""
     if task_of(ds) is Task.COMPLETION:
-        return list(ds["prompt"]), list(ds["completion"])
+        return column(ds, "prompt"), column(ds, "completion")
     prompts, responses = [], []
-    for messages in ds["messages"]:
+    for messages in column(ds, "messages"):
         prompts.append(next((m["content"] for m in messages if m["role"] == "user"), ""))
         responses.append("\n".join(m["content"] for m in messages if m["role"] == "assistant"))
     return prompts, responses
@@ -88,7 +88,7 @@ def diversity(ds: Dataset, *, seed: int, max_examples: int = 20_000) -> dict:
     if len(ds) > max_examples:
         ds = ds.select(np.sort(np.random.default_rng(seed).choice(len(ds), max_examples, replace=False)))
     prompts, responses = prompts_and_responses(ds)
-    clusters = list(ds["cluster"])
+    clusters = column(ds, "cluster")
     # A template is a pattern shared by at least 1% of prompts (and at least 3): below that it is coincidence.
     min_count = max(3, len(prompts) // 100)
     return {

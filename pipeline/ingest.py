@@ -207,7 +207,8 @@ def _message(index: int, message: Any) -> dict[str, str]:
         raise RowRejected("bad_messages", f"message {index} is {type(message).__name__}; expected an object with role and content")
     role = message.get("role", message.get("from"))
     if not isinstance(role, str) or role.strip().lower() not in ROLE_ALIASES:
-        raise RowRejected("bad_role", f"message {index} has role {role!r}; expected one of {', '.join(CHAT_ROLES)}")
+        raise RowRejected("bad_role", f"message {index} has role {role!r}; expected one of {', '.join(CHAT_ROLES)} "
+                                        f"(or an alias: {', '.join(sorted(set(ROLE_ALIASES) - set(CHAT_ROLES)))})")
     content = message.get("content", message.get("value", message.get("text")))
     if isinstance(content, list):
         content = _join_parts(index, content)

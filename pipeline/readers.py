@@ -143,7 +143,8 @@ def _parse_json_line(number: int, line: bytes) -> RawRow:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {exc.msg} at column {exc.colno}"))
+        problem = "the line ends before the JSON value is complete" if exc.pos >= len(text.rstrip()) else f"{exc.msg} at column {exc.colno}"
+        return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {problem}"))
     if not isinstance(value, dict):
         return RawRow(number, raw_text=text, error=("not_an_object", f"expected a JSON object, found {type(value).__name__}"))
     return RawRow(number, data=value)

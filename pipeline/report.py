@@ -14,6 +14,7 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline import __version__
+from pipeline.records import column
 from pipeline.readiness import Check, verdict_from
 from pipeline.report_sections import READINESS_SECTIONS
 from pipeline.split import SPLITS, SplitPlan
@@ -30,7 +31,7 @@ def build_report(
     sections: dict[str, Any],
 ) -> dict[str, Any]:
     """Everything ``report.json`` says except the checks (see :func:`add_checks`)."""
-    reasons = Counter(rejected["reason"])
+    reasons = Counter(column(rejected, "reason"))
     report: dict[str, Any] = {
         "ftprep_version": __version__,
         "verdict": None,
@@ -60,8 +61,8 @@ def add_checks(report: dict[str, Any], checks: list[Check]) -> dict[str, Any]:
 
 def _per_file(files: list[dict[str, Any]], records: Dataset, rejected: Dataset) -> dict[str, dict[str, int]]:
     """Rows read and where they went, per input file: the accounting invariant made visible."""
-    kept = Counter(zip(records["source_file"], records["split"]))
-    dropped = Counter(rejected["source_file"])
+    kept = Counter(zip(column(records, "source_file"), column(records, "split")))
+    dropped = Counter(column(rejected, "source_file"))
     per_file = {}
     for entry in files:
         path = entry["path"]
@@ -71,7 +72,7 @@ def _per_file(files: list[dict[str, Any]], records: Dataset, rejected: Dataset) 
 
 
 def _labels_per_split(records: Dataset) -> dict[str, dict[str, int]]:
-    counts = Counter(zip(records["split"], records["label"]))
+    counts = Counter(zip(column(records, "split"), column(records, "label")))
     labels = sorted({label for _, label in counts})
     return {s: {label: counts.get((s, label), 0) for label in labels} for s in SPLITS}
 

@@ -27,7 +27,7 @@ from pipeline.output import file_digest, output_records, prepare_out_dir, reject
 from pipeline.readers import file_sha256
 from pipeline.analysis import analyse
 from pipeline.readiness import gate_passes, readiness_checks
-from pipeline.records import Stage, StageResult
+from pipeline.records import Stage, StageResult, column
 from pipeline.render_html import render_html
 from pipeline.report import add_checks, build_report, render_markdown
 from pipeline.split import SPLITS, split
@@ -122,7 +122,7 @@ def _check_conserved(stage: str, rows_in: int, result: StageResult) -> None:
 def _write_outputs(out_dir: Path, inputs: list[str], cfg: Config, ingest_stats: dict[str, Any], records: Dataset,
                    rejected: Dataset, report: dict[str, Any]) -> None:
     outputs: dict[str, int] = {}
-    split_column = records["split"]
+    split_column = column(records, "split")
     for name in SPLITS:
         part = records.select([i for i, s in enumerate(split_column) if s == name]).remove_columns("split")
         outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part))

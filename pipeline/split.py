@@ -17,7 +17,7 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.config import SplitConfig
-from pipeline.records import Task, task_of
+from pipeline.records import Task, column, task_of
 
 SPLITS = ("train", "val", "test")
 
@@ -37,13 +37,13 @@ class SplitPlan:
 def split(ds: Dataset, cfg: SplitConfig) -> tuple[Dataset, SplitPlan]:
     """Add a ``split`` column to the records according to a seeded, stratified, cluster-aware plan."""
     plan = plan_split(ds, cfg)
-    return ds.add_column("split", plan.assignment), plan
+    return ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{cfg.seed}"), plan
 
 
 def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
     """Compute the split of every record without touching the records."""
-    clusters = ds["cluster"]
-    labels = ds["label"] if task_of(ds) is Task.CLASSIFICATION else None
+    clusters = column(ds, "cluster")
+    labels = column(ds, "label") if task_of(ds) is Task.CLASSIFICATION else None
     groups: dict[str, list[int]] = defaultdict(list)
     for index, key in enumerate(clusters):
         groups[key].append(index)
