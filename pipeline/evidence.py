@@ -8,6 +8,10 @@ from pipeline.config import ReadinessConfig
 from pipeline.readiness import Check
 
 
+# Below this out-of-fold accuracy the probe disagrees with many correct labels, so confident learning over-flags.
+WEAK_BASELINE = 0.7
+
+
 def evidence_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
     return [check_learning_curve(report, cfg), check_label_noise(report, cfg), check_diversity(report, cfg)]
 
@@ -42,6 +46,9 @@ def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
         return Check("label_noise", "skip", None, threshold, f"too little data: needs 2 labels with {cfg.noise_folds}+ examples")
     rate = noise["estimated_rate"]
     message = f"{noise['flagged']} of {noise['examined']} examples ({rate:.1%}) look mislabeled"
+    accuracy = noise.get("baseline_accuracy")
+    if accuracy is not None and accuracy < WEAK_BASELINE:
+        message += f" (baseline accuracy only {accuracy:.0%}: with this little data the rate is overstated)"
     if rate > cfg.max_label_noise_rate:
         return Check("label_noise", "warn", rate, threshold, message,
                      f"review the {len(noise['suspects'])} listed suspects in suspect_labels.jsonl (most confident first) "

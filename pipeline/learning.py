@@ -78,6 +78,8 @@ class LabelNoise:
             ``confidence`` (the baseline's probability of the suggested label).
         examined: rows analysed (after sampling and after leaving out labels too rare to cross-validate).
         flagged: rows cleanlab flagged (``suspects`` holds at most ``max_suspects`` of them).
+        baseline_accuracy: out-of-fold accuracy of the baseline; when it is low, the baseline disagrees with
+            many correct labels and the rate overstates the noise.
         skipped_labels: labels left out because they have fewer examples than folds.
     """
 
@@ -85,6 +87,7 @@ class LabelNoise:
     suspects: list[dict]
     examined: int
     flagged: int
+    baseline_accuracy: float
     skipped_labels: list[str] = field(default_factory=list)
 
     def as_report(self) -> dict:
@@ -93,6 +96,7 @@ class LabelNoise:
             "suspects": self.suspects,
             "examined": self.examined,
             "flagged": self.flagged,
+            "baseline_accuracy": self.baseline_accuracy,
             "skipped_labels": self.skipped_labels,
         }
 
@@ -240,7 +244,8 @@ def label_noise(
     probs = _out_of_fold_probs(x, y, folds, seed)
     issues = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
     suspects = [_suspect(ids[keep[i]], x[i], classes, y[i], probs[i]) for i in issues[:max_suspects]]
-    return LabelNoise(round(len(issues) / len(keep), 4), suspects, len(keep), int(len(issues)), skipped)
+    accuracy = round(float(np.mean(probs.argmax(axis=1) == y)), 4)
+    return LabelNoise(round(len(issues) / len(keep), 4), suspects, len(keep), int(len(issues)), accuracy, skipped)
 
 
 def _out_of_fold_probs(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.ndarray:

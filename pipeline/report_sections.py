@@ -68,7 +68,8 @@ def learning_curve_md(section: dict[str, Any]) -> list[str]:
 def label_noise_md(section: dict[str, Any]) -> list[str]:
     lines = ["## Label noise (cleanlab, out-of-fold baseline probabilities)", "",
              f"{section['flagged']} of {section['examined']} examples look mislabeled "
-             f"(estimated rate **{section['estimated_rate']:.1%}**); all listed suspects are in `suspect_labels.jsonl`."]
+             f"(estimated rate **{section['estimated_rate']:.1%}**; baseline out-of-fold accuracy "
+             f"{section.get('baseline_accuracy', float('nan')):.1%}); all listed suspects are in `suspect_labels.jsonl`."]
     if section.get("skipped_labels"):
         lines.append(f"Labels too rare to cross-validate, not examined: {', '.join(section['skipped_labels'])}.")
     if section["suspects"]:
