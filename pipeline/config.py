@@ -136,7 +136,7 @@ class ReadinessConfig:
     max_label_noise_rate: float = 0.05
     max_suspects: int = 100
     noise_folds: int = 5
-    max_analysis_examples: int = 20_000
+    max_analysis_examples: int = 12_000
     max_cluster_share: float = 0.1
     min_distinct_2: float = 0.2
     max_template_share: float = 0.5

@@ -82,7 +82,7 @@ def repeated_templates(prompts: Sequence[str], words: int, min_count: int) -> di
     return result
 
 
-def diversity(ds: Dataset, *, seed: int, max_examples: int = 20_000) -> dict:
+def diversity(ds: Dataset, *, seed: int, max_examples: int = 12_000) -> dict:
     """The ``diversity`` section of the report for a completion or chat dataset."""
     sampled_from = len(ds)
     if len(ds) > max_examples:
