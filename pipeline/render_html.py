@@ -62,7 +62,11 @@ def _svg(fig: plt.Figure) -> str:
 
 
 def _labels_plot(labels: dict[str, dict[str, int]]) -> str:
-    names = sorted(labels["train"], key=lambda k: (-sum(labels[s].get(k, 0) for s in labels), k))[:MAX_LABELS_PLOTTED]
+    total = {k: sum(labels[s].get(k, 0) for s in labels) for k in labels["train"]}
+    ranked = sorted(total, key=lambda k: (-total[k], k))
+    # With many labels, show both ends: the rarest labels are the ones a reader needs to see.
+    half = MAX_LABELS_PLOTTED // 2
+    names = ranked if len(ranked) <= MAX_LABELS_PLOTTED else ranked[:half] + ranked[-half:]
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.18 * len(names)))
     left = [0] * len(names)
     for split, colour in SPLIT_COLOURS.items():
@@ -71,8 +75,8 @@ def _labels_plot(labels: dict[str, dict[str, int]]) -> str:
         left = [a + b for a, b in zip(left, values)]
     ax.invert_yaxis()
     ax.set_xlabel("examples")
-    title = "label distribution per split" + (f" (largest {MAX_LABELS_PLOTTED})" if len(labels["train"]) > len(names) else "")
-    ax.set_title(title)
+    shown = "" if len(names) == len(ranked) else f" ({half} largest and {half} smallest of {len(ranked)})"
+    ax.set_title("label distribution per split" + shown)
     ax.legend(loc="lower right")
     return _svg(fig)
 
