@@ -143,7 +143,8 @@ def _summary(report: dict[str, Any], out_dir: Path) -> str:
     for check in report["checks"]:
         if check["status"] in ("warn", "fail"):
             lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl, report.json, report.md, report.html, manifest.json")
+    suspects = ", suspect_labels.jsonl" if report.get("label_noise") else ""
+    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
     return "\n".join(lines)
 
 

@@ -83,26 +83,63 @@ def _names(labels: list[str] | dict[str, Any], limit: int = 8) -> str:
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig) -> Check:
-    """Every label needs enough examples to be learnt: fail below ``min_per_label``, warn below the recommendation."""
+def label_variants(totals: dict[str, int]) -> dict[str, str]:
+    """Labels that differ from a bigger label only by case, spaces, ``_`` or ``-`` (``Billing`` -> ``billing``).
+
+    They are spelling slips the clean stage normalises, not classes of their own, so the volume and balance
+    checks count them with the label they vary.
+    """
+    def key(label: str) -> str:
+        return "".join(ch for ch in label.casefold() if ch not in " _-")
+
+    canonical: dict[str, str] = {}
+    for label in sorted(totals, key=lambda k: (-totals[k], k)):
+        canonical.setdefault(key(label), label)
+    return {label: canonical[key(label)] for label in sorted(totals) if canonical[key(label)] != label}
+
+
+def _merged_totals(labels: dict[str, dict[str, int]]) -> tuple[dict[str, int], dict[str, str]]:
     totals = _label_totals(labels)
+    variants = label_variants(totals)
+    merged: dict[str, int] = {}
+    for label, n in totals.items():
+        target = variants.get(label, label)
+        merged[target] = merged.get(target, 0) + n
+    return merged, variants
+
+
+def _variants_note(variants: dict[str, str]) -> str:
+    return "; " + ", ".join(f"{v} looks like {c}" for v, c in variants.items()) + " (counted with it)" if variants else ""
+
+
+def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig) -> Check:
+    """Every label needs enough examples to be learnt: fail below ``min_per_label``, warn below the recommendation.
+
+    Spelling variants of a label are counted with it, and make the check warn so that they get normalised.
+    """
+    totals, variants = _merged_totals(labels)
     smallest = min(totals.values())
     threshold = {"fail_below": cfg.min_per_label, "warn_below": cfg.recommended_per_label}
     failing, warning = shortfall(totals, cfg.min_per_label), shortfall(totals, cfg.recommended_per_label)
+    note = _variants_note(variants)
+    fix_variants = f"; normalise the label spellings {_names(variants)}" if variants else ""
     if failing:
         return Check("min_per_label", "fail", smallest, threshold,
-                     f"{len(failing)} labels have fewer than {cfg.min_per_label} examples (smallest: {smallest})",
-                     f"add at least {max(failing.values())} examples to labels {_names(failing)}")
+                     f"{len(failing)} labels have fewer than {cfg.min_per_label} examples (smallest: {smallest}){note}",
+                     f"add at least {max(failing.values())} examples to labels {_names(failing)}{fix_variants}")
     if warning:
         return Check("min_per_label", "warn", smallest, threshold,
-                     f"{len(warning)} labels have fewer than {cfg.recommended_per_label} examples (smallest: {smallest})",
-                     f"add up to {max(warning.values())} examples to labels {_names(warning)}")
+                     f"{len(warning)} labels have fewer than {cfg.recommended_per_label} examples (smallest: {smallest}){note}",
+                     f"add up to {max(warning.values())} examples to labels {_names(warning)}{fix_variants}")
+    if variants:
+        return Check("min_per_label", "warn", smallest, threshold, f"every label has {smallest} or more examples{note}",
+                     fix_variants[2:])
     return Check("min_per_label", "pass", smallest, threshold, f"every label has {smallest} or more examples")
 
 
 def check_label_balance(labels: dict[str, dict[str, int]], cfg: ReadinessConfig) -> Check:
     """Warn when the largest label outnumbers the smallest too much, or a label is a sliver of the data."""
-    totals = _label_totals(labels)
+    totals, _ = _merged_totals(labels)
     ratio = imbalance_ratio(totals)
     min_share = cfg.min_share_of_even / len(totals)
     slivers = rare_labels(totals, min_share)

@@ -304,3 +304,17 @@ def test_report_command_without_report_json_is_a_usage_error(tmp_path):
     """No report.json: exit 2 with one line naming the file."""
     result = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert result.exit_code == 2 and "report.json" in result.output
+
+
+def test_label_spelling_variants_are_counted_with_their_label():
+    """'Billing' (1 row) next to 'billing' (30) is a variant: counted with it, warned about, not failed."""
+    labels = {"train": {"billing": 120, "Billing": 1, "shipping": 110, "Ship-ping": 1}}
+    check = check_min_per_label(labels, CFG)
+    assert check.status == "warn"
+    assert "Billing looks like billing" in check.message and "Ship-ping" in check.recommendation
+    assert check.observed == 111
+
+
+def test_distinct_rare_label_still_fails():
+    """A rare label that is not a spelling variant of another one still fails min_per_label."""
+    assert check_min_per_label({"train": {"billing": 120, "refund": 1}}, CFG).status == "fail"
