@@ -76,11 +76,16 @@ def _count(value: Any) -> int:
 
 
 def check_split_leakage(report: dict[str, Any]) -> Check:
-    """A text (or near-duplicate cluster) in two splits inflates the test score: must be 0."""
+    """A text (or near-duplicate cluster) in two splits inflates the test score: must be 0.
+
+    Counts exact texts and clusters shared by splits (``overlap``) plus any cross-split near-duplicate pairs the
+    dedup stage re-measured after the split (``duplicates.split_leakage``, when it reports them).
+    """
     overlap = report.get("overlap")
     if not overlap:
         return _skip("split_leakage", 0, "no overlap section in this report (written by ftprep run)")
-    leaked = overlap["cross_split"]
+    near = (report.get("duplicates") or {}).get("split_leakage")
+    leaked = overlap["cross_split"] + (_count(near) if near is not None else 0)
     if leaked:
         return Check("split_leakage", "fail", leaked, 0, f"{leaked} texts or duplicate clusters appear in more than one split",
                      "re-run the split with dedup on so that whole clusters stay in one split")

@@ -167,7 +167,8 @@ def check_eval_power(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     per_label = {label: round(accuracy_half_width(n), 4) for label, n in (report.get("labels") or {}).get("test", {}).items()}
     weak = {label: h for label, h in sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0])) if h > cfg.max_label_eval_half_width}
     observed = {"test_examples": n_test, "half_width": half, "worst_label_half_width": max(per_label.values(), default=None)}
-    message = f"accuracy on {n_test} test examples is known to within ±{half:.1%} (95% CI)"
+    measured = "accuracy" if report["task"] == "classification" else "a pass rate (any yes/no metric)"
+    message = f"{measured} on {n_test} test examples is known to within ±{half:.1%} (95% CI)"
     if exact > cfg.max_eval_half_width:
         need = examples_for_half_width(cfg.max_eval_half_width)
         return Check("eval_power", "warn", observed, threshold, message,

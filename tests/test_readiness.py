@@ -318,3 +318,10 @@ def test_label_spelling_variants_are_counted_with_their_label():
 def test_distinct_rare_label_still_fails():
     """A rare label that is not a spelling variant of another one still fails min_per_label."""
     assert check_min_per_label({"train": {"billing": 120, "refund": 1}}, CFG).status == "fail"
+
+
+def test_split_leakage_counts_near_duplicates_dedup_measured():
+    """Cross-split near-duplicate pairs reported by dedup fail the check even when no exact text leaks."""
+    report = _report(overlap=_overlap(cross=0), duplicates={"split_leakage": [{"a": "1", "b": "2"}]})
+    check = health.check_split_leakage(report)
+    assert (check.status, check.observed) == ("fail", 1)
