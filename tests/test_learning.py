@@ -129,3 +129,21 @@ def test_label_noise_leaves_out_labels_too_rare_to_cross_validate():
     noise = label_noise([str(i) for i in range(len(texts))], texts, labels, seed=0)
     assert noise.skipped_labels == ["rare"]
     assert noise.examined == 200
+
+
+@pytest.mark.slow
+def test_label_noise_estimate_tracks_the_shuffled_rate():
+    """Shuffling 0%, 5%, 10% and 20% of the slice's labels: the estimate rises with the true rate and stays near it."""
+    texts, labels = _banking()
+    classes = sorted(set(labels))
+    ids = [str(i) for i in range(len(texts))]
+    estimates = []
+    for rate in (0.0, 0.05, 0.1, 0.2):
+        rng = np.random.default_rng(11)
+        noisy = list(labels)
+        for i in rng.choice(len(labels), size=int(rate * len(labels)), replace=False):
+            noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
+        estimates.append(label_noise(ids, texts, noisy, seed=2).estimated_rate)
+    assert estimates == sorted(estimates), estimates
+    for rate, estimate in zip((0.05, 0.1, 0.2), estimates[1:]):
+        assert abs(estimate - rate) < rate * 0.5 + estimates[0], (rate, estimate, estimates)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from pipeline.render_html import render_html
 
@@ -80,3 +85,19 @@ def test_html_for_generative_data_shows_diversity():
                                          "suffix": {"share": 0.0, "top": []}}}
     html = render_html(report)
     assert 'id="diversity"' in html and "Write a poem about" in html
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (apt-get install chromium)")
+def test_html_renders_in_headless_chromium(tmp_path):
+    """Chromium, with networking features off, paints the page: the verdict banner's colour is on screen."""
+    (tmp_path / "report.html").write_text(render_html(_report()), encoding="utf-8")
+    script = Path(__file__).parent.parent / "scripts" / "screenshot_report.sh"
+    subprocess.run([str(script), str(tmp_path), "1200"], check=True, capture_output=True, timeout=120)
+    from PIL import Image
+
+    image = Image.open(tmp_path / "report.png").convert("RGB")
+    banner_orange = (0xB2, 0x6A, 0x00)  # .ready_with_warnings background in the template
+    assert image.getpixel((600, 40)) == banner_orange
+    colours = image.resize((60, 60)).getcolors(3600)
+    assert colours is not None and len(colours) > 20  # tables and plots, not a blank page
