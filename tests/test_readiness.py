@@ -325,3 +325,15 @@ def test_split_leakage_counts_near_duplicates_dedup_measured():
     report = _report(overlap=_overlap(cross=0), duplicates={"split_leakage": [{"a": "1", "b": "2"}]})
     check = health.check_split_leakage(report)
     assert (check.status, check.observed) == ("fail", 1)
+
+
+def test_thresholds_come_from_the_readiness_config_section(tmp_path):
+    """[readiness] in the TOML config moves a threshold: 60 per label warns by default, passes at 50."""
+    config = tmp_path / "ftprep.toml"
+    config.write_text('[readiness]\nrecommended_per_label = 50\nallowed_languages = ["en"]\nmax_suspects = 3\n')
+    out = tmp_path / "out"
+    CliRunner().invoke(cli, ["run", str(_small_input(tmp_path, 60)), "--out", str(out), "--config", str(config)])
+    report = json.loads((out / "report.json").read_text())
+    check = next(c for c in report["checks"] if c["name"] == "min_per_label")
+    assert (check["status"], check["threshold"]["warn_below"]) == ("pass", 50)
+    assert len((out / "suspect_labels.jsonl").read_text().splitlines()) <= 3
