@@ -46,14 +46,6 @@ def gate_passes(verdict: Verdict, fail_on: str) -> bool:
     return verdict == "ready" or (verdict == "ready_with_warnings" and fail_on != "warn")
 
 
-def basic_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
-    """The checks every run gets from the counts alone."""
-    checks = [check_min_examples(report["counts"]["kept"], cfg), check_reject_rate(report["counts"], cfg)]
-    if report.get("labels"):
-        checks.append(check_label_coverage(report["labels"], report["split"]["ratios"]))
-    return checks
-
-
 def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
     """Every check, in the stable order users read them, computed from ``report.json`` alone."""
     from pipeline import evidence, health  # they import Check from here
