@@ -97,7 +97,7 @@ def _histogram_plot(hist: dict[str, list] | None, xlabel: str, limit: int | None
 
 def _learning_curve_plot(curve: dict[str, Any]) -> str:
     fig, ax = plt.subplots(figsize=(5, 2.8))
-    ax.plot(curve["sizes"], curve["scores"], "o-", color="#4C72B0", label=f"{curve['metric']} on val")
+    ax.plot(curve["sizes"], curve["scores"], "o-", color="#4C72B0", label=curve["metric"] + (" on val" if curve.get("evaluation", "val") == "val" else " (cross-validated)"))
     fit = curve.get("fit")
     if fit:
         last = curve["sizes"][-1]

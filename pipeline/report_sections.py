@@ -52,11 +52,12 @@ def overlap_md(section: dict[str, Any]) -> list[str]:
 
 def learning_curve_md(section: dict[str, Any]) -> list[str]:
     lines = ["## Learning curve (TF-IDF + logistic regression baseline)", "",
-             f"| training examples | {section['metric']} on val |", "|---|---|"]
+             f"| training examples | {section['metric']} |", "|---|---|"]
     lines += [f"| {n} | {score:.4f} |" for n, score in zip(section["sizes"], section["scores"])]
     fit = section.get("fit")
     shape = f"fitted score(n) = {fit['a']} - {fit['b']} n^-{fit['c']}" if fit else "too few points to fit a curve"
-    lines += ["", f"Expected gain from doubling the data: **{section['expected_gain_2x']:+.4f}** ({shape})."]
+    lines += ["", f"Scored on: {section.get('evaluation', 'val')}.",
+              f"Expected gain from doubling the data: **{section['expected_gain_2x']:+.4f}** ({shape})."]
     if section["sampled_from"] > section["sizes"][-1]:
         lines.append(f"Sampled {section['sizes'][-1]} of {section['sampled_from']} training examples.")
     weakest = list(section.get("per_label_f1", {}).items())[:10]

@@ -65,10 +65,22 @@ def test_curve_keeps_rising_on_small_hard_data():
 
 def test_curve_samples_above_max_examples():
     """Above max_examples the largest point is max_examples rows, and the original size is reported."""
-    texts, labels = _easy(2000)
+    texts, labels = _easy(2200)
     curve = learning_curve(texts[:1600], labels[:1600], texts[1600:], labels[1600:], seed=1, max_examples=400)
     assert curve.sizes[-1] == 400
     assert curve.sampled_from == 1600
+
+
+def test_small_val_is_replaced_by_cross_validation():
+    """With 50 val rows the curve is the mean of 5 folds over train + val: sizes are 4/5 of all rows' shares."""
+    texts, labels = _banking()
+    order = stratified_order(labels, seed=0)
+    train, val = order[:350], order[350:400]
+    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
+                           [texts[i] for i in val], [labels[i] for i in val], seed=1)
+    assert curve.evaluation.startswith("mean of 5-fold cross-validation")
+    assert curve.sizes == [40, 80, 160, 320]
+    assert curve.scores == sorted(curve.scores)
 
 
 def test_curve_is_none_without_two_labels():
