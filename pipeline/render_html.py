@@ -77,7 +77,7 @@ def _labels_plot(labels: dict[str, dict[str, int]]) -> str:
     ax.set_xlabel("examples")
     shown = "" if len(names) == len(ranked) else f" ({half} largest and {half} smallest of {len(ranked)})"
     ax.set_title("label distribution per split" + shown)
-    ax.legend(loc="lower right")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))  # beside the bars, never over them
     return _svg(fig)
 
 
