@@ -111,7 +111,7 @@ def cli() -> None:
 @click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector: langdetect (declared, ~300 examples/s a core) or lingua (fast).  [default: langdetect]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
-@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for cleaning and language detection.  [default: all cores from 20,000 rows]")
+@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for cleaning, language detection and MinHash signatures.  [default: clean: all cores from 20,000 rows; dedup: 1]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")
 @click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J", help="Jaccard similarity at or above which two records are near duplicates.  [default: 0.8]")
@@ -119,7 +119,6 @@ def cli() -> None:
 @click.option("--label-conflicts", type=click.Choice(["drop", "majority", "keep"]), help="Same text with different labels: reject all, keep the majority label, or keep one per label.  [default: drop]")
 @click.option("--decontaminate", multiple=True, metavar="FILE", type=click.Path(exists=True, path_type=str), help="Eval file (any input format) whose records must not appear in training data; repeat for several files.")
 @click.option("--dedup-index", metavar="PATH", help="Directory of a persistent dedup index: deduplicate against earlier runs and add this run's kept records.")
-@click.option("--num-proc", type=click.IntRange(min=1), help="Processes computing MinHash signatures.  [default: 1]")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
@@ -203,6 +202,32 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     sys.exit(0 if section["success"] else 1)
 
 
+@cli.command("report")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="OUT_DIR")
+@common_options
+def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
+    """Re-render OUT_DIR/report.md and report.html from OUT_DIR/report.json (no data needed)."""
+    import json
+
+    from pipeline.errors import InputError
+    from pipeline.output import write_text
+    from pipeline.render_html import render_html
+    from pipeline.report import render_markdown
+
+    with user_errors(debug):
+        path = out_dir / "report.json"
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError("no report.json here; run `ftprep run` first", path=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg}", path=str(path), row=exc.lineno) from None
+        write_text(out_dir / "report.md", render_markdown(report))
+        write_text(out_dir / "report.html", render_html(report))
+    if not quiet:
+        click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
+
+
 def _summary(report: dict[str, Any], out_dir: Path) -> str:
     counts = report["counts"]
     splits = counts["splits"]
@@ -217,7 +242,8 @@ def _summary(report: dict[str, Any], out_dir: Path) -> str:
     for check in report["checks"]:
         if check["status"] in ("warn", "fail"):
             lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl, report.json, report.md, manifest.json")
+    suspects = ", suspect_labels.jsonl" if report.get("label_noise") else ""
+    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
     return "\n".join(lines)
 
 

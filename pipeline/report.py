@@ -17,6 +17,7 @@ from pipeline import __version__
 from pipeline.dedup_report import render_duplicates
 from pipeline.records import column
 from pipeline.readiness import Check, verdict_from
+from pipeline.report_sections import READINESS_SECTIONS
 from pipeline.split import SPLITS, SplitPlan
 from pipeline.validate_render import expectations_markdown
 
@@ -94,7 +95,7 @@ _BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_r
 _STATUS = {"pass": "pass", "warn": "**warn**", "fail": "**FAIL**", "skip": "skip"}
 
 SectionRenderer = Callable[[Any], list[str]]
-SECTION_RENDERERS: dict[str, SectionRenderer] = {"duplicates": render_duplicates, "expectations": expectations_markdown}
+SECTION_RENDERERS: dict[str, SectionRenderer] = {**READINESS_SECTIONS, "duplicates": render_duplicates, "expectations": expectations_markdown}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 

@@ -26,8 +26,10 @@ from pipeline.dedup_report import split_leakage_check
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
-from pipeline.readiness import basic_checks, check_expectations, gate_passes
+from pipeline.analysis import analyse
+from pipeline.readiness import check_expectations, gate_passes, readiness_checks
 from pipeline.records import Stage, StageResult, column, task_of
+from pipeline.render_html import render_html
 from pipeline.report import add_checks, build_report, render_markdown
 from pipeline.split import SPLITS, split
 from pipeline.suites import check_suite_files
@@ -118,11 +120,12 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         seed=cfg.split.seed,
         sections=sections,
     )
-    add_checks(report, [
-        *basic_checks(report, cfg.readiness),
-        split_leakage_check(records, cfg.dedup, report),
-        check_expectations(report["expectations"]),
-    ])
+    with progress.stage("analyse"):
+        report.update(analyse(records, cfg.readiness, cfg.split.seed))
+    # The stages that measured a figure first-hand own its check: dedup re-measures near-duplicate pairs across
+    # the splits, validate knows which expectations are critical.
+    owned = [split_leakage_check(records, cfg.dedup, report), check_expectations(report["expectations"])]
+    add_checks(report, readiness_checks(report, cfg.readiness, owned))
     with progress.stage("write"):
         _write_outputs(out_dir, inputs, cfg, ingested.stats, records, all_rejected, report)
     return RunResult(report=report, out_dir=out_dir, passed=gate_passes(report["verdict"], cfg.readiness.fail_on))
@@ -143,7 +146,10 @@ def _write_outputs(out_dir: Path, inputs: list[str], cfg: Config, ingest_stats: 
     outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", render_markdown(report))
-    outputs["report.json"] = outputs["report.md"] = None
+    write_text(out_dir / "report.html", render_html(report))
+    outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
+    if report.get("label_noise"):
+        outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
     rows = {f["path"]: f["rows"] for f in ingest_stats["files"]}
     manifest = {
         "ftprep_version": __version__,

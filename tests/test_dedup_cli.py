@@ -15,6 +15,13 @@ def run(runner, *args):
     return runner.invoke(cli, ["run", *map(str, args)])
 
 
+def run_slice(runner, tmp_path, *args):
+    """Run on the banking77 dedup slice, whose 21 labels are mostly tiny: the volume gate is not under test here."""
+    config = tmp_path / "small_labels.toml"
+    config.write_text("[readiness]\nmin_per_label = 1\n")
+    return run(runner, DATA / "banking77_slice.csv", "--config", config, *args)
+
+
 def _split_records(out) -> list[tuple[str, dict]]:
     return [(name, record) for name in SPLITS for record in read_jsonl(out / f"{name}.jsonl")]
 
@@ -55,7 +62,7 @@ def test_without_dedup_near_duplicates_leak_and_the_check_warns(runner, tmp_path
 def test_label_conflicts_kept_share_a_split(runner, tmp_path):
     """--label-conflicts keep keeps both labels of banking77's conflicting text, in the same split."""
     out = tmp_path / "out"
-    result = run(runner, DATA / "banking77_slice.csv", "--out", out, "--label-conflicts", "keep")
+    result = run_slice(runner, tmp_path, "--out", out, "--label-conflicts", "keep")
     assert result.exit_code == 0, result.output
     records = _split_records(out)
     conflict = [(name, r["label"]) for name, r in records if r["text"].lower().replace("-", " ").startswith("has my top up gone through")]
@@ -69,7 +76,7 @@ def test_decontaminate_option_rejects_eval_overlap(runner, tmp_path):
     eval_file = tmp_path / "eval.csv"
     eval_file.write_text("text,category\nI am still waiting on my card?,card_arrival\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = run(runner, DATA / "banking77_slice.csv", "--out", out, "--decontaminate", eval_file)
+    result = run_slice(runner, tmp_path, "--out", out, "--decontaminate", eval_file)
     assert result.exit_code == 0, result.output
     contaminated = [r for r in read_jsonl(out / "rejected.jsonl") if r["reason"] == "contaminated"]
     assert [r["raw"]["text"] for r in contaminated] == ["I am still waiting on my card?"]
@@ -79,10 +86,10 @@ def test_decontaminate_option_rejects_eval_overlap(runner, tmp_path):
 def test_dedup_index_carries_over_between_runs(runner, tmp_path):
     """A second run with the same --dedup-index rejects every record the first run kept."""
     index = tmp_path / "index"
-    first = run(runner, DATA / "banking77_slice.csv", "--out", tmp_path / "a", "--dedup-index", index)
+    first = run_slice(runner, tmp_path, "--out", tmp_path / "a", "--dedup-index", index)
     assert first.exit_code == 0, first.output
     kept_first = sum(len(read_jsonl(tmp_path / "a" / f"{s}.jsonl")) for s in SPLITS)
-    second = run(runner, DATA / "banking77_slice.csv", "--out", tmp_path / "b", "--dedup-index", index)
+    second = run_slice(runner, tmp_path, "--out", tmp_path / "b", "--dedup-index", index)
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["counts"]["kept"] == 0 and second.exit_code == 1
     assert report["duplicates"]["index"]["prior_records"] == kept_first

@@ -1,0 +1,192 @@
+"""Data-health and length checks: duplicates, conflicts, leakage, contamination, PII, languages, expectations, tokens.
+
+Each reads one section of ``report.json``. Sections written by other stages (``duplicates`` by dedup,
+``cleaning`` by clean, ``expectations`` by validate) may be missing from a run; the check is then ``skip`` and
+says which stage would have produced the figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.config import ReadinessConfig
+from pipeline.readiness import Check
+
+
+def health_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
+    return [
+        check_duplicate_rate(report, cfg),
+        check_label_conflicts(report, cfg),
+        check_split_leakage(report),
+        check_contamination(report),
+        check_pii(report, cfg),
+        check_language_mix(report, cfg),
+        check_expectations(report),
+        check_max_tokens(report, cfg),
+    ]
+
+
+def _skip(name: str, threshold: Any, why: str) -> Check:
+    return Check(name, "skip", None, threshold, why)
+
+
+def check_duplicate_rate(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Records that repeat an earlier record's cluster (exact, or near after dedup) are wasted and overweighted."""
+    threshold = {"warn_above": cfg.max_duplicate_rate}
+    overlap = report.get("overlap")
+    if not overlap:
+        return _skip("duplicate_rate", threshold, "no overlap section in this report (written by ftprep run)")
+    remaining, records = overlap["duplicates_remaining"], overlap["records"]
+    rate = round(remaining / records, 4) if records else 0.0
+    removed = _removed_duplicates(report.get("duplicates"))
+    message = f"{remaining} of {records} kept records ({rate:.1%}) repeat another one" + (
+        f"; dedup removed {removed}" if removed is not None else "; the dedup stage did not run (exact duplicates only)")
+    if rate > cfg.max_duplicate_rate:
+        return Check("duplicate_rate", "warn", rate, threshold, message,
+                     f"remove {remaining} duplicates (run dedup, or a stricter dedup policy)")
+    return Check("duplicate_rate", "pass", rate, threshold, message)
+
+
+def _removed_duplicates(section: dict[str, Any] | None) -> int | None:
+    if not section:
+        return None
+    return sum(int(section.get(key) or 0) for key in ("exact", "near") if isinstance(section.get(key), (int, float)))
+
+
+def check_label_conflicts(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Identical texts with different labels teach the model contradictions."""
+    threshold = {"warn_above": cfg.max_label_conflicts}
+    overlap = report.get("overlap") or {}
+    if "label_conflicts" not in overlap:
+        return _skip("label_conflicts", threshold, "labels apply to classification only")
+    found = overlap["label_conflicts"]
+    removed = (report.get("duplicates") or {}).get("label_conflicts")
+    removed_note = f"; dedup handled {_count(removed)} conflicting groups" if removed is not None else ""
+    message = f"{found} groups of identical texts with different labels remain{removed_note}"
+    if found > cfg.max_label_conflicts:
+        examples = "; ".join(f"{e['text'][:40]!r}: {'/'.join(e['labels'])}" for e in overlap.get("label_conflict_examples", [])[:3])
+        return Check("label_conflicts", "warn", found, threshold, message,
+                     f"relabel or drop the {found} conflicting groups (e.g. {examples})")
+    return Check("label_conflicts", "pass", found, threshold, message)
+
+
+def _count(value: Any) -> int:
+    """A count that another stage may report as a number, or as a list/dict of the items themselves."""
+    return value if isinstance(value, int) else len(value or [])
+
+
+def check_split_leakage(report: dict[str, Any]) -> Check:
+    """A text (or near-duplicate cluster) in two splits inflates the test score: must be 0.
+
+    Counts exact texts and clusters shared by splits (``overlap``) plus any cross-split near-duplicate pairs the
+    dedup stage re-measured after the split (``duplicates.split_leakage``, when it reports them).
+    """
+    overlap = report.get("overlap")
+    if not overlap:
+        return _skip("split_leakage", 0, "no overlap section in this report (written by ftprep run)")
+    near = (report.get("duplicates") or {}).get("split_leakage")
+    leaked = overlap["cross_split"] + (_count(near) if near is not None else 0)
+    if leaked:
+        return Check("split_leakage", "fail", leaked, 0, f"{leaked} texts or duplicate clusters appear in more than one split",
+                     "re-run the split with dedup on so that whole clusters stay in one split")
+    return Check("split_leakage", "pass", 0, 0, "no text or duplicate cluster appears in two splits")
+
+
+def check_contamination(report: dict[str, Any]) -> Check:
+    """Rows matching a held-out eval set were removed by dedup's decontamination (skip when none was given)."""
+    section = report.get("duplicates") or {}
+    if "contaminated" not in section:
+        return _skip("contamination", 0, "no eval set to decontaminate against (dedup --decontaminate not used)")
+    removed = _count(section["contaminated"])
+    return Check("contamination", "pass", removed, 0,
+                 f"{removed} rows matching the eval sets were removed; none remain")
+
+
+def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Personal data found by the clean stage (emails, phones, cards, keys...), redacted or not."""
+    threshold = {"warn_above": cfg.max_pii_findings}
+    pii = (report.get("cleaning") or {}).get("pii")
+    if pii is None:
+        return _skip("pii", threshold, "no PII scan in this report (the clean stage writes cleaning.pii)")
+    by_type = {k: _count(v) for k, v in pii.items() if isinstance(v, (int, list, dict))}
+    total = sum(by_type.values())
+    top = ", ".join(f"{k} {n}" for k, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])) if n)
+    if total > cfg.max_pii_findings:
+        return Check("pii", "warn", total, threshold, f"{total} PII findings ({top})",
+                     "review the redacted placeholders, and the source of the data, before training on it")
+    return Check("pii", "pass", total, threshold, "no PII found")
+
+
+def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Records outside the allowed languages (or outside the dominant one when none is configured)."""
+    threshold = {"allowed": list(cfg.allowed_languages) or "dominant", "warn_above": cfg.max_off_language_share}
+    per_split = report.get("languages")
+    if not per_split:
+        return _skip("language_mix", threshold, "no language per record (the clean stage adds the lang column)")
+    totals: dict[str, int] = {}
+    for counts in per_split.values():
+        for lang, n in counts.items():
+            totals[lang] = totals.get(lang, 0) + n
+    judged = {lang: n for lang, n in totals.items() if lang != "und"}
+    allowed = set(cfg.allowed_languages) or {max(judged, key=lambda k: (judged[k], k))} if judged else set()
+    off = {lang: n for lang, n in judged.items() if lang not in allowed}
+    share = round(sum(off.values()) / sum(judged.values()), 4) if judged else 0.0
+    mix = ", ".join(f"{lang} {n}" for lang, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+    message = f"{share:.1%} of records outside {'/'.join(sorted(allowed)) or 'any language'} ({mix})"
+    if share > cfg.max_off_language_share:
+        return Check("language_mix", "warn", share, threshold, message,
+                     f"filter languages in the clean stage or add data in {_names(sorted(off, key=lambda k: -off[k]))}"
+                     " on purpose")
+    return Check("language_mix", "pass", share, threshold, message)
+
+
+def _names(items: list[str], limit: int = 5) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _failed_expectations(node: Any) -> list[dict[str, Any]]:
+    """Every expectation result in the validate section that failed, wherever the suites nest them."""
+    if isinstance(node, list):
+        return [e for item in node for e in _failed_expectations(item)]
+    if not isinstance(node, dict):
+        return []
+    if "severity" in node and "success" in node:
+        return [node] if node["success"] is False else []
+    return [e for value in node.values() for e in _failed_expectations(value)]
+
+
+def check_expectations(report: dict[str, Any]) -> Check:
+    """Failed Great Expectations: a critical one fails, a warning one warns, info is only reported."""
+    section = report.get("expectations")
+    if section is None:
+        return _skip("expectations", "no failed critical", "no expectations section (the validate stage writes it)")
+    failed = _failed_expectations(section)
+    critical = [e for e in failed if e.get("severity") == "critical"]
+    warning = [e for e in failed if e.get("severity") == "warning"]
+    observed = {"critical": len(critical), "warning": len(warning), "info": len(failed) - len(critical) - len(warning)}
+    kinds = _names(sorted({str(e.get("type") or e.get("expectation_type")) for e in critical or warning}))
+    if critical or warning:
+        status = "fail" if critical else "warn"
+        return Check("expectations", status, observed, "no failed critical or warning expectation",
+                     f"{len(critical)} critical and {len(warning)} warning expectations failed: {kinds}",
+                     "see the expectations section for the unexpected values, fix the data or the suite")
+    return Check("expectations", "pass", observed, "no failed critical or warning expectation",
+                 "every critical and warning expectation passed")
+
+
+def check_max_tokens(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Examples over the maximum sequence length are truncated in training; also shows the training-token cost."""
+    threshold = {"max_seq_tokens": cfg.max_seq_tokens, "warn_above_share": cfg.max_truncated_share}
+    section = report.get("lengths") or {}
+    if "over_max_tokens" not in section:
+        return _skip("max_tokens", threshold, "no token counts (the clean stage adds n_tokens)")
+    over = section["over_max_tokens"]
+    total = sum(s["count"] for s in section["tokens"].values())
+    share = round(over / total, 4) if total else 0.0
+    cost = section["training_tokens"]
+    message = (f"{over} of {total} examples exceed {cfg.max_seq_tokens} tokens; training processes "
+               f"{cost['total']:,} tokens ({cost['per_epoch']:,} x {cost['epochs']} epochs)")
+    if share > cfg.max_truncated_share:
+        return Check("max_tokens", "warn", share, threshold, message,
+                     f"shorten or drop the {over} examples over {cfg.max_seq_tokens} tokens, or raise max_seq_tokens")
+    return Check("max_tokens", "pass", share, threshold, message)
