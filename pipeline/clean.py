@@ -19,21 +19,18 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from datasets import Dataset, Features, Value
-from datasets.utils.tqdm import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from pipeline.clean_stats import cleaning_stats, length_stats
 from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.pii import redact_pii
 from pipeline.quality import quality_failure
-from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, task_of
+from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, quiet_datasets, task_of
 from pipeline.textfix import LABEL_BIT, cleaner_steps, clean_text
 from pipeline.tokens import token_counter
 
@@ -55,20 +52,9 @@ Mark = tuple[str, str, str | None]
 
 def clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
-    with _quiet_datasets():
+    with quiet_datasets():
         return _clean(ds, cfg)
 
-
-@contextmanager
-def _quiet_datasets() -> Iterator[None]:
-    """Silence datasets' per-map progress bars (the runner reports progress per stage), then restore them."""
-    was_disabled = are_progress_bars_disabled()
-    disable_progress_bars()
-    try:
-        yield
-    finally:
-        if not was_disabled:
-            enable_progress_bars()
 
 
 def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 from datasets import Dataset
-from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from pipeline.config import DedupConfig
 from pipeline.decontaminate import EvalSet, load_eval_set
@@ -44,7 +43,7 @@ from pipeline.minhash import (
     normalise,
     verified_clusters,
 )
-from pipeline.records import StageResult, Task, content_text, partition, rejections_to_dataset, task_of
+from pipeline.records import StageResult, Task, content_text, partition, quiet_datasets, rejections_to_dataset, task_of
 
 __all__ = ["dedup", "measure_leakage"]
 
@@ -53,20 +52,9 @@ def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     """Reject exact and near duplicates, label conflicts and contaminated records; widen ``cluster``."""
     if not cfg.enabled or len(ds) == 0:
         return StageResult(kept=ds, rejected=rejections_to_dataset([]), stats={"enabled": cfg.enabled})
-    with _no_progress_bars():
+    with quiet_datasets():
         return _dedup(ds, cfg)
 
-
-@contextmanager
-def _no_progress_bars() -> Iterator[None]:
-    """Silence datasets' per-map progress bars (the runner shows stage progress; --quiet must print nothing)."""
-    was_disabled = are_progress_bars_disabled()
-    disable_progress_bars()
-    try:
-        yield
-    finally:
-        if not was_disabled:
-            enable_progress_bars()
 
 
 def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:

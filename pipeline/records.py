@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeAlias
@@ -29,6 +30,7 @@ from typing import Any, TypeAlias
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import Dataset, DatasetInfo, Features, Value
+from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 
 class Task(str, Enum):
@@ -184,6 +186,18 @@ def partition(ds: Dataset, stage: str) -> tuple[Dataset, Dataset]:
         fingerprint=hashlib.sha1(f"{fingerprint}|rejected".encode()).hexdigest(),
     )
     return kept, rejected
+
+
+@contextmanager
+def quiet_datasets() -> Iterator[None]:
+    """Silence datasets' per-map progress bars (the runner shows progress per stage; --quiet prints nothing)."""
+    was_disabled = are_progress_bars_disabled()
+    disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            enable_progress_bars()
 
 
 def column(ds: Dataset, name: str) -> list[Any]:
