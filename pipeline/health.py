@@ -108,11 +108,13 @@ def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     pii = (report.get("cleaning") or {}).get("pii")
     if pii is None:
         return _skip("pii", threshold, "no PII scan in this report (the clean stage writes cleaning.pii)")
-    by_type = {k: _count(v) for k, v in pii.items() if isinstance(v, (int, list, dict))}
+    by_type = pii.get("found") or {}  # cleaning.pii = {mode, records_with_pii, found: {type: n}}
     total = sum(by_type.values())
     top = ", ".join(f"{k} {n}" for k, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])) if n)
     if total > cfg.max_pii_findings:
-        return Check("pii", "warn", total, threshold, f"{total} PII findings ({top})",
+        done = {"redact": "redacted", "reject": "rejected", "off": "left in place"}.get(pii.get("mode"), "found")
+        return Check("pii", "warn", total, threshold,
+                     f"{total} PII findings in {pii.get('records_with_pii', '?')} records ({top}), {done}",
                      "review the redacted placeholders, and the source of the data, before training on it")
     return Check("pii", "pass", total, threshold, "no PII found")
 

@@ -128,7 +128,7 @@ def test_stage_checks_skip_without_their_section_and_say_why():
 @pytest.mark.parametrize(("findings", "status"), [(0, "pass"), (1, "warn")])
 def test_pii_threshold(findings, status):
     """Any PII finding warns by default."""
-    assert health.check_pii(_report(cleaning={"pii": {"email": findings}}), CFG).status == status
+    assert health.check_pii(_report(cleaning={"pii": {"mode": "redact", "records_with_pii": findings, "found": {"email": findings}}}), CFG).status == status
 
 
 @pytest.mark.parametrize(("other", "status"), [(5, "pass"), (6, "warn")])
