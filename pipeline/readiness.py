@@ -226,19 +226,3 @@ def check_label_coverage(labels: dict[str, dict[str, int]], ratios: list[float])
     return Check("label_coverage", "warn", len(missing), 0,
                  f"{len(missing)} of {len(all_labels)} labels are missing from some split: {names}",
                  f"add examples to {names} so each appears in {', '.join(active)}")
-
-
-def check_expectations(section: dict[str, Any]) -> Check:
-    """The validate stage's suites: a failed ``critical`` expectation fails, a failed ``warning`` one warns."""
-    critical, warning = section["failed_critical"], section["failed_warning"]
-    threshold = {"fail_on": "critical", "warn_on": "warning"}
-    observed = {"failed_critical": len(critical), "failed_warning": len(warning)}
-    if critical:
-        return Check("expectations", "fail", observed, threshold,
-                     f"{len(critical)} critical expectation(s) failed: {'; '.join(critical[:3])}",
-                     "see the expectations table in report.md for the unexpected values, then fix the data or the suite")
-    if warning:
-        return Check("expectations", "warn", observed, threshold,
-                     f"{len(warning)} warning expectation(s) failed: {'; '.join(warning[:3])}",
-                     "see the expectations table in report.md for the unexpected values")
-    return Check("expectations", "pass", observed, threshold, "every expectation that ran passed")

@@ -27,7 +27,7 @@ from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
 from pipeline.analysis import analyse
-from pipeline.readiness import check_expectations, gate_passes, readiness_checks
+from pipeline.readiness import gate_passes, readiness_checks
 from pipeline.records import Stage, StageResult, column, task_of
 from pipeline.render_html import render_html
 from pipeline.report import add_checks, build_report, render_markdown
@@ -122,9 +122,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     )
     with progress.stage("analyse"):
         report.update(analyse(records, cfg.readiness, cfg.split.seed))
-    # The stages that measured a figure first-hand own its check: dedup re-measures near-duplicate pairs across
-    # the splits, validate knows which expectations are critical.
-    owned = [split_leakage_check(records, cfg.dedup, report), check_expectations(report["expectations"])]
+    # dedup re-measures near-duplicate pairs across the splits first-hand: its check replaces the report-only one.
+    owned = [split_leakage_check(records, cfg.dedup, report)]
     add_checks(report, readiness_checks(report, cfg.readiness, owned))
     with progress.stage("write"):
         _write_outputs(out_dir, inputs, cfg, ingested.stats, records, all_rejected, report)

@@ -149,9 +149,9 @@ def test_language_mix_against_allowed_set():
 @pytest.mark.parametrize(("severity", "status"), [("critical", "fail"), ("warning", "warn"), ("info", "pass")])
 def test_expectations_by_severity(severity, status):
     """A failed critical expectation fails, a warning one warns, info is only reported."""
-    section = {"classification": {"success": False, "results": [
-        {"type": "expect_column_values_to_not_be_null", "severity": severity, "success": False},
-        {"type": "expect_column_values_to_be_unique", "severity": "critical", "success": True}]}}
+    failed = ["ftprep.classification: #1 expect_column_values_to_not_be_null(text)"]
+    section = {"success": severity != "critical", "failed_critical": failed if severity == "critical" else [],
+               "failed_warning": failed if severity == "warning" else [], "failed_info": failed if severity == "info" else []}
     assert health.check_expectations(_report(expectations=section)).status == status
 
 
