@@ -137,7 +137,7 @@ def naive_rate(docs: list[str]) -> float:
     """Examples/s of datasketch's MinHash updated one shingle at a time (the naive loop)."""
     from datasketch import MinHash
 
-    from pipeline.minhash import normalise, shingles
+    from pipeline.shingling import normalise, shingles
 
     start = time.perf_counter()
     for doc in docs:
@@ -155,7 +155,8 @@ def batched_rate(docs: list[str], num_proc: int) -> tuple[float, float, bool]:
     from datasketch import MinHash
 
     from pipeline.dedup import _SignatureJob
-    from pipeline.minhash import MinHasher, Shingling, normalise, shingles
+    from pipeline.minhash import MinHasher
+    from pipeline.shingling import Shingling, normalise, shingle_hash32, shingles
 
     job = _SignatureJob(Shingling("word", NGRAM), MinHasher(128), None)
     batches = [docs[i : i + 1000] for i in range(0, len(docs), 1000)]
@@ -169,7 +170,7 @@ def batched_rate(docs: list[str], num_proc: int) -> tuple[float, float, bool]:
     assert np.array_equal(parallel, sigs)
     identical = True
     for i in range(0, len(docs), max(1, len(docs) // 50)):
-        m = MinHash(num_perm=128)
+        m = MinHash(num_perm=128, hashfunc=shingle_hash32)
         m.update_batch(shingles(normalise(docs[i]), "word", NGRAM))
         identical &= bool(np.array_equal(m.hashvalues, sigs[i]))
     return rate, parallel_rate, identical
@@ -327,7 +328,7 @@ def main() -> None:
         "cluster_recall>=0.995": figures["cluster_recall"] >= 0.995,
         "precision>=0.999": figures["precision"] >= 0.999,
         "no_hard_negative_removed": figures["hard_negatives_removed"] == 0,
-        "signatures>=20x_naive": parallel / naive >= 20,
+        "signatures>=20x_naive_per_process": batched / naive >= 20,
         "1M_within_180s_and_4GiB": None if len(docs) < 1_000_000 else
         outcome["seconds"] <= 180 and max(outcome["peak_rss_mib"], outcome["peak_pss_mib"]) <= 4096,
     }

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.minhash import MinHasher, ShingleSets, Shingling, normalise
+from pipeline.minhash import MinHasher
+from pipeline.shingling import ShingleSets, Shingling, normalise
 
 
 class EvalSet:
@@ -46,8 +47,8 @@ class EvalSet:
 
     def signatures(self, hasher: MinHasher, shingling: Shingling) -> tuple[np.ndarray, ShingleSets]:
         """MinHash signatures and shingle sets of the eval records, shingled like the training records."""
-        hashes = [shingling.hashes(t) for t in self.texts]
-        return hasher.signatures(hashes), ShingleSets.from_lists(hashes)
+        sets = shingling.sets(self.texts)
+        return hasher.signatures(sets), sets
 
 
 def _ngram_keys(normalised_text: str, n: int) -> list[bytes]:

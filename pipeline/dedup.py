@@ -4,7 +4,7 @@ The recipe:
 
 1. Every record gets an exact key: a hash of its normalised content (casefolded, punctuation-insensitive,
    whitespace-collapsed; the whole conversation for completion and chat). The first record of each key leads it.
-2. Leaders get MinHash signatures (batched NumPy, bit-identical to datasketch) and shingle sets; LSH banding set
+2. Leaders get MinHash signatures (shingles hashed and permuted batch-wise in NumPy) and shingle sets; LSH banding set
    below the threshold proposes candidate pairs, and only pairs whose exact Jaccard reaches the threshold are
    joined (union-find): an unverified candidate is never a duplicate.
 3. Each cluster (exact group or joined near duplicates) keeps one representative (``first`` or ``longest``); the
@@ -31,19 +31,9 @@ from pipeline.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup_index import DedupIndex
 from pipeline.dedup_plan import ClusterPlan, content_columns, rows_of
 from pipeline.leakage import measure_leakage
-from pipeline.minhash import (
-    MinHasher,
-    ShingleSets,
-    Shingling,
-    UnionFind,
-    band_keys,
-    bucket_pairs,
-    choose_bands,
-    choose_shingle_mode,
-    normalise,
-    verified_clusters,
-)
+from pipeline.minhash import MinHasher, UnionFind, band_keys, bucket_pairs, choose_bands, verified_clusters
 from pipeline.records import StageResult, Task, content_text, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
 
 __all__ = ["dedup", "measure_leakage"]
 
@@ -134,10 +124,9 @@ class _SignatureJob:
     eval_set: EvalSet | None
 
     def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        hashes = [self.shingling.hashes(t) for t in texts]
-        sets = ShingleSets.from_lists(hashes)
+        sets = self.shingling.sets(texts)
         hits = [self.eval_set.ngram_match(normalise(t)) for t in texts] if self.eval_set else [-1] * len(texts)
-        return self.hasher.signatures(hashes), np.diff(sets.offsets), sets.values, np.array(hits, dtype=np.int64)
+        return self.hasher.signatures(sets), np.diff(sets.offsets), sets.values, np.array(hits, dtype=np.int64)
 
 
 def _near_pass(

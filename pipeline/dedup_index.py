@@ -4,8 +4,9 @@ datasketch's own storage backends are an in-memory dict or Redis/Cassandra serve
 its pickled ``MinHashLSH`` would cost ~7 KB per record; so the index keeps what LSH is rebuilt from, in a
 directory of plain files:
 
-- ``index.json``: ``{"format": 1, "num_perm", "seed", "shingle", "ngram", "count"}``
-- ``signatures.npy``: ``(count, num_perm)`` uint32 MinHash values (datasketch ``affine32`` hash values; a row is
+- ``index.json``: ``{"format": 2, "num_perm", "seed", "shingle", "ngram", "count"}``
+- ``signatures.npy``: ``(count, num_perm)`` uint32 MinHash values (datasketch ``affine32`` hash values of the
+  :func:`pipeline.shingling.shingle_hash32` shingle hashes; a row is
   ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")``)
 - ``shingles.npy`` / ``offsets.npy``: each record's sorted unique shingle hashes, for exact Jaccard verification
 - ``records.jsonl``: one ``{"id", "key", "label"}`` line per record (``key``: 16 hex digits, the first 8 bytes
@@ -26,9 +27,10 @@ import numpy as np
 
 from pipeline.config import DedupConfig
 from pipeline.errors import ConfigError
-from pipeline.minhash import ShingleSets, Shingling
+from pipeline.shingling import ShingleSets, Shingling
 
-FORMAT = 1
+# 2: shingles hashed by pipeline.shingling (format 1 used SHA-1 per shingle; its hashes cannot be converted)
+FORMAT = 2
 
 
 class DedupIndex:
@@ -53,10 +55,15 @@ class DedupIndex:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{meta_path}: not a readable dedup index: {exc}") from None
-        if meta.get("format") != FORMAT or meta.get("num_perm") != cfg.num_perm or meta.get("seed") != cfg.seed:
+        if meta.get("format") != FORMAT:
             raise ConfigError(
-                f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, seed={meta.get('seed')} "
-                f"(format {meta.get('format')}); this run uses num_perm={cfg.num_perm}, seed={cfg.seed}"
+                f"{path}: dedup index format {meta.get('format')} cannot be read by this ftprep (format {FORMAT}: "
+                "shingles are hashed differently); start a new index with another --dedup-index path"
+            )
+        if meta.get("num_perm") != cfg.num_perm or meta.get("seed") != cfg.seed:
+            raise ConfigError(
+                f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, seed={meta.get('seed')}; "
+                f"this run uses num_perm={cfg.num_perm}, seed={cfg.seed}"
             )
         index.shingling = Shingling(meta["shingle"], int(meta["ngram"]))
         index.signatures = np.load(index.path / "signatures.npy")

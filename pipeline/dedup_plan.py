@@ -17,8 +17,9 @@ import pyarrow as pa
 from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.config import DedupConfig
-from pipeline.minhash import ShingleSets, Shingling, UnionFind, normalise
+from pipeline.minhash import UnionFind
 from pipeline.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
+from pipeline.shingling import ShingleSets, Shingling, normalise
 
 DUPLICATE_EXACT = "duplicate_exact"
 DUPLICATE_NEAR = "duplicate_near"

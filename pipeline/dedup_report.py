@@ -8,7 +8,7 @@ from datasets import Dataset
 
 from pipeline.config import DedupConfig
 from pipeline.leakage import measure_leakage
-from pipeline.minhash import Shingling
+from pipeline.shingling import Shingling
 from pipeline.readiness import Check
 from pipeline.records import column
 

@@ -12,17 +12,9 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
-from pipeline.minhash import (
-    MinHasher,
-    ShingleSets,
-    Shingling,
-    band_keys,
-    bucket_pairs,
-    choose_bands,
-    choose_shingle_mode,
-    normalise,
-)
+from pipeline.minhash import MinHasher, band_keys, bucket_pairs, choose_bands
 from pipeline.records import content_text, task_of
+from pipeline.shingling import Shingling, choose_shingle_mode, normalise
 
 EXAMPLES_SHOWN = 5
 
@@ -41,10 +33,9 @@ def measure_leakage(
     if shingling is None:
         mode = choose_shingle_mode([normalise(t) for t in texts], auto_min_words)
         shingling = Shingling(mode, 5)
-    hashes = [shingling.hashes(t) for t in texts]
-    sets = ShingleSets.from_lists(hashes)
+    sets = shingling.sets(texts)
     bands, rows = choose_bands(num_perm, threshold, 0.998)
-    pairs = bucket_pairs(band_keys(MinHasher(num_perm).signatures(hashes), bands, rows))
+    pairs = bucket_pairs(band_keys(MinHasher(num_perm).signatures(sets), bands, rows))
     pairs = pairs[split_of[pairs[:, 0]] != split_of[pairs[:, 1]]] if len(pairs) else pairs
     names = list(splits)
     leaks = []

@@ -1,8 +1,9 @@
 """Batched MinHash signatures, LSH banding and verified Jaccard, the engine of the dedup stage.
 
-Signatures are bit-identical to ``datasketch.MinHash`` with its default scheme (``affine32``) and hash
-(``sha1_hash32``): the same permutations (taken from a datasketch ``MinHash``), applied to all shingles of a batch
-at once as NumPy array operations instead of one ``update`` call per shingle.
+Signatures follow ``datasketch.MinHash`` with its default scheme (``affine32``): the same permutations (taken from
+a datasketch ``MinHash``), applied to the shingle hashes of a whole batch at once as NumPy array operations
+instead of one ``update`` call per shingle. The shingle hashes come from :mod:`pipeline.shingling`, so a signature
+is bit-identical to ``MinHash(num_perm, seed, hashfunc=shingle_hash32)`` updated with ``shingles(...)``.
 
 Candidate pairs come from LSH banding with the same band layout as ``datasketch.MinHashLSH`` (band ``i`` is the
 hash values ``[i*r, (i+1)*r)``), but the buckets are found by sorting band keys in NumPy: datasketch's in-memory
@@ -13,40 +14,11 @@ Jaccard is then computed exactly on the shingle sets: an unverified LSH candidat
 
 from __future__ import annotations
 
-import hashlib
-import re
-import string
-from collections.abc import Iterable, Sequence
-from itertools import accumulate
-from dataclasses import dataclass
-
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-ShingleMode = str  # "word" | "char"
+from pipeline.shingling import ShingleSets
 
-
-@dataclass(frozen=True)
-class Shingling:
-    """How texts are cut into shingles: ``mode`` (word|char) and the n-gram size ``n``."""
-
-    mode: ShingleMode
-    n: int
-
-    def prepare(self, text: str) -> str:
-        """The form a text is shingled in: punctuation-free words, or characters with case and spacing folded.
-
-        Char shingles keep punctuation: on short texts it is a real part of the content, and dropping it would
-        move the Jaccard away from the plain char n-gram Jaccard that leakage is judged by.
-        """
-        return normalise(text) if self.mode == "word" else fold(text)
-
-    def hashes(self, text: str) -> np.ndarray:
-        """The sha1_hash32 of every shingle of one text."""
-        return hash_shingles(shingles(self.prepare(text), self.mode, self.n))
-
-_NOT_WORD = re.compile(r"[^\w\s]+")
-_ASCII_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c != "_"})
 _UINT32_MAX = np.uint32(0xFFFFFFFF)
 # MurmurHash3 32-bit finalizer constants: datasketch pre-mixes every input hash with them (affine32 scheme).
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
@@ -54,110 +26,9 @@ _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE
 _BAND_MULTIPLIERS = np.random.RandomState(20240601).randint(1, 2**62, size=64, dtype=np.int64).astype(np.uint64) | 1
 
 
-def normalise(text: str) -> str:
-    """Casefold, drop punctuation and symbols, collapse whitespace (falls back to casefold for all-symbol text)."""
-    folded = text.casefold()
-    # str.translate is ~5x faster than the regex and gives the same result on ASCII text
-    spaced = folded.translate(_ASCII_PUNCTUATION) if folded.isascii() else _NOT_WORD.sub(" ", folded)
-    stripped = " ".join(spaced.split())
-    return stripped if stripped else " ".join(folded.split())
-
-
-def fold(text: str) -> str:
-    """Casefold and collapse whitespace (punctuation kept)."""
-    return " ".join(text.casefold().split())
-
-
-def is_spaceless(text: str) -> bool:
-    """True for text written without spaces between words (Chinese, Japanese, Thai...)."""
-    return len(text) >= 10 and text.count(" ") * 20 < len(text)
-
-
-def choose_shingle_mode(texts: Sequence[str], min_words: int) -> ShingleMode:
-    """Word shingles for long space-separated text, char shingles for short or spaceless text.
-
-    Decided once per dataset (on the median word count) rather than per record, so that two near-duplicate
-    records on both sides of a length cutoff are still shingled the same way and stay comparable.
-    """
-    if not texts:
-        return "char"
-    sample = texts[:: max(1, len(texts) // 2000)]
-    if sum(is_spaceless(t) for t in sample) * 2 > len(sample):
-        return "char"
-    median_words = float(np.median([len(t.split()) for t in sample]))
-    return "word" if median_words >= min_words else "char"
-
-
-def shingles(normalised: str, mode: ShingleMode, n: int) -> list[bytes]:
-    """The shingles of one normalised text: word n-grams or char n-grams (the whole text if shorter than n)."""
-    if not normalised:
-        return []
-    encoded = normalised.encode("utf-8")
-    if mode == "word":
-        # prepared text has single spaces, so a word n-gram is a slice of the encoded text between spaces
-        words = encoded.split(b" ")
-        if len(words) <= n:
-            return [encoded]
-        starts = [0, *accumulate(len(w) + 1 for w in words)]
-        return [encoded[s : e - 1] for s, e in zip(starts, starts[n:])]
-    if len(normalised) <= n:
-        return [encoded]
-    if len(encoded) == len(normalised):  # ASCII: one byte per char, slice bytes directly
-        return [encoded[i : i + n] for i in range(len(encoded) - n + 1)]
-    return [normalised[i : i + n].encode("utf-8") for i in range(len(normalised) - n + 1)]
-
-
-def hash_shingles(items: Iterable[bytes]) -> np.ndarray:
-    """``datasketch.hashfunc.sha1_hash32`` of every shingle, as one uint32 array."""
-    sha1 = hashlib.sha1
-    digests = np.frombuffer(b"".join([sha1(item).digest() for item in items]), dtype=np.uint8)
-    return digests.reshape(-1, 20)[:, :4].copy().view("<u4").ravel().astype(np.uint32)
-
-
-@dataclass(frozen=True)
-class ShingleSets:
-    """Sorted unique shingle hashes of many documents, concatenated, with offsets (doc i = offsets[i]:offsets[i+1])."""
-
-    values: np.ndarray
-    offsets: np.ndarray
-
-    @classmethod
-    def from_lists(cls, per_doc: Sequence[np.ndarray]) -> ShingleSets:
-        """Sets from per-document hash arrays (each made unique and sorted)."""
-        uniques = [np.unique(h) for h in per_doc]
-        offsets = np.zeros(len(uniques) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(u) for u in uniques])
-        values = np.concatenate(uniques) if uniques else np.zeros(0, np.uint32)
-        return cls(values.astype(np.uint32, copy=False), offsets)
-
-    @classmethod
-    def concat(cls, parts: Sequence[ShingleSets]) -> ShingleSets:
-        sizes = np.concatenate([np.diff(p.offsets) for p in parts]) if parts else np.zeros(0, np.int64)
-        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum(sizes)
-        values = np.concatenate([p.values for p in parts]) if parts else np.zeros(0, np.uint32)
-        return cls(values, offsets)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def get(self, i: int) -> np.ndarray:
-        return self.values[self.offsets[i] : self.offsets[i + 1]]
-
-    def select(self, indices: np.ndarray) -> ShingleSets:
-        return ShingleSets.from_lists([self.get(int(i)) for i in indices])
-
-    def jaccard(self, i: int, j: int) -> float:
-        """Exact Jaccard of the shingle sets of documents i and j (1.0 for two empty sets)."""
-        a, b = self.get(i), self.get(j)
-        if not len(a) and not len(b):
-            return 1.0
-        inter = np.intersect1d(a, b, assume_unique=True).size
-        return inter / (len(a) + len(b) - inter)
-
-
 class MinHasher:
-    """Computes MinHash signatures for many documents at once, bit-identical to ``datasketch.MinHash``."""
+    """Computes MinHash signatures for many documents at once, bit-identical to ``datasketch.MinHash`` fed the
+    same shingle hashes."""
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
         reference = MinHash(num_perm=num_perm, seed=seed)  # the permutations are datasketch's own
@@ -166,31 +37,30 @@ class MinHasher:
         self.a = reference.permutations[0].astype(np.uint32)
         self.b = reference.permutations[1].astype(np.uint32)
 
-    def signatures(self, per_doc_hashes: Sequence[np.ndarray], chunk_shingles: int = 8_000) -> np.ndarray:
-        """One ``(n_docs, num_perm)`` uint32 signature per document from its shingle hashes."""
-        out = np.full((len(per_doc_hashes), self.num_perm), _UINT32_MAX, dtype=np.uint32)
+    def signatures(self, sets: ShingleSets, chunk_shingles: int = 8_000) -> np.ndarray:
+        """One ``(n_docs, num_perm)`` uint32 signature per document from its shingle hash set."""
+        out = np.full((len(sets), self.num_perm), _UINT32_MAX, dtype=np.uint32)
+        offsets = sets.offsets
         start = 0
-        while start < len(per_doc_hashes):
-            stop, total = start, 0
-            while stop < len(per_doc_hashes) and (total == 0 or total + len(per_doc_hashes[stop]) <= chunk_shingles):
-                total += len(per_doc_hashes[stop])
-                stop += 1
-            self._fill(per_doc_hashes[start:stop], out[start:stop])
+        while start < len(sets):
+            # the documents whose shingles fit in one chunk (at least one document)
+            stop = max(start + 1, int(np.searchsorted(offsets, offsets[start] + chunk_shingles, side="right")) - 1)
+            self._fill(sets.values[offsets[start] : offsets[stop]], offsets[start : stop + 1] - offsets[start],
+                       out[start:stop])
             start = stop
         return out
 
-    def _fill(self, docs: Sequence[np.ndarray], out: np.ndarray) -> None:
-        lengths = np.array([len(d) for d in docs], dtype=np.int64)
+    def _fill(self, values: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+        lengths = np.diff(offsets)
         nonempty = np.flatnonzero(lengths)
         if not len(nonempty):
             return  # documents without shingles keep the all-max signature, as an un-updated MinHash does
-        hashed = _fmix32(np.concatenate([docs[i] for i in nonempty]).astype(np.uint32))
+        hashed = _fmix32(values.astype(np.uint32, copy=False))
         # (num_perm, shingles) layout with small chunks keeps the work in cache (3x faster than the transpose);
         # uint32 wraparound is exactly the mod 2^32 of datasketch's affine permutation
         permuted = self.a[:, None] * hashed[None, :]
         permuted += self.b[:, None]
-        starts = np.concatenate([[0], np.cumsum(lengths[nonempty])[:-1]])
-        out[nonempty] = np.minimum.reduceat(permuted, starts, axis=1).T
+        out[nonempty] = np.minimum.reduceat(permuted, offsets[nonempty], axis=1).T
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` holding one signature (for comparisons with datasketch itself)."""

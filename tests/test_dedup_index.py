@@ -11,8 +11,8 @@ from datasketch import MinHash
 from pipeline.config import DedupConfig
 from pipeline.dedup import dedup
 from pipeline.errors import ConfigError
-from pipeline.minhash import shingles
 from pipeline.records import Task
+from pipeline.shingling import shingle_hash32, shingles
 from tests.dedup_helpers import make_dataset
 
 FIRST = [
@@ -46,7 +46,7 @@ def test_index_holds_datasketch_signatures(tmp_path) -> None:
     dedup(make_dataset(Task.CLASSIFICATION, FIRST[:1]), DedupConfig(index_path=str(tmp_path / "ix")))
     meta = json.loads((tmp_path / "ix" / "index.json").read_text())
     stored = np.load(tmp_path / "ix" / "signatures.npy")
-    reference = MinHash(num_perm=128, seed=1)
+    reference = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash32)
     reference.update_batch(shingles(" ".join(FIRST[0]["text"].casefold().split()), meta["shingle"], meta["ngram"]))
     assert meta["count"] == 1 and np.array_equal(stored[0], reference.hashvalues)
 
@@ -56,3 +56,12 @@ def test_index_built_with_other_parameters_is_refused(tmp_path) -> None:
     dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
     with pytest.raises(ConfigError, match="num_perm=128"):
         dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix"), num_perm=64))
+
+
+def test_index_of_an_older_format_is_refused(tmp_path) -> None:
+    """An index whose shingle hashes were made another way is refused with what to do, not misread."""
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
+    meta_path = tmp_path / "ix" / "index.json"
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "format": 1}))
+    with pytest.raises(ConfigError, match="format 1 cannot be read.*another --dedup-index path"):
+        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix")))
