@@ -118,7 +118,7 @@ def cli() -> None:
 @click.option("--dedup-keep", type=click.Choice(["first", "longest"]), help="Which record of a duplicate cluster to keep.  [default: first]")
 @click.option("--label-conflicts", type=click.Choice(["drop", "majority", "keep"]), help="Same text with different labels: reject all, keep the majority label, or keep one per label.  [default: drop]")
 @click.option("--decontaminate", multiple=True, metavar="FILE", type=click.Path(exists=True, path_type=str), help="Eval file (any input format) whose records must not appear in training data; repeat for several files.")
-@click.option("--dedup-index", metavar="PATH", help="Directory of a persistent dedup index: deduplicate against earlier runs and add this run's kept records.")
+@click.option("--dedup-index", metavar="PATH", help="Directory of a persistent dedup index: deduplicate against earlier runs, and add this run's kept records if the data passes the gate.")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")

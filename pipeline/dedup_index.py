@@ -12,7 +12,9 @@ directory of plain files:
 - ``records.jsonl``: one ``{"id", "key", "label"}`` line per record (``key``: 16 hex digits, the first 8 bytes
   of the SHA-1 of the normalised content, little-endian; the label for classification, else null)
 
-The directory is rewritten atomically (written next to it, then renamed), so a crashed run leaves the old index.
+The stage writes the updated index next to the old one, as ``PATH.pending``; the run then commits it (renames it
+into place) only if its data passes the gate, so records of a rejected run never enter the index and the corrected
+re-run is not deduplicated against them. A crashed run leaves the old index.
 """
 
 from __future__ import annotations
@@ -78,17 +80,18 @@ class DedupIndex:
     def update(
         self, kept: list[tuple[int, str, int, str | None]], sigs: np.ndarray, sets: ShingleSets, shingling: Shingling
     ) -> dict[str, Any]:
-        """Add this run's kept records (``(leader, id, key, label)``) and write the index; returns its figures."""
+        """Add this run's kept records (``(leader, id, key, label)``) and write the index to ``PATH.pending``, for
+        :func:`commit_pending` to put in place; returns its figures."""
         prior = len(self)
         leaders = np.array([k[0] for k in kept], dtype=np.int64)
         self.signatures = np.concatenate([self.signatures, sigs[leaders]])
         self.sets = ShingleSets.concat([self.sets, sets.select(leaders)])
         self.records += [(record_id, key, label) for _, record_id, key, label in kept]
         self.shingling = shingling
-        self._write()
+        self._write_pending()
         return {"path": str(self.path), "prior_records": prior, "added": len(kept), "total": len(self)}
 
-    def _write(self) -> None:
+    def _write_pending(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -108,9 +111,26 @@ class DedupIndex:
             "count": len(self),
         }
         (tmp / "index.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        old = self.path.with_name(self.path.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.path.exists():
-            os.replace(self.path, old)
-        os.replace(tmp, self.path)
-        shutil.rmtree(old, ignore_errors=True)
+        pending = _pending(self.path)
+        shutil.rmtree(pending, ignore_errors=True)
+        os.replace(tmp, pending)
+
+
+def commit_pending(path: str) -> None:
+    """Put the index written by the last :meth:`DedupIndex.update` at ``path`` in place of the old one."""
+    target = Path(path)
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(_pending(target), target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def discard_pending(path: str) -> None:
+    """Drop the index written by the last :meth:`DedupIndex.update`: the index at ``path`` stays as it was."""
+    shutil.rmtree(_pending(Path(path)), ignore_errors=True)
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + ".pending")

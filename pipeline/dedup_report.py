@@ -53,6 +53,11 @@ def render_duplicates(section: dict[str, Any]) -> list[str]:
     ]
     params = section.get("parameters", {})
     lines.append("- Parameters: " + ", ".join(f"{k} {v}" for k, v in params.items()))
+    if "index" in section:
+        index = section["index"]
+        outcome = {True: "added to the index", False: "not added: the data did not pass the gate"}
+        lines.append(f"- Dedup index {index['path']}: {index['prior_records']} records before this run; "
+                     f"{index['added']} kept records {outcome.get(index.get('committed'), 'pending')}")
     if "split_leakage" in section:
         lines.append(f"- Near-duplicate pairs across splits (re-measured): {section['split_leakage']['pairs']}")
     for number, example in enumerate(section.get("examples", []), 1):

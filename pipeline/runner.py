@@ -22,6 +22,7 @@ from pipeline import __version__
 from pipeline.clean import clean
 from pipeline.config import Config
 from pipeline.dedup import dedup
+from pipeline.dedup_index import commit_pending, discard_pending
 from pipeline.dedup_report import split_leakage_check
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
@@ -125,9 +126,17 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     # dedup re-measures near-duplicate pairs across the splits first-hand: its check replaces the report-only one.
     owned = [split_leakage_check(records, cfg.dedup, report)]
     add_checks(report, readiness_checks(report, cfg.readiness, owned))
+    passed = gate_passes(report["verdict"], cfg.readiness.fail_on)
+    # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
+    # as duplicates of itself
+    index = report.get("duplicates", {}).get("index")
+    if index is not None:
+        index["committed"] = passed
     with progress.stage("write"):
         _write_outputs(out_dir, inputs, cfg, ingested.stats, records, all_rejected, report)
-    return RunResult(report=report, out_dir=out_dir, passed=gate_passes(report["verdict"], cfg.readiness.fail_on))
+    if index is not None:
+        (commit_pending if passed else discard_pending)(index["path"])
+    return RunResult(report=report, out_dir=out_dir, passed=passed)
 
 
 def _check_conserved(stage: str, rows_in: int, result: StageResult) -> None:

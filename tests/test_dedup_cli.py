@@ -93,3 +93,19 @@ def test_dedup_index_carries_over_between_runs(runner, tmp_path):
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["counts"]["kept"] == 0 and second.exit_code == 1
     assert report["duplicates"]["index"]["prior_records"] == kept_first
+    assert json.loads((tmp_path / "a" / "report.json").read_text())["duplicates"]["index"]["committed"] is True
+
+
+def test_dedup_index_is_not_grown_by_a_run_that_fails_the_gate(runner, tmp_path):
+    """Records of a run that fails the gate stay out of the index, so the corrected re-run is not their duplicate."""
+    index = tmp_path / "index"
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[readiness]\nmin_per_label = 1\nmin_examples = 100000\n")
+    failed = run(runner, DATA / "banking77_slice.csv", "--config", strict, "--out", tmp_path / "a", "--dedup-index", index)
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert failed.exit_code == 1 and report["duplicates"]["index"]["committed"] is False
+    assert "not added: the data did not pass the gate" in (tmp_path / "a" / "report.md").read_text()
+    assert list(tmp_path.glob("index*")) == []
+    rerun = run_slice(runner, tmp_path, "--out", tmp_path / "b", "--dedup-index", index)
+    assert rerun.exit_code == 0, rerun.output
+    assert json.loads((index / "index.json").read_text())["count"] == report["counts"]["kept"]

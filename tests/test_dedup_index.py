@@ -10,6 +10,7 @@ from datasketch import MinHash
 
 from pipeline.config import DedupConfig
 from pipeline.dedup import dedup
+from pipeline.dedup_index import commit_pending, discard_pending
 from pipeline.errors import ConfigError
 from pipeline.records import Task
 from pipeline.shingling import shingle_hash32, shingles
@@ -31,6 +32,7 @@ def test_second_run_deduplicates_against_the_first(tmp_path) -> None:
     cfg = DedupConfig(index_path=str(tmp_path / "index"))
     first = dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), cfg)
     assert len(first.rejected) == 0 and first.stats["index"]["total"] == 2
+    commit_pending(cfg.index_path)
     second = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), cfg)
     reasons = dict(zip(second.rejected["id"], second.rejected["reason"]))
     infos = {i: json.loads(info) for i, info in zip(second.rejected["id"], second.rejected["info"])}
@@ -44,6 +46,7 @@ def test_second_run_deduplicates_against_the_first(tmp_path) -> None:
 def test_index_holds_datasketch_signatures(tmp_path) -> None:
     """Stored signatures are the datasketch MinHash values of the kept records (documented format)."""
     dedup(make_dataset(Task.CLASSIFICATION, FIRST[:1]), DedupConfig(index_path=str(tmp_path / "ix")))
+    commit_pending(str(tmp_path / "ix"))
     meta = json.loads((tmp_path / "ix" / "index.json").read_text())
     stored = np.load(tmp_path / "ix" / "signatures.npy")
     reference = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash32)
@@ -54,6 +57,7 @@ def test_index_holds_datasketch_signatures(tmp_path) -> None:
 def test_index_built_with_other_parameters_is_refused(tmp_path) -> None:
     """An index made with another num_perm cannot be compared, so using it is a config error."""
     dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
+    commit_pending(str(tmp_path / "ix"))
     with pytest.raises(ConfigError, match="num_perm=128"):
         dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix"), num_perm=64))
 
@@ -61,7 +65,22 @@ def test_index_built_with_other_parameters_is_refused(tmp_path) -> None:
 def test_index_of_an_older_format_is_refused(tmp_path) -> None:
     """An index whose shingle hashes were made another way is refused with what to do, not misread."""
     dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
+    commit_pending(str(tmp_path / "ix"))
     meta_path = tmp_path / "ix" / "index.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "format": 1}))
     with pytest.raises(ConfigError, match="format 1 cannot be read.*another --dedup-index path"):
         dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix")))
+
+
+def test_index_changes_only_when_committed(tmp_path) -> None:
+    """The stage writes the grown index aside; the old index stays in force until the run commits it."""
+    path = str(tmp_path / "ix")
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), DedupConfig(index_path=path))
+    assert not (tmp_path / "ix").exists()  # nothing committed yet: an uncommitted run leaves no index
+    commit_pending(path)
+    dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path))
+    discard_pending(path)
+    assert json.loads((tmp_path / "ix" / "index.json").read_text())["count"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
+    again = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path))
+    assert again.stats["index"] == {"path": path, "prior_records": 2, "added": 1, "total": 3}
