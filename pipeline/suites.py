@@ -21,7 +21,16 @@ from pipeline.config import ValidateConfig
 from pipeline.errors import SuiteError
 from pipeline.records import Task
 
-DEFAULT_SUITE_DIR = Path(__file__).resolve().parent.parent / "expectations"
+
+def _shipped_suite_dir() -> Path:
+    """``expectations/`` at the source checkout's root, or inside the package when installed from a wheel
+    (pyproject.toml maps it there as ``pipeline/expectations``)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "expectations"
+    return installed if installed.is_dir() else package.parent / "expectations"
+
+
+DEFAULT_SUITE_DIR = _shipped_suite_dir()
 SEVERITIES = ("critical", "warning", "info")
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 # Columns of the flat frame that only some runs have: an expectation on one of them is skipped, not an error.
