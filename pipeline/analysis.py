@@ -15,7 +15,7 @@ from pipeline.config import ReadinessConfig
 from pipeline.diversity import diversity
 from pipeline.learning import label_noise, learning_curve
 from pipeline.measures import histogram, over_limit, summary, training_tokens
-from pipeline.records import Task, column, content_text, exact_key, task_of
+from pipeline.records import Task, column, content_texts, exact_key, task_of
 
 SPLITS = ("train", "val", "test")
 
@@ -23,8 +23,7 @@ SPLITS = ("train", "val", "test")
 def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
     """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""
     task = task_of(records)
-    fields = {name: column(records, name) for name in _task_columns(task)}
-    texts = [content_text(dict(zip(fields, values)), task) for values in zip(*fields.values())]
+    texts = content_texts(records)
     splits = column(records, "split")
     sections: dict[str, Any] = {
         "lengths": lengths(texts, splits, _column(records, "n_tokens"), cfg),
@@ -39,10 +38,6 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
     return sections
-
-
-def _task_columns(task: Task) -> list[str]:
-    return {Task.CLASSIFICATION: ["text"], Task.COMPLETION: ["prompt", "completion"], Task.CHAT: ["messages"]}[task]
 
 
 def _column(records: Dataset, name: str) -> list | None:

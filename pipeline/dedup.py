@@ -29,10 +29,10 @@ from datasets import Dataset
 from pipeline.config import DedupConfig
 from pipeline.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup_index import DedupIndex
-from pipeline.dedup_plan import ClusterPlan, content_columns, rows_of
+from pipeline.dedup_plan import ClusterPlan, rows_of
 from pipeline.leakage import measure_leakage
 from pipeline.minhash import MinHasher, UnionFind, band_keys, bucket_pairs, choose_bands, verified_clusters
-from pipeline.records import StageResult, Task, content_text, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.records import CONTENT_FIELDS, StageResult, Task, content_text, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
 
 __all__ = ["dedup", "measure_leakage"]
@@ -76,7 +76,7 @@ def _shingling(ds: Dataset, task: Task, cfg: DedupConfig, index: DedupIndex | No
     mode = cfg.shingle
     if mode == "auto":
         step = max(1, len(ds) // 2000)
-        sample = ds.select(range(0, len(ds), step)).select_columns(content_columns(task))
+        sample = ds.select(range(0, len(ds), step)).select_columns(list(CONTENT_FIELDS[task]))
         mode = choose_shingle_mode([normalise(content_text(r, task)) for r in sample], cfg.auto_min_words)
     return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram)
 
@@ -111,7 +111,7 @@ def _leader_signatures(
 
 
 def _text_batches(ds: Dataset, task: Task, batch_size: int) -> Iterator[list[str]]:
-    for batch in ds.select_columns(content_columns(task)).iter(batch_size=batch_size):
+    for batch in ds.select_columns(list(CONTENT_FIELDS[task])).iter(batch_size=batch_size):
         yield [content_text(row, task) for row in rows_of(batch)]
 
 

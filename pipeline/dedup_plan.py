@@ -18,7 +18,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.config import DedupConfig
 from pipeline.minhash import UnionFind
-from pipeline.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
+from pipeline.records import CONTENT_FIELDS, DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
 from pipeline.shingling import ShingleSets, Shingling, normalise
 
 DUPLICATE_EXACT = "duplicate_exact"
@@ -27,11 +27,6 @@ LABEL_CONFLICT = "label_conflict"
 CONTAMINATED = "contaminated"
 SNIPPET_CHARS = 80
 MEMBERS_SHOWN = 5
-
-
-def content_columns(task: Task) -> list[str]:
-    """The columns :func:`content_text` reads for a task."""
-    return {Task.CLASSIFICATION: ["text"], Task.COMPLETION: ["prompt", "completion"], Task.CHAT: ["messages"]}[task]
 
 
 def rows_of(batch: dict[str, list]) -> list[dict[str, Any]]:
@@ -274,7 +269,7 @@ def _exact_keys(ds: Dataset, task: Task) -> tuple[np.ndarray, np.ndarray]:
     """
     digests = bytearray()
     lengths: list[int] = []
-    for batch in ds.select_columns(content_columns(task)).iter(batch_size=2000):
+    for batch in ds.select_columns(list(CONTENT_FIELDS[task])).iter(batch_size=2000):
         for row in rows_of(batch):
             text = content_text(row, task)
             digests += hashlib.sha1(normalise(text).encode("utf-8")).digest()[:8]

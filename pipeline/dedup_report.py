@@ -1,4 +1,4 @@
-"""How the dedup stage shows up in the report: the ``split_leakage`` check and the ``duplicates`` Markdown section."""
+"""How the dedup stage shows up in the report: the ``split_leakage`` figures and the ``duplicates`` Markdown section."""
 
 from __future__ import annotations
 
@@ -8,36 +8,21 @@ from datasets import Dataset
 
 from pipeline.config import DedupConfig
 from pipeline.leakage import measure_leakage
-from pipeline.shingling import Shingling
-from pipeline.readiness import Check
 from pipeline.records import column
+from pipeline.shingling import Shingling
 
 SPLIT_NAMES = ("train", "val", "test")
 
 
-def split_leakage_check(records: Dataset, cfg: DedupConfig, report: dict[str, Any]) -> Check:
-    """Re-measure near-duplicate pairs across splits; any pair fails when dedup was on, warns when it was off.
-
-    The figures are also stored under ``report["duplicates"]["split_leakage"]``.
-    """
+def measure_split_leakage(records: Dataset, cfg: DedupConfig, report: dict[str, Any]) -> None:
+    """Re-measure near-duplicate pairs across the final splits into ``report["duplicates"]["split_leakage"]``
+    (whether dedup ran or not), for the ``split_leakage`` check to judge."""
     names = column(records, "split")
     splits = {s: records.select([i for i, n in enumerate(names) if n == s]) for s in SPLIT_NAMES}
     params = report.get("duplicates", {}).get("parameters", {})
     shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None
     leakage = measure_leakage(splits, threshold=cfg.threshold, num_perm=cfg.num_perm, shingling=shingling)
     report.setdefault("duplicates", {})["split_leakage"] = leakage
-    threshold = {"max_pairs": 0, "jaccard": cfg.threshold}
-    pairs = leakage["pairs"]
-    if pairs == 0:
-        message = f"no near-duplicate pair (Jaccard >= {cfg.threshold}) spans two splits"
-        return Check("split_leakage", "pass", 0, threshold, message)
-    where = ", ".join(f"{k}: {v}" for k, v in leakage["by_splits"].items())
-    message = f"{pairs} near-duplicate pairs span two splits ({where})"
-    if cfg.enabled:
-        return Check("split_leakage", "fail", pairs, threshold, message,
-                     "report this as a bug: with dedup on, clusters should never be split")
-    return Check("split_leakage", "warn", pairs, threshold, message,
-                 "turn dedup on (drop --no-dedup) so that near duplicates are removed or kept in one split")
 
 
 def render_duplicates(section: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.minhash import MinHasher, band_keys, bucket_pairs, choose_bands
-from pipeline.records import content_text, task_of
+from pipeline.records import column, content_texts
 from pipeline.shingling import Shingling, choose_shingle_mode, normalise
 
 EXAMPLES_SHOWN = 5
@@ -66,9 +66,7 @@ def _collect(splits: dict[str, Dataset]) -> tuple[list[str], np.ndarray, list[st
     for position, ds in enumerate(splits.values()):
         if not len(ds):
             continue
-        task = task_of(ds)
-        for row in ds:
-            ids.append(row["id"])
-            split_of.append(position)
-            texts.append(content_text(row, task))
+        ids += column(ds, "id")
+        split_of += [position] * len(ds)
+        texts += content_texts(ds)
     return ids, np.array(split_of, dtype=np.int64), texts

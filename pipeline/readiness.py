@@ -46,12 +46,8 @@ def gate_passes(verdict: Verdict, fail_on: str) -> bool:
     return verdict == "ready" or (verdict == "ready_with_warnings" and fail_on != "warn")
 
 
-def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, owned: list[Check] | None = None) -> list[Check]:
-    """Every check, in the stable order users read them, computed from ``report.json`` alone.
-
-    ``owned`` checks, computed by the stage that measured their figure, replace the report-only check of the same
-    name.
-    """
+def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
+    """Every check, in the stable order users read them, computed from ``report.json`` alone."""
     from pipeline import evidence, health  # they import Check from here
 
     labels = report.get("labels")
@@ -66,8 +62,7 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, owned: list[C
     variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
     if variants is not None:
         checks.append(check_label_spelling(variants))
-    by_name = {c.name: c for c in owned or []}
-    return [by_name.get(c.name, c) for c in checks]
+    return checks
 
 
 def _label_totals(labels: dict[str, dict[str, int]]) -> dict[str, int]:

@@ -208,6 +208,18 @@ def column(ds: Dataset, name: str) -> list[Any]:
 # -- content helpers ------------------------------------------------------------------------------------------------
 
 
+CONTENT_FIELDS: dict[Task, tuple[str, ...]] = {
+    Task.CLASSIFICATION: ("text",), Task.COMPLETION: ("prompt", "completion"), Task.CHAT: ("messages",)}
+"""The fields :func:`content_text` reads, per task."""
+
+
+def content_texts(ds: Dataset) -> list[str]:
+    """Every record's :func:`content_text`, reading the columns through Arrow."""
+    task = task_of(ds)
+    fields = {name: column(ds, name) for name in CONTENT_FIELDS[task]}
+    return [content_text(dict(zip(fields, values)), task) for values in zip(*fields.values())]
+
+
 def content_text(row: dict[str, Any], task: Task) -> str:
     """The trainable content of a record as one string (what duplicates and hashes are computed on)."""
     if task is Task.CLASSIFICATION:

@@ -23,7 +23,7 @@ from pipeline.clean import clean
 from pipeline.config import Config
 from pipeline.dedup import dedup
 from pipeline.dedup_index import commit_pending, discard_pending
-from pipeline.dedup_report import split_leakage_check
+from pipeline.dedup_report import measure_split_leakage
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import file_sha256
@@ -123,9 +123,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     )
     with progress.stage("analyse"):
         report.update(analyse(records, cfg.readiness, cfg.split.seed))
-    # dedup re-measures near-duplicate pairs across the splits first-hand: its check replaces the report-only one.
-    owned = [split_leakage_check(records, cfg.dedup, report)]
-    add_checks(report, readiness_checks(report, cfg.readiness, owned))
+    measure_split_leakage(records, cfg.dedup, report)
+    add_checks(report, readiness_checks(report, cfg.readiness))
     passed = gate_passes(report["verdict"], cfg.readiness.fail_on)
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself

@@ -1,7 +1,8 @@
 """Split stage: assign every record to train, val or test, seeded, stratified by label, whole clusters at once.
 
 A cluster (``cluster`` column: exact duplicates after ingest, near duplicates after dedup) always lands in one
-split, so no duplicate leaks from train into an evaluation split. Classification data is stratified: each label is
+split, and so do records whose content is identical now (up to case and whitespace), so no duplicate leaks from
+train into an evaluation split. Classification data is stratified: each label is
 split on its own with the configured ratios, and every label with at least as many records as there are splits
 appears in each of them. Each label draws from its own seeded generator, so adding a label does not reshuffle the
 others.
@@ -17,7 +18,7 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.config import SplitConfig
-from pipeline.records import Task, column, task_of
+from pipeline.records import Task, column, content_texts, exact_key, task_of
 
 SPLITS = ("train", "val", "test")
 
@@ -42,11 +43,8 @@ def split(ds: Dataset, cfg: SplitConfig) -> tuple[Dataset, SplitPlan]:
 
 def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
     """Compute the split of every record without touching the records."""
-    clusters = column(ds, "cluster")
     labels = column(ds, "label") if task_of(ds) is Task.CLASSIFICATION else None
-    groups: dict[str, list[int]] = defaultdict(list)
-    for index, key in enumerate(clusters):
-        groups[key].append(index)
+    groups = _groups(ds)
     strata: dict[str, list[str]] = defaultdict(list)
     for key, members in groups.items():
         strata[_stratum(members, labels)].append(key)
@@ -69,6 +67,30 @@ def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
             for index in members:
                 assignment[index] = name
     return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {})
+
+
+def _groups(ds: Dataset) -> dict[str, list[int]]:
+    """Records that must share a split, by group name: a ``cluster``, joined with every other cluster holding a
+    record of the same content as now (cleaning can make texts that differed at ingest identical, e.g. by
+    redacting two phone numbers). A group is named after its smallest cluster, so unjoined clusters keep theirs.
+    """
+    clusters = column(ds, "cluster")
+    parent: dict[str, str] = {}
+
+    def root(cluster: str) -> str:
+        while parent.get(cluster, cluster) != cluster:
+            parent[cluster] = cluster = parent.get(parent[cluster], parent[cluster])
+        return cluster
+
+    cluster_of_key: dict[str, str] = {}
+    for cluster, text in zip(clusters, content_texts(ds)):
+        a, b = root(cluster), root(cluster_of_key.setdefault(exact_key(text), cluster))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, cluster in enumerate(clusters):
+        groups[root(cluster)].append(index)
+    return groups
 
 
 def _targets(size: int, ratios: tuple[float, float, float], active: list[str]) -> dict[str, int]:

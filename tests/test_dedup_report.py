@@ -1,10 +1,11 @@
-"""The split_leakage check's verdicts and the Duplicates section of report.md."""
+"""The split_leakage figures and verdicts, and the Duplicates section of report.md."""
 
 from __future__ import annotations
 
 from pipeline.config import DedupConfig
 from pipeline.dedup import dedup
-from pipeline.dedup_report import render_duplicates, split_leakage_check
+from pipeline.dedup_report import measure_split_leakage, render_duplicates
+from pipeline.health import check_split_leakage
 from pipeline.records import Task
 from tests.dedup_helpers import make_dataset
 
@@ -19,18 +20,25 @@ def _with_splits(names: list[str]):
     return make_dataset(Task.CLASSIFICATION, ROWS).add_column("split", names)
 
 
+def _leakage_report(splits: list[str], dedup_stats: dict) -> dict:
+    report = {"duplicates": dedup_stats}
+    measure_split_leakage(_with_splits(splits), DedupConfig(), report)
+    return report
+
+
 def test_leak_fails_when_dedup_was_on_and_warns_when_off() -> None:
     """A near-duplicate pair across train and test fails the check with dedup on, and only warns with it off."""
-    report: dict = {}
-    failed = split_leakage_check(_with_splits(["train", "test", "val"]), DedupConfig(), report)
-    warned = split_leakage_check(_with_splits(["train", "test", "val"]), DedupConfig(enabled=False), {})
+    on = _leakage_report(["train", "test", "val"], {"exact": 0, "near": 0})
+    off = _leakage_report(["train", "test", "val"], {"enabled": False})
+    failed, warned = check_split_leakage(on), check_split_leakage(off)
     assert (failed.status, failed.observed, warned.status) == ("fail", 1, "warn")
-    assert report["duplicates"]["split_leakage"]["by_splits"] == {"test/train": 1}
+    assert on["duplicates"]["split_leakage"]["by_splits"] == {"test/train": 1}
+    assert "1 near-duplicate pairs span two splits (test/train: 1)" in failed.message
 
 
 def test_no_leak_passes() -> None:
     """The same pair inside one split passes."""
-    check = split_leakage_check(_with_splits(["train", "train", "test"]), DedupConfig(), {})
+    check = check_split_leakage(_leakage_report(["train", "train", "test"], {"exact": 0}))
     assert check.status == "pass" and check.observed == 0
 
 

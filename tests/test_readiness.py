@@ -320,11 +320,18 @@ def test_distinct_rare_label_still_fails():
     assert check_min_per_label({"train": {"billing": 120, "refund": 1}}, CFG).status == "fail"
 
 
-def test_split_leakage_counts_near_duplicates_dedup_measured():
-    """Cross-split near-duplicate pairs reported by dedup fail the check even when no exact text leaks."""
-    report = _report(overlap=_overlap(cross=0), duplicates={"split_leakage": [{"a": "1", "b": "2"}]})
+def _leakage(pairs: int) -> dict:
+    """``duplicates.split_leakage`` as ftprep run writes it."""
+    return {"pairs": pairs, "records": 100, "threshold": 0.8, "shingle": "char", "ngram": 5,
+            "by_splits": {"test/train": pairs} if pairs else {}, "examples": []}
+
+
+@pytest.mark.parametrize(("pairs", "dedup", "status"), [(0, {}, "pass"), (2, {}, "fail"), (2, {"enabled": False}, "warn")])
+def test_split_leakage_judges_the_near_duplicate_pairs_measured_after_the_split(pairs, dedup, status):
+    """Cross-split near-duplicate pairs fail with dedup on (a bug), warn with it off, even when no exact text leaks."""
+    report = _report(overlap=_overlap(cross=0), duplicates={**dedup, "split_leakage": _leakage(pairs)})
     check = health.check_split_leakage(report)
-    assert (check.status, check.observed) == ("fail", 1)
+    assert (check.status, check.observed, check.threshold) == (status, pairs, {"max_pairs": 0, "jaccard": 0.8})
 
 
 def test_thresholds_come_from_the_readiness_config_section(tmp_path):

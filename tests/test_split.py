@@ -11,7 +11,7 @@ from pipeline.records import Task, features_for
 from pipeline.split import plan_split
 
 
-def dataset(labels: list[str], clusters: list[str] | None = None) -> Dataset:
+def dataset(labels: list[str], clusters: list[str] | None = None, texts: list[str] | None = None) -> Dataset:
     n = len(labels)
     columns = {
         "id": [f"r{i}" for i in range(n)],
@@ -20,7 +20,7 @@ def dataset(labels: list[str], clusters: list[str] | None = None) -> Dataset:
         "raw": ["{}"] * n,
         "extra": [None] * n,
         "cluster": clusters or [f"c{i}" for i in range(n)],
-        "text": [f"t{i}" for i in range(n)],
+        "text": texts or [f"t{i}" for i in range(n)],
         "label": labels,
     }
     return Dataset.from_dict(columns, features=features_for(Task.CLASSIFICATION))
@@ -53,6 +53,21 @@ def test_clusters_are_never_split():
     for cluster, name in zip(clusters, plan.assignment):
         by_cluster.setdefault(cluster, set()).add(name)
     assert all(len(names) == 1 for names in by_cluster.values())
+    assert set(plan.assignment) == {"train", "val", "test"}
+
+
+def test_identical_texts_from_different_clusters_share_a_split():
+    """Texts that became identical after ingest (two phone numbers redacted alike) land in one split, transitively."""
+    texts = [f"call me on [PHONE] about order {i // 3}" if i % 3 else f"unique text {i}" for i in range(300)]
+    clusters = [f"c{i}" for i in range(300)]  # ingest saw 300 different texts
+    clusters[5] = clusters[6] = "c_joined"  # records 5 and 6 share a cluster, and record 4 shares 5's text
+    plan = plan_split(dataset(["a"] * 300, clusters, [t.upper() if i % 2 else t for i, t in enumerate(texts)]),
+                      SplitConfig())
+    by_text = {}
+    for text, name in zip(texts, plan.assignment):
+        by_text.setdefault(text.lower(), set()).add(name)
+    assert all(len(names) == 1 for names in by_text.values())
+    assert len({plan.assignment[i] for i in (4, 5, 6)}) == 1
     assert set(plan.assignment) == {"train", "val", "test"}
 
 
