@@ -130,9 +130,19 @@ class Shingling:
         """
         return normalise(text) if self.mode == "word" else fold(text)
 
-    def sets(self, texts: Sequence[str]) -> ShingleSets:
-        """The shingle hash set of every text, hashed as one batch."""
-        return hash_batch([self.prepare(t) for t in texts], self.mode, self.n)
+    def sets(self, texts: Sequence[str], batch_chars: int = 1 << 20) -> ShingleSets:
+        """The shingle hash set of every text, hashed in batches of about ``batch_chars`` characters (the batch
+        arrays take ~40 bytes a character, so memory stays flat however many texts there are)."""
+        prepared = [self.prepare(t) for t in texts]
+        parts, start = [], 0
+        while start < len(prepared) or not parts:
+            stop, chars = start, 0
+            while stop < len(prepared) and (stop == start or chars + len(prepared[stop]) <= batch_chars):
+                chars += len(prepared[stop])
+                stop += 1
+            parts.append(hash_batch(prepared[start:stop], self.mode, self.n))
+            start = stop
+        return parts[0] if len(parts) == 1 else ShingleSets.concat(parts)
 
 
 def hash_batch(prepared: Sequence[str], mode: ShingleMode, n: int) -> ShingleSets:

@@ -60,6 +60,16 @@ def test_a_text_hashes_the_same_alone_and_in_any_batch() -> None:
         assert np.array_equal(shingling.sets([texts[i]]).get(0), together.get(i))
 
 
+def test_many_texts_are_hashed_in_bounded_batches_with_the_same_result() -> None:
+    """Cutting a long list of texts into small batches changes nothing in the sets (only the memory used)."""
+    shingling = Shingling("char", 5)
+    texts = _banking_texts(400) + [""]
+    whole = shingling.sets(texts, batch_chars=10**9)
+    small = shingling.sets(texts, batch_chars=200)  # a few texts per batch, and one text alone when it is longer
+    assert np.array_equal(whole.values, small.values) and np.array_equal(whole.offsets, small.offsets)
+    assert len(shingling.sets([])) == 0
+
+
 def test_hashes_are_spread_and_rarely_collide() -> None:
     """Distinct real shingles get distinct, evenly spread 32-bit hashes (as a random function would)."""
     texts = [normalise(t) for t in _banking_texts()]
