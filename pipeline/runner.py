@@ -123,7 +123,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     )
     with progress.stage("analyse"):
         report.update(analyse(records, cfg.readiness, cfg.split.seed))
-    measure_split_leakage(records, cfg.dedup, report)
+    with progress.stage("split leakage"):
+        measure_split_leakage(records, cfg.dedup, report)
     add_checks(report, readiness_checks(report, cfg.readiness))
     passed = gate_passes(report["verdict"], cfg.readiness.fail_on)
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
