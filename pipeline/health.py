@@ -152,7 +152,7 @@ def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = f"{share:.1%} of records outside {'/'.join(sorted(allowed)) or 'any language'} ({mix})"
     if share > cfg.max_off_language_share:
         return Check("language_mix", "warn", share, threshold, message,
-                     f"filter languages in the clean stage or add data in {_names(sorted(off, key=lambda k: -off[k]))}"
+                     f"filter languages in the clean stage or add data in {_names(sorted(off, key=lambda k: (-off[k], k)))}"
                      " on purpose")
     return Check("language_mix", "pass", share, threshold, message)
 

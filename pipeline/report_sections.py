@@ -30,7 +30,7 @@ def lengths_md(section: dict[str, Any]) -> list[str]:
 
 
 def languages_md(section: dict[str, dict[str, int]]) -> list[str]:
-    langs = sorted({lang for counts in section.values() for lang in counts}, key=lambda k: -sum(c.get(k, 0) for c in section.values()))
+    langs = sorted({lang for counts in section.values() for lang in counts}, key=lambda k: (-sum(c.get(k, 0) for c in section.values()), k))
     lines = ["## Languages", "", "| language | train | val | test |", "|---|---|---|---|"]
     lines += [f"| {lang} | " + " | ".join(str(section.get(s, {}).get(lang, 0)) for s in SPLITS) + " |" for lang in langs]
     return lines

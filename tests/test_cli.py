@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -82,6 +85,19 @@ def test_same_input_and_seed_give_identical_bytes(runner, tmp_path):
     for name in OUTPUTS:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     assert (outs[0] / "train.jsonl").read_bytes() != (outs[2] / "train.jsonl").read_bytes()
+
+
+def test_outputs_do_not_depend_on_python_hash_randomisation(tmp_path):
+    """Separate processes (each with its own str hash seed, as two CI jobs would have) write identical bytes."""
+    seeds = (1, 3)  # with these two, a set of {"en", "no", "und"} iterates in different orders
+    outs = [tmp_path / f"hash{seed}" for seed in seeds]
+    for out, seed in zip(outs, seeds):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        command = [sys.executable, "-c", "from pipeline.cli import main; main()",
+                   "run", str(SAMPLES / "product_reviews.csv"), "--out", str(out), "--quiet"]
+        assert subprocess.run(command, env=env, capture_output=True).returncode == 0
+    for name in sorted(p.name for p in outs[0].iterdir()):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
 def test_too_little_data_exits_1(runner, write_jsonl, tmp_path):
