@@ -161,7 +161,7 @@ def hash_batch(prepared: Sequence[str], mode: ShingleMode, n: int) -> ShingleSet
         starts, ends, doc_of_unit = _words(points, doc_start)
         units = np.bincount(doc_of_unit, minlength=ndocs)
     else:
-        starts, ends, units = doc_start[:-1], doc_start[1:], lengths
+        units = lengths  # a unit is one code point, numbered like the batch
     # doc d has max(1, units - n + 1) shingles (the whole text when it is shorter than n), none when empty
     counts = np.where(units > 0, np.maximum(1, units - n + 1), 0)
     doc = np.repeat(np.arange(ndocs), counts)
@@ -171,7 +171,7 @@ def hash_batch(prepared: Sequence[str], mode: ShingleMode, n: int) -> ShingleSet
     if mode == "word":
         begin, end = starts[first], ends[last]
     else:
-        begin, end = first, last + 1  # in char mode a unit is one code point, numbered like the batch
+        begin, end = first, last + 1
     hashes = _fmix64(powers[end - 1] * (prefix[end] - prefix[begin])) >> np.uint64(32)
     keyed = (doc.astype(np.uint64) << np.uint64(32)) | hashes
     keyed.sort()  # by document, then hash
