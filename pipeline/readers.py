@@ -147,7 +147,28 @@ def _parse_json_line(number: int, line: bytes) -> RawRow:
         return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {problem}"))
     if not isinstance(value, dict):
         return RawRow(number, raw_text=text, error=("not_an_object", f"expected a JSON object, found {type(value).__name__}"))
+    if _may_hold_surrogates(text) and (field := _field_with_lone_surrogate(value)) is not None:
+        return RawRow(number, raw_text=text, error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
     return RawRow(number, data=value)
+
+
+_LONE_SURROGATE = ("field '{field}' holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): "
+                   "not Unicode text")
+
+
+def _may_hold_surrogates(json_text: str) -> bool:
+    """Whether JSON text has a \\ud8xx-\\udfxx escape (the only way valid UTF-8 JSON yields a lone surrogate)."""
+    return "\\ud" in json_text or "\\uD" in json_text
+
+
+def _field_with_lone_surrogate(row: dict[str, Any]) -> str | None:
+    """The first field of a parsed row whose strings hold a lone surrogate (text that UTF-8 cannot encode)."""
+    for field, value in row.items():
+        try:
+            json.dumps({field: value}, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return str(field)
+    return None
 
 
 def _read_json(source: InputFile) -> Iterator[RawRow]:
@@ -172,9 +193,14 @@ def _read_json(source: InputFile) -> Iterator[RawRow]:
         value = lists[0]
     if not isinstance(value, list):
         raise InputError(f"expected a JSON array of objects, found {type(value).__name__}", path=source.path)
+    check_surrogates = _may_hold_surrogates(text)
     for number, item in enumerate(value, start=1):
         if isinstance(item, dict):
-            yield RawRow(number, data=item)
+            field = _field_with_lone_surrogate(item) if check_surrogates else None
+            if field is None:
+                yield RawRow(number, data=item)
+            else:
+                yield RawRow(number, raw_text=json.dumps(item), error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
         else:
             raw = json.dumps(item, ensure_ascii=False)
             yield RawRow(number, raw_text=raw, error=("not_an_object", f"array element {number}: expected a JSON object, found {type(item).__name__}"))

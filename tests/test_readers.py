@@ -32,6 +32,23 @@ def test_jsonl_bad_lines_become_error_rows(tmp_path):
     assert rows[4].data == {"c": 3}
 
 
+def test_lone_surrogate_escapes_are_rejected_and_escaped_pairs_kept(tmp_path):
+    """A \\ud800 escape without its pair is not text (UTF-8 cannot hold it): the row is quarantined with the field
+    named and its line as written; an escaped pair (an emoji, as json.dumps writes it) is read as the character."""
+    lines = ['{"text": "ok"}', '{"text": "broken \\ud83d emoji", "label": "x"}', '{"text": "pair \\ud83d\\ude00"}',
+             '{"text": "fine", "label": "cut \\uDE00"}']
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = rows_of(jsonl)
+    assert [(r.row, r.error[0] if r.error else None) for r in rows] == [
+        (1, None), (2, "invalid_unicode"), (3, None), (4, "invalid_unicode")]
+    assert "field 'text'" in rows[1].error[1] and "field 'label'" in rows[3].error[1]
+    assert rows[1].raw_text == lines[1] and rows[2].data["text"] == "pair \U0001F600"
+    array = tmp_path / "b.json"
+    array.write_text("[" + ", ".join(lines) + "]", encoding="utf-8")
+    assert [r.error[0] if r.error else None for r in rows_of(array)] == [None, "invalid_unicode", None, "invalid_unicode"]
+
+
 def test_truncated_json_line_says_so(tmp_path):
     """A line cut off before its object closes is described as truncated, not as a missing delimiter."""
     path = tmp_path / "cut.jsonl"
