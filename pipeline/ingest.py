@@ -16,6 +16,7 @@ import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
 from pipeline.config import InputConfig
+from pipeline.errors import InputError
 from pipeline.mapping import FieldMapping, id_column, resolve_mapping
 from pipeline.readers import InputFile, RawRow, read_rows, resolve_inputs
 from pipeline.records import (
@@ -102,16 +103,31 @@ def input_files(inputs: list[str], cfg: InputConfig) -> list[InputFile]:
 
 
 def _sample_columns(files: list[InputFile]) -> list[str]:
-    """Column names seen in the first rows of every file, in order of first appearance."""
+    """Column names seen in the first rows of every file, in order of first appearance.
+
+    Raises InputError when no row of any file could be read, saying why rather than "no columns".
+    """
     seen: dict[str, None] = {}
+    first_bad: tuple[InputFile, RawRow] | None = None
     for source in files:
         parsed = 0
         for raw_row in read_rows(source):
-            if raw_row.data is not None:
-                seen.update(dict.fromkeys(raw_row.data))
-                parsed += 1
-                if parsed >= _SAMPLE_ROWS:
-                    break
+            if raw_row.data is None:
+                first_bad = first_bad or (source, raw_row)
+                continue
+            seen.update(dict.fromkeys(raw_row.data))
+            parsed += 1
+            if parsed >= _SAMPLE_ROWS:
+                break
+    if not seen and first_bad is not None:
+        source, raw_row = first_bad
+        reason, detail = raw_row.error or ("unreadable", "the row could not be read")
+        hint = "; if the file is not UTF-8, convert it first (e.g. iconv -f latin1 -t utf-8)" if reason == "invalid_utf8" else ""
+        raise InputError(f"no row could be read; the first bad row is {reason}: {detail}{hint}", path=source.path,
+                         row=raw_row.row)
+    if not seen:
+        where = files[0].path if len(files) == 1 else f"{len(files)} inputs ({', '.join(f.path for f in files[:3])}...)"
+        raise InputError("has no data rows (or only rows without fields)", path=where)
     return list(seen)
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pipeline.config import InputConfig
+from pipeline.errors import InputError
 from pipeline.ingest import ingest, map_row, RowRejected
 from pipeline.mapping import FieldMapping
 from pipeline.records import Task
@@ -106,3 +107,16 @@ def test_several_inputs_are_concatenated_and_remember_their_source(write_jsonl):
     result = ingest([str(a), str(b)], InputConfig())
     assert list(zip(result.kept["source_file"], result.kept["source_row"])) == [(str(a), 1), (str(b), 1), (str(b), 2)]
     assert [f["rows"] for f in result.stats["files"]] == [1, 2]
+
+
+def test_input_without_any_readable_row_says_why(tmp_path):
+    """A file whose every row is bad names the first bad row and its reason (with a hint for encodings); an
+    empty file says it has no rows, instead of "the columns (none) match no task"."""
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("text,label\n".encode() + "café crème,a\n".encode("latin-1") * 3)
+    with pytest.raises(InputError, match=r"latin1.csv:2: no row could be read; .*invalid_utf8: column 'text'.*iconv"):
+        ingest([str(latin1)], InputConfig())
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("text,label\n")
+    with pytest.raises(InputError, match="header.csv: has no data rows"):
+        ingest([str(header_only)], InputConfig())
