@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from pipeline import __version__
+from pipeline.config import MAX_SEED
 from pipeline.errors import FtprepError
 
 INTERNAL_ERROR = 3
@@ -107,7 +108,7 @@ def cli() -> None:
 @click.option("--messages-field", metavar="F", help="Input column holding the messages (chat).")
 @click.option("--id-field", metavar="F", help="Input column holding record ids.  [default: id, if present]")
 @click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
-@click.option("--seed", type=int, help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
 @click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector: langdetect (declared, ~300 examples/s a core) or lingua (fast).  [default: langdetect]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")

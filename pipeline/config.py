@@ -62,6 +62,15 @@ class SplitConfig:
             raise ConfigError(f"split ratios must add up to 1, got {self.ratios} (sum {sum(self.ratios):g})")
         if self.ratios[0] <= 0:
             raise ConfigError("the train ratio must be above 0")
+        _check_seed("split", self.seed)
+
+
+MAX_SEED = 2**32 - 1  # NumPy's and langdetect's generators take seeds in 0..2**32-1
+
+
+def _check_seed(section: str, seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"[{section}] seed must be a whole number from 0 to {MAX_SEED}, got {seed}")
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,7 @@ class CleanConfig:
 
     def __post_init__(self) -> None:
         _check_clean(self)
+        _check_seed("clean", self.seed)
 
 
 def _check_clean(cfg: CleanConfig) -> None:
@@ -236,6 +246,7 @@ class DedupConfig:
             raise ConfigError(f"dedup bands x rows must be positive and at most num_perm ({self.num_perm})")
         if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc, self.batch_size) < 1:
             raise ConfigError("dedup n-gram sizes, num_proc and batch_size must be at least 1")
+        _check_seed("dedup", self.seed)
 
 
 @dataclass(frozen=True)

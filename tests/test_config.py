@@ -26,6 +26,8 @@ def test_toml_values_and_flag_overrides(tmp_path):
         ("[split]\nratios = [0.5, 0.4, 0.4]\n", "must add up to 1"),
         ("[input]\ntask = 'regression'\n", "expected one of 'auto'"),
         ("[input\n", "not valid TOML"),
+        ("[split]\nseed = -1\n", "[split] seed must be a whole number from 0 to 4294967295, got -1"),
+        ("[dedup]\nseed = 4294967296\n", "[dedup] seed must be a whole number from 0 to 4294967295"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path, toml, message):
