@@ -247,6 +247,9 @@ class DedupConfig:
         if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc, self.batch_size) < 1:
             raise ConfigError("dedup n-gram sizes, num_proc and batch_size must be at least 1")
         _check_seed("dedup", self.seed)
+        if not self.enabled and (self.decontaminate or self.index_path):
+            raise ConfigError("[dedup] decontaminate and index_path (--decontaminate, --dedup-index) work in the "
+                              "dedup stage: with enabled = false (--no-dedup) they would silently do nothing")
 
 
 @dataclass(frozen=True)

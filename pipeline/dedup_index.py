@@ -49,6 +49,7 @@ class DedupIndex:
     @classmethod
     def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
         """Load the index at ``path``, or start an empty one if the directory does not exist yet."""
+        check_index_path(path)
         index = cls(Path(path), cfg)
         meta_path = index.path / "index.json"
         if not meta_path.exists():
@@ -114,6 +115,17 @@ class DedupIndex:
         pending = _pending(self.path)
         shutil.rmtree(pending, ignore_errors=True)
         os.replace(tmp, pending)
+
+
+def check_index_path(path: str) -> None:
+    """Refuse an index path that is a file or a non-empty directory without ``index.json``: committing the index
+    replaces whatever is at the path, so it must never be the user's own data."""
+    target = Path(path)
+    if target.is_file():
+        raise ConfigError(f"{path}: --dedup-index is a file; give a directory (new, empty or an index)")
+    if target.is_dir() and not (target / "index.json").exists() and any(target.iterdir()):
+        raise ConfigError(f"{path}: --dedup-index is a directory that is not a dedup index (no index.json) and not "
+                          "empty; give a new or empty directory, or an index an earlier run wrote")
 
 
 def commit_pending(path: str) -> None:

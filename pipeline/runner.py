@@ -22,7 +22,7 @@ from pipeline import __version__
 from pipeline.clean import clean
 from pipeline.config import Config
 from pipeline.dedup import dedup
-from pipeline.dedup_index import commit_pending, discard_pending
+from pipeline.dedup_index import check_index_path, commit_pending, discard_pending
 from pipeline.dedup_report import measure_split_leakage
 from pipeline.ingest import ingest, input_files
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
@@ -90,6 +90,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     """
     progress = progress or Progress(enabled=False)
     check_suite_files(cfg.validate)
+    if cfg.dedup.index_path:
+        check_index_path(cfg.dedup.index_path)
     prepare_out_dir(out_dir, overwrite)
     with progress.stage("ingest"):
         ingested = ingest(inputs, cfg.input, on_row=progress.rows)

@@ -42,3 +42,12 @@ def test_missing_config_file(tmp_path):
     """A config path that does not exist is a ConfigError naming it."""
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("option", ["decontaminate = ['eval.jsonl']", "index_path = 'ix'"])
+def test_dedup_only_options_with_dedup_off_are_refused(tmp_path, option):
+    """--decontaminate and --dedup-index run inside the dedup stage: with it off they would do nothing silently."""
+    path = tmp_path / "c.toml"
+    path.write_text(f"[dedup]\nenabled = false\n{option}\n")
+    with pytest.raises(ConfigError, match="would silently do nothing"):
+        load_config(path)

@@ -84,3 +84,18 @@ def test_index_changes_only_when_committed(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
     again = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path))
     assert again.stats["index"] == {"path": path, "prior_records": 2, "added": 1, "total": 3}
+
+
+@pytest.mark.parametrize("kind", ["file", "folder of data"])
+def test_index_path_holding_something_else_is_refused_and_left_alone(tmp_path, kind) -> None:
+    """The index replaces what is at its path when committed, so a file or a non-index folder is refused as is."""
+    path = tmp_path / "ix"
+    if kind == "file":
+        path.write_text("precious")
+    else:
+        path.mkdir()
+        (path / "data.csv").write_text("precious")
+    with pytest.raises(ConfigError, match="--dedup-index is a"):
+        dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(path)))
+    assert (path.read_text() if kind == "file" else (path / "data.csv").read_text()) == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
