@@ -223,8 +223,15 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
             raise InputError("no report.json here; run `ftprep run` first", path=str(path)) from None
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON: {exc.msg}", path=str(path), row=exc.lineno) from None
-        write_text(out_dir / "report.md", render_markdown(report))
-        write_text(out_dir / "report.html", render_html(report))
+        try:
+            markdown, html = render_markdown(report), render_html(report)
+        except (KeyError, TypeError, AttributeError) as exc:
+            found = (report.get("ftprep_version") if isinstance(report, dict) else None) or "unknown"
+            raise InputError(f"not a report this ftprep ({__version__}) can render: {type(exc).__name__} {exc} "
+                             f"(written by ftprep {found}); re-run `ftprep run` to write a new one",
+                             path=str(path)) from None
+        write_text(out_dir / "report.md", markdown)
+        write_text(out_dir / "report.html", html)
     if not quiet:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
 

@@ -306,6 +306,14 @@ def test_report_command_without_report_json_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "report.json" in result.output
 
 
+def test_report_command_on_a_foreign_report_json_says_so(tmp_path):
+    """A report.json this ftprep did not write (keys missing) is exit 2 with what to do, not an internal error."""
+    (tmp_path / "report.json").write_text('{"verdict": "ready", "ftprep_version": "0.0.1"}')
+    result = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a report this ftprep" in result.output and "written by ftprep 0.0.1" in result.output
+
+
 def test_label_spelling_variants_are_counted_with_their_label():
     """'Billing' (1 row) next to 'billing' (30) is a variant: counted with it, warned about, not failed."""
     labels = {"train": {"billing": 120, "Billing": 1, "shipping": 110, "Ship-ping": 1}}
