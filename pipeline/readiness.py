@@ -133,12 +133,18 @@ def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig)
 
 
 def check_label_balance(labels: dict[str, dict[str, int]], cfg: ReadinessConfig) -> Check:
-    """Warn when the largest label outnumbers the smallest too much, or a label is a sliver of the data."""
+    """Fail with a single label (nothing to tell apart); warn when the largest label outnumbers the smallest too
+    much, or a label is a sliver of the data."""
     totals, _ = _merged_totals(labels)
     ratio = imbalance_ratio(totals)
     min_share = cfg.min_share_of_even / len(totals)
     slivers = rare_labels(totals, min_share)
     threshold = {"warn_above_ratio": cfg.max_imbalance_ratio, "warn_below_share": round(min_share, 6)}
+    if len(totals) == 1:
+        (only,) = totals
+        return Check("label_balance", "fail", 1.0, threshold,
+                     f"every kept example has the label {only!r}: a classifier has nothing to tell apart",
+                     "add examples of the other classes (or check --label-field: is this the label column?)")
     observed = round(ratio, 2) if ratio != float("inf") else None
     largest, smallest = max(totals, key=lambda k: (totals[k], k)), min(totals, key=lambda k: (totals[k], k))
     message = f"largest/smallest label ratio {ratio:.1f} ({largest} {totals[largest]} vs {smallest} {totals[smallest]})"

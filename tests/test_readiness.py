@@ -58,6 +58,13 @@ def test_label_balance_flags_a_sliver_label():
     assert check.status == "warn" and "tiny" in check.message
 
 
+def test_a_single_label_fails_label_balance():
+    """Every example carrying one label (spelling variants merged) leaves a classifier nothing to learn: fail."""
+    check = check_label_balance({"train": {"only": 240, "Only": 3}, "test": {"only": 30}}, ReadinessConfig())
+    assert (check.status, check.observed) == ("fail", 1.0) and "'only'" in check.message
+    assert check_label_balance({"train": {"a": 240, "b": 30}}, ReadinessConfig()).status == "pass"
+
+
 @pytest.mark.parametrize(("n_test", "status"), [(384, "warn"), (385, "pass"), (386, "pass")])
 def test_eval_power_threshold(n_test, status):
     """±5% at 95% needs 385 test examples (1.96² x 0.25 / 0.05²)."""
