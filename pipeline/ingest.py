@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -95,11 +95,6 @@ def ingest(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], None] | 
         "rows_read": total,
     }
     return StageResult(kept=builder.finish(), rejected=rejections_to_dataset(rejections), stats=stats)
-
-
-def input_files(inputs: list[str], cfg: InputConfig) -> list[InputFile]:
-    """The files a run will read (globs expanded), for the manifest."""
-    return resolve_inputs(inputs, cfg.format)
 
 
 def _sample_columns(files: list[InputFile]) -> list[str]:
@@ -291,8 +286,3 @@ class _ChunkBuilder:
         table = pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
         return Dataset(table.combine_chunks(), info=DatasetInfo(features=self.features))
 
-
-def iter_records(ds: Dataset, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Rows of a dataset as dicts, read in batches (fast path for writers)."""
-    for batch in ds.with_format("arrow").iter(batch_size=batch_size):
-        yield from batch.to_pylist()

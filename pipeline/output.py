@@ -87,11 +87,13 @@ def rejected_records(ds: Dataset) -> Iterator[dict[str, Any]]:
             yield line
 
 
-def file_digest(path: Path) -> str:
+def file_digest(*paths: Path) -> str:
+    """The sha256 of the files' bytes, read one after the other."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

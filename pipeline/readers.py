@@ -12,7 +12,6 @@ import glob
 import gzip
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,16 +103,10 @@ def read_rows(source: InputFile) -> Iterator[RawRow]:
 
 def file_sha256(source: InputFile) -> str:
     """The sha256 of an input file (of every file of a saved dataset, in name order)."""
-    import hashlib
+    from pipeline.output import file_digest
 
-    digest = hashlib.sha256()
     paths = sorted(Path(source.path).rglob("*")) if source.format == HF_DATASET else [Path(source.path)]
-    for path in paths:
-        if path.is_file():
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()
+    return file_digest(*(p for p in paths if p.is_file()))
 
 
 def _open_binary(source: InputFile) -> io.BufferedIOBase:
@@ -288,8 +281,3 @@ def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
                     item = {**item, "hf_split": split_name}
                 yield RawRow(number, data=item)
 
-
-def display_size(path: str) -> int:
-    """Bytes on disk of an input (for progress display)."""
-    p = Path(path)
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else os.path.getsize(p)

@@ -24,9 +24,9 @@ from pipeline.config import Config
 from pipeline.dedup import dedup
 from pipeline.dedup_index import check_index_path, commit_pending, discard_pending
 from pipeline.dedup_report import measure_split_leakage
-from pipeline.ingest import ingest, input_files
+from pipeline.ingest import ingest
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
-from pipeline.readers import file_sha256
+from pipeline.readers import InputFile, file_sha256
 from pipeline.analysis import analyse
 from pipeline.readiness import gate_passes, readiness_checks
 from pipeline.records import Stage, StageResult, column, task_of
@@ -160,14 +160,14 @@ def _write_outputs(out_dir: Path, inputs: list[str], cfg: Config, ingest_stats: 
     outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
-    rows = {f["path"]: f["rows"] for f in ingest_stats["files"]}
     manifest = {
         "ftprep_version": __version__,
         "seed": cfg.split.seed,
         "config": cfg.to_dict(),
-        "inputs": [
-            {"path": f.path, "format": f.format, "sha256": file_sha256(f), "rows": rows[f.path]}
-            for f in input_files(inputs, cfg.input)
+        "inputs": [  # the files ingest read, not the globs expanded again (files may appear meanwhile)
+            {"path": f["path"], "format": f["format"], "sha256": file_sha256(InputFile(f["path"], f["format"], f["gzip"])),
+             "rows": f["rows"]}
+            for f in ingest_stats["files"]
         ],
         "outputs": {name: {"sha256": file_digest(out_dir / name), "rows": n} for name, n in outputs.items()},
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
