@@ -92,22 +92,19 @@ def _leader_signatures(
     """
     sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
     hits = np.full(len(leaders), -1, dtype=np.int64)
-    sizes, values = [], []
+    sets: list[ShingleSets] = []
     job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.seed), eval_set)
     batches = _text_batches(leaders, task, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
         results = pool.imap(job, batches) if parallel else map(job, batches)
         start = 0
-        for batch_sigs, batch_sizes, batch_values, batch_hits in results:
+        for batch_sigs, batch_sets, batch_hits in results:
             stop = start + len(batch_sigs)
             sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
-            sizes.append(batch_sizes)
-            values.append(batch_values)
+            sets.append(batch_sets)
             start = stop
-    offsets = np.zeros(len(leaders) + 1, dtype=np.int64)
-    np.cumsum(np.concatenate(sizes) if sizes else [], out=offsets[1:])
-    return sigs, ShingleSets(np.concatenate(values) if values else np.zeros(0, np.uint32), offsets), hits
+    return sigs, ShingleSets.concat(sets), hits
 
 
 def _text_batches(ds: Dataset, task: Task, batch_size: int) -> Iterator[list[str]]:
@@ -123,10 +120,10 @@ class _SignatureJob:
     hasher: MinHasher
     eval_set: EvalSet | None
 
-    def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self, texts: list[str]) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
         sets = self.shingling.sets(texts)
         hits = [self.eval_set.ngram_match(normalise(t)) for t in texts] if self.eval_set else [-1] * len(texts)
-        return self.hasher.signatures(sets), np.diff(sets.offsets), sets.values, np.array(hits, dtype=np.int64)
+        return self.hasher.signatures(sets), sets, np.array(hits, dtype=np.int64)
 
 
 def _near_pass(
