@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -105,14 +106,31 @@ def _label_stats(marked: Dataset, reasons: list[str | None]) -> dict[str, Any]:
 
 
 def length_stats(ds: Dataset) -> dict[str, Any]:
-    """Records, characters and tokens (total and distribution) of cleaned records, e.g. one split."""
-    chars = _content_chars(ds)
-    stats: dict[str, Any] = {"records": len(ds), "chars": _distribution(chars)}
-    if "n_tokens" in ds.column_names:
-        tokens = ds.with_format("arrow")["n_tokens"].to_numpy(zero_copy_only=False) if len(ds) else np.zeros(0)
+    """Records, characters and tokens (total and distribution) of cleaned records."""
+    return length_figures(_content_chars(ds), _tokens(ds))
+
+
+def length_stats_per_split(ds: Dataset, splits: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """:func:`length_stats` of each split, from the lengths of all records read once."""
+    chars, tokens = _content_chars(ds), _tokens(ds)
+    names = np.asarray(column(ds, "split"), dtype=object)
+    masks = {name: names == name for name in splits}
+    return {name: length_figures(chars[m], None if tokens is None else tokens[m]) for name, m in masks.items()}
+
+
+def length_figures(chars: np.ndarray, tokens: np.ndarray | None) -> dict[str, Any]:
+    """Records, characters and (when counted) tokens: totals, distributions and a token histogram."""
+    stats: dict[str, Any] = {"records": len(chars), "chars": _distribution(chars)}
+    if tokens is not None:
         stats["tokens"] = _distribution(tokens)
         stats["token_histogram"] = _histogram(tokens)
     return stats
+
+
+def _tokens(ds: Dataset) -> np.ndarray | None:
+    if "n_tokens" not in ds.column_names:
+        return None
+    return ds.with_format("arrow")["n_tokens"].to_numpy(zero_copy_only=False) if len(ds) else np.zeros(0)
 
 
 def _content_chars(ds: Dataset) -> np.ndarray:

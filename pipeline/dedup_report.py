@@ -8,17 +8,14 @@ from datasets import Dataset
 
 from pipeline.config import DedupConfig
 from pipeline.leakage import measure_leakage
-from pipeline.records import column
 from pipeline.shingling import Shingling
-
-SPLIT_NAMES = ("train", "val", "test")
+from pipeline.split import split_parts
 
 
 def measure_split_leakage(records: Dataset, cfg: DedupConfig, report: dict[str, Any]) -> None:
     """Re-measure near-duplicate pairs across the final splits into ``report["duplicates"]["split_leakage"]``
     (whether dedup ran or not), for the ``split_leakage`` check to judge."""
-    names = column(records, "split")
-    splits = {s: records.select([i for i, n in enumerate(names) if n == s]) for s in SPLIT_NAMES}
+    splits = split_parts(records)
     params = report.get("duplicates", {}).get("parameters", {})
     shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None
     leakage = measure_leakage(splits, threshold=cfg.threshold, num_perm=cfg.num_perm, shingling=shingling)

@@ -15,8 +15,8 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.dedup_report import render_duplicates
-from pipeline.records import column
 from pipeline.readiness import Check, verdict_from
+from pipeline.records import column
 from pipeline.report_sections import READINESS_SECTIONS
 from pipeline.split import SPLITS, SplitPlan
 from pipeline.validate_render import expectations_markdown
@@ -53,16 +53,10 @@ def build_report(
         report["labels"] = _labels_per_split(records)
     report.update(sections)
     if "cleaning" in report and "n_tokens" in records.column_names:
-        report["cleaning"]["length_per_split"] = _length_per_split(records)
+        from pipeline.clean_stats import length_stats_per_split  # the clean stage's own figures, per split
+
+        report["cleaning"]["length_per_split"] = length_stats_per_split(records, SPLITS)
     return report
-
-
-def _length_per_split(records: Dataset) -> dict[str, dict[str, Any]]:
-    """Characters and tokens per split: what training on each will cost."""
-    from pipeline.clean_stats import length_stats
-
-    split_column = column(records, "split")
-    return {s: length_stats(records.select([i for i, x in enumerate(split_column) if x == s])) for s in SPLITS}
 
 
 def add_checks(report: dict[str, Any], checks: list[Check]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 from datasets import Dataset, concatenate_datasets
 
 from pipeline import __version__
+from pipeline.analysis import analyse
 from pipeline.clean import clean
 from pipeline.config import Config
 from pipeline.dedup import dedup
@@ -27,12 +28,11 @@ from pipeline.dedup_report import measure_split_leakage
 from pipeline.ingest import ingest
 from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
 from pipeline.readers import InputFile, file_sha256
-from pipeline.analysis import analyse
 from pipeline.readiness import gate_passes, readiness_checks
-from pipeline.records import Stage, StageResult, column, task_of
+from pipeline.records import Stage, StageResult, task_of
 from pipeline.render_html import render_html
 from pipeline.report import add_checks, build_report, render_markdown
-from pipeline.split import SPLITS, split
+from pipeline.split import split, split_parts
 from pipeline.suites import check_suite_files
 from pipeline.validate import validate
 
@@ -149,10 +149,8 @@ def _check_conserved(stage: str, rows_in: int, result: StageResult) -> None:
 def _write_outputs(out_dir: Path, inputs: list[str], cfg: Config, ingest_stats: dict[str, Any], records: Dataset,
                    rejected: Dataset, report: dict[str, Any]) -> None:
     outputs: dict[str, int] = {}
-    split_column = column(records, "split")
-    for name in SPLITS:
-        part = records.select([i for i, s in enumerate(split_column) if s == name]).remove_columns("split")
-        outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part))
+    for name, part in split_parts(records).items():
+        outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part.remove_columns("split")))
     outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", render_markdown(report))

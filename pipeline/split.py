@@ -69,6 +69,12 @@ def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
     return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {})
 
 
+def split_parts(ds: Dataset) -> dict[str, Dataset]:
+    """The records of each split (by the ``split`` column), in record order."""
+    names = np.asarray(column(ds, "split"), dtype=object)
+    return {name: ds.select(np.flatnonzero(names == name)) for name in SPLITS}
+
+
 def _groups(ds: Dataset) -> dict[str, list[int]]:
     """Records that must share a split, by group name: a ``cluster``, joined with every other cluster holding a
     record of the same content as now (cleaning can make texts that differed at ingest identical, e.g. by
