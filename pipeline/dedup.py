@@ -30,12 +30,11 @@ from pipeline.config import DedupConfig
 from pipeline.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup_index import DedupIndex
 from pipeline.dedup_plan import ClusterPlan, rows_of
-from pipeline.leakage import measure_leakage
-from pipeline.minhash import MinHasher, UnionFind, band_keys, bucket_pairs, choose_bands, verified_clusters
-from pipeline.records import CONTENT_FIELDS, StageResult, Task, content_text, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
+from pipeline.records import CONTENT_FIELDS, StageResult, Task, content_text, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
 
-__all__ = ["dedup", "measure_leakage"]
+__all__ = ["dedup"]
 
 
 def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
@@ -58,7 +57,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     if cfg.near or index is not None or eval_set is not None:
         _near_pass(plan, sigs, sets, index, eval_set)
     else:
-        plan.set_clusters(UnionFind(len(sigs)), sets, None)
+        plan.sets = sets  # exact duplicates only: every leader is its own cluster
     plan.decide_clusters()
     stats = plan.stats()
     if index is not None:
@@ -76,8 +75,7 @@ def _shingling(ds: Dataset, task: Task, cfg: DedupConfig, index: DedupIndex | No
     mode = cfg.shingle
     if mode == "auto":
         step = max(1, len(ds) // 2000)
-        sample = ds.select(range(0, len(ds), step)).select_columns(list(CONTENT_FIELDS[task]))
-        mode = choose_shingle_mode([normalise(content_text(r, task)) for r in sample], cfg.auto_min_words)
+        mode = choose_shingle_mode(content_texts(ds.select(range(0, len(ds), step))), cfg.auto_min_words)
     return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram)
 
 

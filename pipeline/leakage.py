@@ -14,7 +14,7 @@ from datasets import Dataset
 
 from pipeline.minhash import MinHasher, band_keys, bucket_pairs, choose_bands
 from pipeline.records import column, content_texts
-from pipeline.shingling import Shingling, choose_shingle_mode, normalise
+from pipeline.shingling import Shingling, choose_shingle_mode
 
 EXAMPLES_SHOWN = 5
 
@@ -31,7 +31,7 @@ def measure_leakage(
     if not texts:
         return {"pairs": 0, "records": 0, "threshold": threshold, "by_splits": {}, "examples": []}
     if shingling is None:
-        mode = choose_shingle_mode([normalise(t) for t in texts], auto_min_words)
+        mode = choose_shingle_mode(texts, auto_min_words)
         shingling = Shingling(mode, 5)
     sets = shingling.sets(texts)
     bands, rows = choose_bands(num_perm, threshold, 0.998)

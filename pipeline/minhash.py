@@ -171,14 +171,12 @@ class UnionFind:
             parent = grand
 
 
-def verified_clusters(
-    sets: ShingleSets, pairs: np.ndarray, threshold: float, uf: UnionFind | None = None
-) -> tuple[UnionFind, int]:
+def verified_clusters(sets: ShingleSets, pairs: np.ndarray, threshold: float) -> tuple[UnionFind, int]:
     """Join candidate pairs whose exact Jaccard reaches the threshold; returns the union-find and pairs checked.
 
     A pair already in one cluster is not re-checked: clusters are the connected components of verified pairs.
     """
-    uf = uf or UnionFind(len(sets))
+    uf = UnionFind(len(sets))
     checked = 0
     for i, j in pairs.tolist():
         if uf.find(i) == uf.find(j):

@@ -63,12 +63,12 @@ def is_spaceless(text: str) -> bool:
 def choose_shingle_mode(texts: Sequence[str], min_words: int) -> ShingleMode:
     """Word shingles for long space-separated text, char shingles for short or spaceless text.
 
-    Decided once per dataset (on the median word count) rather than per record, so that two near-duplicate
-    records on both sides of a length cutoff are still shingled the same way and stay comparable.
+    Decided once per dataset (on the median word count of a sample of ~2,000 normalised texts) rather than per
+    record, so that two near-duplicate records on both sides of a length cutoff are still shingled the same way.
     """
     if not texts:
         return "char"
-    sample = texts[:: max(1, len(texts) // 2000)]
+    sample = [normalise(t) for t in texts[:: max(1, len(texts) // 2000)]]
     if sum(is_spaceless(t) for t in sample) * 2 > len(sample):
         return "char"
     median_words = float(np.median([len(t.split()) for t in sample]))
