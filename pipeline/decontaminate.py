@@ -61,10 +61,8 @@ def load_eval_set(paths: list[str], ngram: int) -> EvalSet:
     """Read eval files in any input format ftprep reads (through the ingest stage) into an :class:`EvalSet`."""
     from pipeline.config import InputConfig  # the ingest reader maps whatever columns the eval file has
     from pipeline.ingest import ingest
-    from pipeline.records import content_text, task_of
+    from pipeline.records import column, content_texts
 
-    result = ingest(paths, InputConfig())
-    ds = result.kept
-    task = task_of(ds)
-    sources = [f"{f}:{r}" for f, r in zip(ds["source_file"], ds["source_row"])]
-    return EvalSet(sources, [content_text(row, task) for row in ds], ngram)
+    ds = ingest(paths, InputConfig()).kept
+    sources = [f"{f}:{r}" for f, r in zip(column(ds, "source_file"), column(ds, "source_row"))]
+    return EvalSet(sources, content_texts(ds), ngram)

@@ -19,7 +19,6 @@ records kept by earlier runs take part as already-kept representatives.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -29,9 +28,9 @@ from datasets import Dataset
 from pipeline.config import DedupConfig
 from pipeline.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup_index import DedupIndex
-from pipeline.dedup_plan import ClusterPlan, rows_of
+from pipeline.dedup_plan import ClusterPlan
 from pipeline.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
-from pipeline.records import CONTENT_FIELDS, StageResult, Task, content_text, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.records import StageResult, content_text_batches, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
 
 __all__ = ["dedup"]
@@ -49,10 +48,10 @@ def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
 def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     task = task_of(ds)
     index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
-    shingling = _shingling(ds, task, cfg, index)
+    shingling = _shingling(ds, cfg, index)
     eval_set = load_eval_set(list(cfg.decontaminate), cfg.contamination_ngram) if cfg.decontaminate else None
     plan = ClusterPlan(ds, task, cfg, shingling)
-    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), task, cfg, shingling, eval_set)
+    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), cfg, shingling, eval_set)
     plan.mark_contaminated_by_ngram(eval_hits, eval_set)
     if cfg.near or index is not None or eval_set is not None:
         _near_pass(plan, sigs, sets, index, eval_set)
@@ -68,7 +67,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     return StageResult(kept=kept, rejected=rejected, stats=stats)
 
 
-def _shingling(ds: Dataset, task: Task, cfg: DedupConfig, index: DedupIndex | None) -> Shingling:
+def _shingling(ds: Dataset, cfg: DedupConfig, index: DedupIndex | None) -> Shingling:
     """The dataset's shingling: the index's if there is one (so runs stay comparable), else by config or length."""
     if index is not None and index.shingling is not None:
         return index.shingling
@@ -80,7 +79,7 @@ def _shingling(ds: Dataset, task: Task, cfg: DedupConfig, index: DedupIndex | No
 
 
 def _leader_signatures(
-    leaders: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling, eval_set: EvalSet | None
+    leaders: Dataset, cfg: DedupConfig, shingling: Shingling, eval_set: EvalSet | None
 ) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
     """Signatures, shingle sets and eval n-gram match (-1: none) of every exact-key leader, batch by batch.
 
@@ -92,7 +91,7 @@ def _leader_signatures(
     hits = np.full(len(leaders), -1, dtype=np.int64)
     sets: list[ShingleSets] = []
     job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.seed), eval_set)
-    batches = _text_batches(leaders, task, cfg.batch_size)
+    batches = content_text_batches(leaders, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
         results = pool.imap(job, batches) if parallel else map(job, batches)
@@ -103,11 +102,6 @@ def _leader_signatures(
             sets.append(batch_sets)
             start = stop
     return sigs, ShingleSets.concat(sets), hits
-
-
-def _text_batches(ds: Dataset, task: Task, batch_size: int) -> Iterator[list[str]]:
-    for batch in ds.select_columns(list(CONTENT_FIELDS[task])).iter(batch_size=batch_size):
-        yield [content_text(row, task) for row in rows_of(batch)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.config import DedupConfig
 from pipeline.minhash import UnionFind
-from pipeline.records import CONTENT_FIELDS, DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
+from pipeline.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text, content_text_batches
 from pipeline.shingling import ShingleSets, Shingling, normalise
 
 DUPLICATE_EXACT = "duplicate_exact"
@@ -29,18 +29,12 @@ SNIPPET_CHARS = 80
 MEMBERS_SHOWN = 5
 
 
-def rows_of(batch: dict[str, list]) -> list[dict[str, Any]]:
-    """A columnar batch as a list of row dicts."""
-    names = list(batch)
-    return [dict(zip(names, values)) for values in zip(*(batch[n] for n in names))]
-
-
 class ClusterPlan:
     """Per-record keys, clusters and reject marks of one dedup run."""
 
     def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling) -> None:
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
-        self.keys, self.lengths = _exact_keys(ds, task)
+        self.keys, self.lengths = _exact_keys(ds)
         self.leaders, self.row_leader = _leaders(self.keys)
         self.ids: list[str] = column(ds, "id")
         self.cluster_in: list[str | None] = column(ds, "cluster")
@@ -262,16 +256,15 @@ class ClusterPlan:
         return examples
 
 
-def _exact_keys(ds: Dataset, task: Task) -> tuple[np.ndarray, np.ndarray]:
+def _exact_keys(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Per record: the exact-duplicate key (64-bit hash of the normalised content) and the content length.
 
     64 bits keep a million keys in 8 MB; the chance of any false collision among 10^6 records is ~3e-8.
     """
     digests = bytearray()
     lengths: list[int] = []
-    for batch in ds.select_columns(list(CONTENT_FIELDS[task])).iter(batch_size=2000):
-        for row in rows_of(batch):
-            text = content_text(row, task)
+    for texts in content_text_batches(ds):
+        for text in texts:
             digests += hashlib.sha1(normalise(text).encode("utf-8")).digest()[:8]
             lengths.append(len(text))
     return np.frombuffer(bytes(digests), dtype="<u8").astype(np.uint64), np.array(lengths, dtype=np.int64)

@@ -215,9 +215,16 @@ CONTENT_FIELDS: dict[Task, tuple[str, ...]] = {
 
 def content_texts(ds: Dataset) -> list[str]:
     """Every record's :func:`content_text`, reading the columns through Arrow."""
+    return [text for batch in content_text_batches(ds) for text in batch]
+
+
+def content_text_batches(ds: Dataset, batch_size: int = 10_000) -> Iterator[list[str]]:
+    """Every record's :func:`content_text`, ``batch_size`` records at a time (memory stays bounded)."""
     task = task_of(ds)
-    fields = {name: column(ds, name) for name in CONTENT_FIELDS[task]}
-    return [content_text(dict(zip(fields, values)), task) for values in zip(*fields.values())]
+    fields = list(CONTENT_FIELDS[task])
+    for batch in ds.select_columns(fields).with_format("arrow").iter(batch_size=batch_size):
+        columns = [batch[name].to_pylist() for name in fields]
+        yield [content_text(dict(zip(fields, values)), task) for values in zip(*columns)]
 
 
 def content_text(row: dict[str, Any], task: Task) -> str:
