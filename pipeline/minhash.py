@@ -14,8 +14,9 @@ Jaccard is then computed exactly on the shingle sets: an unverified LSH candidat
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from pipeline.shingling import ShingleSets
 
@@ -31,6 +32,8 @@ class MinHasher:
     same shingle hashes."""
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
+        from datasketch import MinHash  # here, not at import: split and report use this module's UnionFind
+
         reference = MinHash(num_perm=num_perm, seed=seed)  # the permutations are datasketch's own
         self.num_perm = num_perm
         self.seed = seed
@@ -62,8 +65,10 @@ class MinHasher:
         permuted += self.b[:, None]
         out[nonempty] = np.minimum.reduceat(permuted, offsets[nonempty], axis=1).T
 
-    def lean(self, signature: np.ndarray) -> LeanMinHash:
+    def lean(self, signature: np.ndarray) -> Any:
         """A datasketch ``LeanMinHash`` holding one signature (for comparisons with datasketch itself)."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme="affine32")
 
 

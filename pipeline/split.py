@@ -18,6 +18,7 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.config import SplitConfig
+from pipeline.minhash import UnionFind
 from pipeline.records import Task, column, content_texts, exact_key, task_of
 
 SPLITS = ("train", "val", "test")
@@ -80,22 +81,18 @@ def _groups(ds: Dataset) -> dict[str, list[int]]:
     record of the same content as now (cleaning can make texts that differed at ingest identical, e.g. by
     redacting two phone numbers). A group is named after its smallest cluster, so unjoined clusters keep theirs.
     """
-    clusters = column(ds, "cluster")
-    parent: dict[str, str] = {}
-
-    def root(cluster: str) -> str:
-        while parent.get(cluster, cluster) != cluster:
-            parent[cluster] = cluster = parent.get(parent[cluster], parent[cluster])
-        return cluster
-
-    cluster_of_key: dict[str, str] = {}
-    for cluster, text in zip(clusters, content_texts(ds)):
-        a, b = root(cluster), root(cluster_of_key.setdefault(exact_key(text), cluster))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    names, cluster_of_row = np.unique(np.asarray(column(ds, "cluster"), dtype=object), return_inverse=True)
+    cluster_of_row = cluster_of_row.ravel().tolist()
+    joined = UnionFind(len(names))  # clusters numbered in name order: a root, the smallest member, is the smallest name
+    cluster_of_key: dict[str, int] = {}
+    for cluster, text in zip(cluster_of_row, content_texts(ds)):
+        first = cluster_of_key.setdefault(exact_key(text), cluster)
+        if first != cluster:
+            joined.union(cluster, first)
+    roots = joined.roots()
     groups: dict[str, list[int]] = defaultdict(list)
-    for index, cluster in enumerate(clusters):
-        groups[root(cluster)].append(index)
+    for index, cluster in enumerate(cluster_of_row):
+        groups[names[roots[cluster]]].append(index)
     return groups
 
 
