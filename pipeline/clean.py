@@ -30,8 +30,18 @@ from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.pii import redact_pii
 from pipeline.quality import quality_failure
-from pipeline.records import DETAIL_COLUMN, REJECT_COLUMN, StageResult, Task, column, partition, quiet_datasets, task_of
-from pipeline.textfix import LABEL_BIT, cleaner_steps, clean_text
+from pipeline.records import (
+    DETAIL_COLUMN,
+    REJECT_COLUMN,
+    TASK_FIELDS,
+    StageResult,
+    Task,
+    column,
+    partition,
+    quiet_datasets,
+    task_of,
+)
+from pipeline.textfix import LABEL_BIT, clean_text, cleaner_steps
 from pipeline.tokens import token_counter
 
 __all__ = ["clean", "length_stats"]
@@ -110,7 +120,7 @@ def _marked_features(features: Features) -> Features:
 
 def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
-    columns = {name: table[name].to_pylist() for name in ("id", *_fields_of(task))}
+    columns = {name: table[name].to_pylist() for name in ("id", *TASK_FIELDS[task])}
     for name, values in _mark_batch(columns, task, cfg).items():
         array = pa.array(values, schema.field(name).type)
         if name in table.column_names:
@@ -124,7 +134,7 @@ def _mark_batch(batch: dict[str, list], task: Task, cfg: CleanConfig) -> dict[st
     steps = cleaner_steps(cfg)
     count_tokens = token_counter(cfg.tokenizer)[0]
     out: dict[str, list] = {name: [] for name in (TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *_WORK_COLUMNS)}
-    fields = _fields_of(task)
+    fields = TASK_FIELDS[task]
     cleaned_fields: dict[str, list] = {name: [] for name in fields}
     for i in range(len(batch["id"])):
         row = {name: batch[name][i] for name in fields}
@@ -143,10 +153,6 @@ def _mark_batch(batch: dict[str, list], task: Task, cfg: CleanConfig) -> dict[st
         out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
         out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
     return {**cleaned_fields, **out}
-
-
-def _fields_of(task: Task) -> tuple[str, ...]:
-    return {Task.CLASSIFICATION: ("text", "label"), Task.COMPLETION: ("prompt", "completion")}.get(task, ("messages",))
 
 
 def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -> tuple[dict[str, Any], int]:

@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from pipeline.config import CleanConfig
 from pipeline.pii import PII_TYPES, redact_pii
-from pipeline.records import REJECT_COLUMN, Task, column, task_of
+from pipeline.records import REJECT_COLUMN, Task, column, fold, task_of
 from pipeline.textfix import CLEANERS, LABEL_BIT, cleaner_steps, trace_cleaners
 
 EXAMPLES_PER_CLEANER = 3
@@ -97,7 +97,7 @@ def _label_stats(marked: Dataset, reasons: list[str | None]) -> dict[str, Any]:
     counts = Counter(label for label, reason in zip(column(marked, "label"), reasons) if reason is None)
     spellings: dict[str, dict[str, int]] = defaultdict(dict)
     for label, n in counts.items():
-        spellings[" ".join(label.casefold().split())][label] = n
+        spellings[fold(label)][label] = n
     variants = [{"folded": key, "labels": dict(sorted(v.items()))} for key, v in sorted(spellings.items()) if len(v) > 1]
     return {"distinct": len(counts), "case_or_space_variants": variants}
 

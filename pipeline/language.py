@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from datasets import Dataset
 
 UNDETERMINED = "und"
-BACKENDS = ("langdetect", "lingua")
 
 # What a lingua detector knows besides the allowed languages: the most common languages of fine-tuning data, so
 # that text in one of them is not forced into an allowed language. Each one costs a little speed.

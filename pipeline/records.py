@@ -242,7 +242,11 @@ def content_hash(row: dict[str, Any], task: Task) -> str:
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def fold(text: str) -> str:
+    """Casefold and collapse whitespace (punctuation kept)."""
+    return " ".join(text.casefold().split())
+
+
 def exact_key(text: str) -> str:
     """A hash of text with case and whitespace folded: rows with equal keys are exact duplicates."""
-    folded = " ".join(text.casefold().split())
-    return hashlib.sha1(folded.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:16]

@@ -27,6 +27,8 @@ from itertools import accumulate
 
 import numpy as np
 
+from pipeline.records import fold
+
 ShingleMode = str  # "word" | "char"
 
 _NOT_WORD = re.compile(r"[^\w\s]+")
@@ -48,11 +50,6 @@ def normalise(text: str) -> str:
     spaced = folded.translate(_ASCII_PUNCTUATION) if folded.isascii() else _NOT_WORD.sub(" ", folded)
     stripped = " ".join(spaced.split())
     return stripped if stripped else " ".join(folded.split())
-
-
-def fold(text: str) -> str:
-    """Casefold and collapse whitespace (punctuation kept)."""
-    return " ".join(text.casefold().split())
 
 
 def is_spaceless(text: str) -> bool:

@@ -16,7 +16,6 @@ import functools
 from collections.abc import Callable, Iterable
 
 ESTIMATE = "estimate"
-TOKENIZERS = ("o200k_base", "cl100k_base", ESTIMATE)
 _SLICE = 100_000
 
 TokenCounter = Callable[[str], int]
