@@ -11,14 +11,11 @@ from typing import Any
 
 from datasets import Dataset
 
-from pipeline.config import ReadinessConfig
-from pipeline.diversity import diversity
+from pipeline.config import SPLITS, ReadinessConfig
+from pipeline.diversity import cluster_sizes, diversity
 from pipeline.learning import label_noise, learning_curve
 from pipeline.measures import histogram, over_limit, summary, training_tokens
 from pipeline.records import Task, column, content_texts, exact_key, task_of
-
-SPLITS = ("train", "val", "test")
-
 
 def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
     """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""
@@ -78,7 +75,7 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
         "records": len(texts),
         "duplicates_remaining": len(texts) - len(groups),
         "largest_cluster": max(groups.values(), default=0),
-        "cluster_sizes": {str(size): n for size, n in sorted(Counter(groups.values()).items())},
+        "cluster_sizes": cluster_sizes(clusters),
         "cross_split": len(leaked),
         "cross_split_examples": [k[2:] for k in leaked[:5]],
     }

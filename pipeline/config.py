@@ -48,6 +48,10 @@ class InputConfig:
     id_field: str | None = None
 
 
+SPLITS = ("train", "val", "test")
+"""The split names, in the order of ``SplitConfig.ratios``."""
+
+
 @dataclass(frozen=True)
 class SplitConfig:
     """Train/val/test ratios and the seed that makes the assignment reproducible."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset
 
+from pipeline.config import SPLITS
 from pipeline.records import Task
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def prepared_records(ds: Dataset, id_field: str | None) -> Dataset:
 
 def _split_of(path: str) -> str | None:
     stem = Path(path).name.split(".")[0]
-    return stem if stem in ("train", "val", "test") else None
+    return stem if stem in SPLITS else None
 
 
 def _meta_of(extra: str | None) -> dict[str, Any]:

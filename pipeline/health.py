@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.config import ReadinessConfig
-from pipeline.readiness import Check
+from pipeline.readiness import Check, name_list
 
 
 def health_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
@@ -152,13 +152,9 @@ def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = f"{share:.1%} of records outside {'/'.join(sorted(allowed)) or 'any language'} ({mix})"
     if share > cfg.max_off_language_share:
         return Check("language_mix", "warn", share, threshold, message,
-                     f"filter languages in the clean stage or add data in {_names(sorted(off, key=lambda k: (-off[k], k)))}"
+                     f"filter languages in the clean stage or add data in {name_list(sorted(off, key=lambda k: (-off[k], k)), limit=5)}"
                      " on purpose")
     return Check("language_mix", "pass", share, threshold, message)
-
-
-def _names(items: list[str], limit: int = 5) -> str:
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def check_expectations(report: dict[str, Any]) -> Check:

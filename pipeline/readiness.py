@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pipeline.config import ReadinessConfig
+from pipeline.config import SPLITS, ReadinessConfig
 from pipeline.measures import accuracy_half_width, examples_for_half_width, imbalance_ratio, rare_labels, shortfall
 
 Status = Literal["pass", "warn", "fail", "skip"]
@@ -73,7 +73,8 @@ def _label_totals(labels: dict[str, dict[str, int]]) -> dict[str, int]:
     return totals
 
 
-def _names(labels: list[str] | dict[str, Any], limit: int = 8) -> str:
+def name_list(labels: list[str] | dict[str, Any], limit: int = 8) -> str:
+    """The first ``limit`` names, then how many more."""
     names = list(labels)
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
@@ -117,15 +118,15 @@ def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig)
     threshold = {"fail_below": cfg.min_per_label, "warn_below": cfg.recommended_per_label}
     failing, warning = shortfall(totals, cfg.min_per_label), shortfall(totals, cfg.recommended_per_label)
     note = _variants_note(variants)
-    fix_variants = f"; normalise the label spellings {_names(variants)}" if variants else ""
+    fix_variants = f"; normalise the label spellings {name_list(variants)}" if variants else ""
     if failing:
         return Check("min_per_label", "fail", smallest, threshold,
                      f"{len(failing)} labels have fewer than {cfg.min_per_label} examples (smallest: {smallest}){note}",
-                     f"add at least {max(failing.values())} examples to labels {_names(failing)}{fix_variants}")
+                     f"add at least {max(failing.values())} examples to labels {name_list(failing)}{fix_variants}")
     if warning:
         return Check("min_per_label", "warn", smallest, threshold,
                      f"{len(warning)} labels have fewer than {cfg.recommended_per_label} examples (smallest: {smallest}){note}",
-                     f"add up to {max(warning.values())} examples to labels {_names(warning)}{fix_variants}")
+                     f"add up to {max(warning.values())} examples to labels {name_list(warning)}{fix_variants}")
     if variants:
         return Check("min_per_label", "warn", smallest, threshold, f"every label has {smallest} or more examples{note}",
                      fix_variants[2:])
@@ -149,10 +150,10 @@ def check_label_balance(labels: dict[str, dict[str, int]], cfg: ReadinessConfig)
     largest, smallest = max(totals, key=lambda k: (totals[k], k)), min(totals, key=lambda k: (totals[k], k))
     message = f"largest/smallest label ratio {ratio:.1f} ({largest} {totals[largest]} vs {smallest} {totals[smallest]})"
     if ratio > cfg.max_imbalance_ratio or slivers:
-        extra = f"; {len(slivers)} labels under {min_share:.2%} of the data ({_names(slivers)})" if slivers else ""
+        extra = f"; {len(slivers)} labels under {min_share:.2%} of the data ({name_list(slivers)})" if slivers else ""
         target = max(1, math.ceil(totals[largest] / cfg.max_imbalance_ratio), math.ceil(min_share * sum(totals.values())))
         return Check("label_balance", "warn", observed, threshold, message + extra,
-                     f"add examples to the rare labels {_names(shortfall(totals, target))} (to at least {target} each) "
+                     f"add examples to the rare labels {name_list(shortfall(totals, target))} (to at least {target} each) "
                      "or use class weights / resampling in training")
     return Check("label_balance", "pass", observed, threshold, message)
 
@@ -178,7 +179,7 @@ def check_eval_power(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
         need = examples_for_half_width(cfg.max_label_eval_half_width)
         return Check("eval_power", "warn", observed, threshold,
                      message + f"; {len(weak)} labels' recall only within ±{max(weak.values()):.0%}",
-                     f"give labels {_names(weak)} at least {need} test examples each")
+                     f"give labels {name_list(weak)} at least {need} test examples each")
     return Check("eval_power", "pass", observed, threshold, message)
 
 
@@ -217,7 +218,7 @@ def check_reject_rate(counts: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 def check_label_coverage(labels: dict[str, dict[str, int]], ratios: list[float]) -> Check:
     """Every label should appear in every split that is asked for, or it cannot be learnt or measured."""
-    active = [name for name, ratio in zip(("train", "val", "test"), ratios) if ratio > 0]
+    active = [name for name, ratio in zip(SPLITS, ratios) if ratio > 0]
     all_labels = sorted({label for per_split in labels.values() for label in per_split})
     missing = {label: [s for s in active if not labels.get(s, {}).get(label)] for label in all_labels}
     missing = {label: splits for label, splits in missing.items() if splits}

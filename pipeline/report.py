@@ -6,7 +6,6 @@ first, then the checks, then the figures.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ from pipeline import __version__
 from pipeline.dedup_report import render_duplicates
 from pipeline.readiness import Check, verdict_from
 from pipeline.records import column
-from pipeline.report_sections import READINESS_SECTIONS
+from pipeline.report_sections import READINESS_SECTIONS, table_cell
 from pipeline.split import SPLITS, SplitPlan
 from pipeline.validate_render import expectations_markdown
 
@@ -110,12 +109,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     for check in report["checks"]:
         lines.append(
-            f"| {check['name']} | {_STATUS.get(check['status'], check['status'])} | {_cell(check['observed'])} | "
-            f"{_cell(check['threshold'])} | {_cell(check['message'])} | {_cell(check.get('recommendation') or '')} |"
+            f"| {check['name']} | {_STATUS.get(check['status'], check['status'])} | {table_cell(check['observed'])} | "
+            f"{table_cell(check['threshold'])} | {table_cell(check['message'])} | {table_cell(check.get('recommendation') or '')} |"
         )
     lines += ["", "## Where every row went", "", "| file | input | train | val | test | rejected |", "|---|---|---|---|---|---|"]
     for path, row in counts["per_file"].items():
-        lines.append(f"| {_cell(path)} | {row['input']} | {row['train']} | {row['val']} | {row['test']} | {row['rejected']} |")
+        lines.append(f"| {table_cell(path)} | {row['input']} | {row['train']} | {row['val']} | {row['test']} | {row['rejected']} |")
     if counts["rejected"]:
         lines += ["", "## Rejected rows by reason", "", "| reason | rows |", "|---|---|"]
         lines += [f"| {reason} | {n} |" for reason, n in sorted(counts["rejected"].items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -130,9 +129,9 @@ def render_markdown(report: dict[str, Any]) -> str:
 def _label_table(labels: dict[str, dict[str, int]], rare: dict[str, int]) -> list[str]:
     lines = ["", "## Labels per split", "", "| label | train | val | test |", "|---|---|---|---|"]
     for label in labels["train"]:
-        lines.append(f"| {_cell(label)} | {labels['train'][label]} | {labels['val'][label]} | {labels['test'][label]} |")
+        lines.append(f"| {table_cell(label)} | {labels['train'][label]} | {labels['val'][label]} | {labels['test'][label]} |")
     if rare:
-        lines += ["", "Too rare to stratify (kept in train): " + ", ".join(f"{_cell(k)} ({v})" for k, v in sorted(rare.items()))]
+        lines += ["", "Too rare to stratify (kept in train): " + ", ".join(f"{table_cell(k)} ({v})" for k, v in sorted(rare.items()))]
     return lines
 
 
@@ -163,7 +162,7 @@ def _render_cleaning(cleaning: dict[str, Any]) -> list[str]:
     if cleaning.get("examples"):
         lines += ["", "| cleaner | id | before | after |", "|---|---|---|---|"]
         for e in cleaning["examples"]:
-            lines.append(f"| {e['cleaner']} | {_cell(e['id'])} | {_cell(e['before'])} | {_cell(e['after'])} |")
+            lines.append(f"| {e['cleaner']} | {table_cell(e['id'])} | {table_cell(e['before'])} | {table_cell(e['after'])} |")
     return lines
 
 
@@ -184,8 +183,3 @@ SECTION_RENDERERS["cleaning"] = _render_cleaning
 def _mapping(mapping: dict[str, Any]) -> str:
     fields = [f"{k} ← `{v}`" for k, v in mapping.items() if k not in ("task", "detected")]
     return ", ".join(fields) + ("; detected" if mapping.get("detected") else "")
-
-
-def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -7,10 +7,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-SPLITS = ("train", "val", "test")
+from pipeline.config import SPLITS
 
 
-def _cell(value: Any) -> str:
+def table_cell(value: Any) -> str:
+    """A value as one Markdown table cell (pipes escaped, newlines flattened)."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -46,7 +47,7 @@ def overlap_md(section: dict[str, Any]) -> list[str]:
     ]
     if "label_conflicts" in section:
         lines.append(f"- Identical texts with different labels: {section['label_conflicts']}")
-        lines += [f"  - {_cell(e['text'][:80])}: {', '.join(e['labels'])}" for e in section.get("label_conflict_examples", [])]
+        lines += [f"  - {table_cell(e['text'][:80])}: {', '.join(e['labels'])}" for e in section.get("label_conflict_examples", [])]
     return lines
 
 
@@ -62,7 +63,7 @@ def learning_curve_md(section: dict[str, Any]) -> list[str]:
         lines.append(f"Sampled {section['sizes'][-1]} of {section['sampled_from']} training examples.")
     weakest = list(section.get("per_label_f1", {}).items())[:10]
     if weakest:
-        lines += ["", "Weakest labels (F1 on val): " + ", ".join(f"{_cell(label)} {f1:.2f}" for label, f1 in weakest)]
+        lines += ["", "Weakest labels (F1 on val): " + ", ".join(f"{table_cell(label)} {f1:.2f}" for label, f1 in weakest)]
     return lines
 
 
@@ -75,7 +76,7 @@ def label_noise_md(section: dict[str, Any]) -> list[str]:
         lines.append(f"Labels too rare to cross-validate, not examined: {', '.join(section['skipped_labels'])}.")
     if section["suspects"]:
         lines += ["", "| id | text | given label | suggested label | confidence |", "|---|---|---|---|---|"]
-        lines += [f"| {_cell(s['id'])} | {_cell(s['text'][:100])} | {_cell(s['given_label'])} | {_cell(s['suggested_label'])} | "
+        lines += [f"| {table_cell(s['id'])} | {table_cell(s['text'][:100])} | {table_cell(s['given_label'])} | {table_cell(s['suggested_label'])} | "
                   f"{s['confidence']:.2f} |" for s in section["suspects"][:20]]
     return lines
 
@@ -93,7 +94,7 @@ def diversity_md(section: dict[str, Any]) -> list[str]:
     for side in ("prefix", "suffix"):
         t = section["templates"][side]
         lines.append(f"- Prompts sharing a {side} template: {t['share']:.1%}")
-        lines += [f"  - `{_cell(e['template'])}` x{e['count']}" for e in t["top"]]
+        lines += [f"  - `{table_cell(e['template'])}` x{e['count']}" for e in t["top"]]
     return lines
 
 

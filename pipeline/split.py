@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from datasets import Dataset
 
-from pipeline.config import SplitConfig
+from pipeline.config import SPLITS, SplitConfig
 from pipeline.minhash import UnionFind
 from pipeline.records import Task, column, content_texts, exact_key, task_of
 
-SPLITS = ("train", "val", "test")
 
 
 @dataclass

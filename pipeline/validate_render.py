@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.report_sections import table_cell
+
 _RESULT = {"pass": "pass", "fail": "FAIL", "skipped": "skipped"}
 _ORDER = {"fail": 0, "pass": 1, "skipped": 2}
 
@@ -40,7 +42,7 @@ def expectations_markdown(section: dict[str, Any]) -> list[str]:
     for suite, expectation in _rows(section):
         cells = [suite["name"], f"`{expectation['name']}`", expectation["severity"], _RESULT[expectation["status"]],
                  observed_summary(expectation)]
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(table_cell(c) for c in cells) + " |")
     return lines
 
 
@@ -78,6 +80,3 @@ def _short(value: Any, limit: int = 40) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
