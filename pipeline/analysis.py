@@ -13,7 +13,6 @@ from datasets import Dataset
 
 from pipeline.config import SPLITS, ReadinessConfig
 from pipeline.diversity import cluster_sizes, diversity
-from pipeline.learning import label_noise, learning_curve
 from pipeline.measures import histogram, over_limit, summary, training_tokens
 from pipeline.records import Task, column, content_texts, exact_key, task_of
 
@@ -91,6 +90,8 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
 
 
 def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
+    from pipeline.learning import label_noise, learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
+
     texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
     train = [i for i, s in enumerate(splits) if s == "train"]
     val = [i for i, s in enumerate(splits) if s == "val"]
