@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.config import ReadinessConfig
+from pipeline.measures import totals_over_splits
 from pipeline.readiness import Check, name_list
 
 
@@ -140,10 +141,7 @@ def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     per_split = report.get("languages")
     if not per_split:
         return _skip("language_mix", threshold, "no language per record (the clean stage adds the lang column)")
-    totals: dict[str, int] = {}
-    for counts in per_split.values():
-        for lang, n in counts.items():
-            totals[lang] = totals.get(lang, 0) + n
+    totals = totals_over_splits(per_split)
     judged = {lang: n for lang, n in totals.items() if lang != "und"}
     allowed = set(cfg.allowed_languages) or {max(judged, key=lambda k: (judged[k], k))} if judged else set()
     off = {lang: n for lang, n in judged.items() if lang not in allowed}

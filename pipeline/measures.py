@@ -10,6 +10,15 @@ import numpy as np
 Z_95 = 1.959964  # two-sided 95% normal quantile
 
 
+def totals_over_splits(per_split: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """``{split: {key: n}}`` summed over the splits, keys in order of first appearance."""
+    totals: dict[str, int] = {}
+    for counts in per_split.values():
+        for key, n in counts.items():
+            totals[key] = totals.get(key, 0) + n
+    return totals
+
+
 def accuracy_half_width(n: int, accuracy: float = 0.5, z: float = Z_95) -> float:
     """Half-width of the normal-approximation 95% CI of an accuracy measured on ``n`` examples.
 

@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from pipeline.config import SPLITS, ReadinessConfig
-from pipeline.measures import accuracy_half_width, examples_for_half_width, imbalance_ratio, rare_labels, shortfall
+from pipeline.measures import (
+    accuracy_half_width,
+    examples_for_half_width,
+    imbalance_ratio,
+    rare_labels,
+    shortfall,
+    totals_over_splits,
+)
 
 Status = Literal["pass", "warn", "fail", "skip"]
 Verdict = Literal["ready", "ready_with_warnings", "not_ready"]
@@ -65,14 +72,6 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check
     return checks
 
 
-def _label_totals(labels: dict[str, dict[str, int]]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for per_split in labels.values():
-        for label, n in per_split.items():
-            totals[label] = totals.get(label, 0) + n
-    return totals
-
-
 def name_list(labels: list[str] | dict[str, Any], limit: int = 8) -> str:
     """The first ``limit`` names, then how many more."""
     names = list(labels)
@@ -95,7 +94,7 @@ def label_variants(totals: dict[str, int]) -> dict[str, str]:
 
 
 def _merged_totals(labels: dict[str, dict[str, int]]) -> tuple[dict[str, int], dict[str, str]]:
-    totals = _label_totals(labels)
+    totals = totals_over_splits(labels)
     variants = label_variants(totals)
     merged: dict[str, int] = {}
     for label, n in totals.items():

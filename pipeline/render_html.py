@@ -17,6 +17,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
+from pipeline.measures import totals_over_splits  # noqa: E402
+
 SPLIT_COLOURS = {"train": "#4C72B0", "val": "#DD8452", "test": "#55A868"}
 MAX_LABELS_PLOTTED = 40
 OWN_SECTIONS = {"lengths", "languages", "overlap", "learning_curve", "label_noise", "diversity", "labels", "checks",
@@ -62,7 +64,7 @@ def _svg(fig: plt.Figure) -> str:
 
 
 def _labels_plot(labels: dict[str, dict[str, int]]) -> str:
-    total = {k: sum(labels[s].get(k, 0) for s in labels) for k in labels["train"]}
+    total = totals_over_splits(labels)
     ranked = sorted(total, key=lambda k: (-total[k], k))
     # With many labels, show both ends: the rarest labels are the ones a reader needs to see.
     half = MAX_LABELS_PLOTTED // 2
@@ -112,10 +114,7 @@ def _learning_curve_plot(curve: dict[str, Any]) -> str:
 
 
 def _languages_plot(languages: dict[str, dict[str, int]]) -> str:
-    totals: dict[str, int] = {}
-    for counts in languages.values():
-        for lang, n in counts.items():
-            totals[lang] = totals.get(lang, 0) + n
+    totals = totals_over_splits(languages)
     names = sorted(totals, key=lambda k: (-totals[k], k))[:15]
     fig, ax = plt.subplots(figsize=(5, 0.6 + 0.22 * len(names)))
     ax.barh(names, [totals[n] for n in names], color="#8172B3")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.config import SPLITS
+from pipeline.measures import totals_over_splits
 
 
 def table_cell(value: Any) -> str:
@@ -31,7 +32,8 @@ def lengths_md(section: dict[str, Any]) -> list[str]:
 
 
 def languages_md(section: dict[str, dict[str, int]]) -> list[str]:
-    langs = sorted({lang for counts in section.values() for lang in counts}, key=lambda k: (-sum(c.get(k, 0) for c in section.values()), k))
+    totals = totals_over_splits(section)
+    langs = sorted(totals, key=lambda k: (-totals[k], k))
     lines = ["## Languages", "", "| language | train | val | test |", "|---|---|---|---|"]
     lines += [f"| {lang} | " + " | ".join(str(section.get(s, {}).get(lang, 0)) for s in SPLITS) + " |" for lang in langs]
     return lines
