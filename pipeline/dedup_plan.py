@@ -119,7 +119,7 @@ class ClusterPlan:
                 self._decide_against_index(live, priors)
             elif live:
                 self._decide_local(live)
-            self.groups.append({"rows": rows, "priors": priors})
+            self.groups.append({"rows": rows, "priors": priors, "size": len(rows) + len(priors)})
 
     def _decide_local(self, rows: list[int]) -> None:
         labels = Counter(self.labels[r] for r in rows) if self.labels is not None else Counter()
@@ -205,7 +205,7 @@ class ClusterPlan:
     def stats(self) -> dict[str, Any]:
         """The ``duplicates`` section of the report."""
         counts = Counter(r for r in self.reject if r is not None)
-        sizes = [len(g["rows"]) + len(g["priors"]) for g in self.groups]
+        sizes = [g["size"] for g in self.groups]
         return {
             "exact": counts[DUPLICATE_EXACT],
             "near": counts[DUPLICATE_NEAR],
@@ -240,7 +240,7 @@ class ClusterPlan:
 
     def _examples(self) -> list[dict[str, Any]]:
         """The largest clusters (ties: first in input order), members with a snippet and what happened to them."""
-        biggest = sorted(self.groups, key=lambda g: (-(len(g["rows"]) + len(g["priors"])), g["rows"][0]))
+        biggest = sorted(self.groups, key=lambda g: (-g["size"], g["rows"][0]))
         examples = []
         for group in biggest[: self.cfg.examples]:
             members = []
@@ -252,7 +252,7 @@ class ClusterPlan:
                 if "similarity" in info:
                     member["similarity"] = info["similarity"]
                 members.append(member)
-            examples.append({"size": len(group["rows"]) + len(group["priors"]), "members": members})
+            examples.append({"size": group["size"], "members": members})
         return examples
 
 

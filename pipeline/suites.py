@@ -58,11 +58,8 @@ def default_suite_path(task: Task) -> Path:
 
 def suite_paths(cfg: ValidateConfig, task: Task) -> list[str]:
     """The suite files of a run, in order: the shipped one (unless ``replace_default``), then the user's."""
-    paths = [] if cfg.replace_default else [str(default_suite_path(task))]
-    paths.extend(cfg.suites)
-    if not paths:
-        raise SuiteError("replace_default is set but no suite was given (use --suite FILE)", path="[validate]")
-    return paths
+    _require_a_suite(cfg)
+    return ([] if cfg.replace_default else [str(default_suite_path(task))]) + list(cfg.suites)
 
 
 def check_suite_files(cfg: ValidateConfig) -> None:
@@ -70,10 +67,14 @@ def check_suite_files(cfg: ValidateConfig) -> None:
 
     Only the file and its shape are checked here; expectation types and columns are checked when the suite runs.
     """
-    if cfg.replace_default and not cfg.suites:
-        raise SuiteError("replace_default is set but no suite was given (use --suite FILE)", path="[validate]")
+    _require_a_suite(cfg)
     for path in cfg.suites:
         load_suite(path)
+
+
+def _require_a_suite(cfg: ValidateConfig) -> None:
+    if cfg.replace_default and not cfg.suites:
+        raise SuiteError("replace_default is set but no suite was given (use --suite FILE)", path="[validate]")
 
 
 def load_suite(path: str) -> SuiteSpec:
