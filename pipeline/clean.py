@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset, Features, Value
 
-from pipeline.clean_stats import cleaning_stats, length_stats
+from pipeline.clean_stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats, length_stats
 from pipeline.config import CleanConfig
 from pipeline.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.pii import redact_pii
@@ -48,10 +48,7 @@ __all__ = ["clean", "length_stats"]
 
 LANG_COLUMN = "lang"
 TOKENS_COLUMN = "n_tokens"
-# Working columns of the marking map; none of them leaves the stage.
-CHECK_COLUMN = "_check"
-CLEANED_COLUMN = "_cleaned"
-PII_COLUMN = "_pii"
+# Working columns of the marking map (CHECK, CLEANED and PII are read by clean_stats); none of them leaves the stage.
 KEY_COLUMN = "_lang_key"
 _WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, KEY_COLUMN)
 _AUTO_PARALLEL_ROWS = 20_000
@@ -120,8 +117,8 @@ def _marked_features(features: Features) -> Features:
 
 def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
-    columns = {name: table[name].to_pylist() for name in ("id", *TASK_FIELDS[task])}
-    for name, values in _mark_batch(columns, task, cfg).items():
+    columns = {name: table[name].to_pylist() for name in TASK_FIELDS[task]}
+    for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
         array = pa.array(values, schema.field(name).type)
         if name in table.column_names:
             table = table.set_column(table.column_names.index(name), name, array)
@@ -130,13 +127,13 @@ def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema
     return table
 
 
-def _mark_batch(batch: dict[str, list], task: Task, cfg: CleanConfig) -> dict[str, list]:
+def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) -> dict[str, list]:
     steps = cleaner_steps(cfg)
     count_tokens = token_counter(cfg.tokenizer)[0]
     out: dict[str, list] = {name: [] for name in (TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *_WORK_COLUMNS)}
     fields = TASK_FIELDS[task]
     cleaned_fields: dict[str, list] = {name: [] for name in fields}
-    for i in range(len(batch["id"])):
+    for i in range(rows):
         row = {name: batch[name][i] for name in fields}
         row, changed = _clean_row(row, task, steps, cfg)
         row, pii_found = _redact_row(row, task, cfg)

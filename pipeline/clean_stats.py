@@ -23,12 +23,18 @@ _SNIPPET = 160
 TOKEN_BINS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
 
+# Working columns the clean stage's marking map adds for these figures
+CHECK_COLUMN = "_check"
+CLEANED_COLUMN = "_cleaned"
+PII_COLUMN = "_pii"
+
+
 def cleaning_stats(ds: Dataset, marked: Dataset, task: Task, cfg: CleanConfig) -> dict[str, Any]:
     """The ``cleaning`` section of the report, from the input records and the marked ones."""
     table = marked.with_format("arrow")[:]
     reasons = table[REJECT_COLUMN].to_pylist()
-    checks = table["_check"].to_pylist()
-    masks = table["_cleaned"].to_numpy()
+    checks = table[CHECK_COLUMN].to_pylist()
+    masks = table[CLEANED_COLUMN].to_numpy()
     return {
         "records_in": len(ds),
         "records_kept": reasons.count(None),
@@ -36,7 +42,7 @@ def cleaning_stats(ds: Dataset, marked: Dataset, task: Task, cfg: CleanConfig) -
         "examples": _examples(ds, masks, task, cfg),
         "dropped": dict(sorted(Counter(r for r in reasons if r).items())),
         "dropped_by_check": dict(sorted(Counter(c for r, c in zip(reasons, checks) if r and c).items())),
-        "pii": _pii_stats(table["_pii"].to_pylist(), cfg),
+        "pii": _pii_stats(table[PII_COLUMN].to_pylist(), cfg),
         "labels": _label_stats(marked, reasons) if task is Task.CLASSIFICATION else {},
     }
 

@@ -63,10 +63,9 @@ def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
 def _char_run(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_char_run is None:
         return None
-    run = _char_run_pattern(cfg.max_char_run + 1).search(text)
-    if run:
-        longest = max(m.end() - m.start() for m in _char_run_pattern(cfg.max_char_run + 1).finditer(text))
-        return "char_run", f"a run of {longest} identical characters, above the maximum {cfg.max_char_run}"
+    runs = [m.end() - m.start() for m in _char_run_pattern(cfg.max_char_run + 1).finditer(text)]
+    if runs:
+        return "char_run", f"a run of {max(runs)} identical characters, above the maximum {cfg.max_char_run}"
     return None
 
 
