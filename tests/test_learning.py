@@ -19,6 +19,16 @@ def _banking() -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["category"] for r in rows]
 
 
+def _banking_curve(train_rows: int, val_rows: int):
+    """The learning curve of a stratified banking77 sample, and all the slice's labels."""
+    texts, labels = _banking()
+    order = stratified_order(labels, seed=0)
+    train, val = order[:train_rows], order[train_rows : train_rows + val_rows]
+    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
+                           [texts[i] for i in val], [labels[i] for i in val], seed=1)
+    return curve, labels
+
+
 def _easy(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     """Four labels, each announced by its own keyword among shared filler words: trivially learnable."""
     rng = np.random.default_rng(seed)
@@ -53,11 +63,7 @@ def test_curve_saturates_on_large_easy_data():
 
 def test_curve_keeps_rising_on_small_hard_data():
     """200 real banking77 examples over 20 intents are far from enough: the curve rises and predicts a gain."""
-    texts, labels = _banking()
-    order = stratified_order(labels, seed=0)
-    train, val = order[:200], order[200:700]
-    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
-                           [texts[i] for i in val], [labels[i] for i in val], seed=1)
+    curve, labels = _banking_curve(train_rows=200, val_rows=500)
     assert curve.scores[-1] > curve.scores[0] + 0.1
     assert curve.expected_gain_2x > 0.03
     assert set(curve.per_label_f1) == set(labels)
@@ -73,11 +79,7 @@ def test_curve_samples_above_max_examples():
 
 def test_small_val_is_replaced_by_cross_validation():
     """With 50 val rows the curve is the mean of 5 folds over train + val: sizes are 4/5 of all rows' shares."""
-    texts, labels = _banking()
-    order = stratified_order(labels, seed=0)
-    train, val = order[:350], order[350:400]
-    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
-                           [texts[i] for i in val], [labels[i] for i in val], seed=1)
+    curve, labels = _banking_curve(train_rows=350, val_rows=50)
     assert curve.evaluation.startswith("mean of 5-fold cross-validation")
     assert curve.sizes == [40, 80, 160, 320]
     assert curve.scores == sorted(curve.scores)
