@@ -14,7 +14,7 @@ import sys
 import time
 
 from pipeline.config import ReadinessConfig
-from pipeline.learning import label_noise, learning_curve, stratified_order
+from pipeline.readiness.learning import label_noise, learning_curve, stratified_order
 
 DEFAULT = "/work/shared/data/banking77/train.csv"
 BUDGET_S = 30.0

@@ -19,8 +19,8 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline.config import ValidateConfig
-from pipeline.records import Task, features_for
-from pipeline.validate import to_frame, validate
+from pipeline.core.records import Task, features_for
+from pipeline.validate.stage import to_frame, validate
 
 
 def banking_records(path: str, repeat: int) -> Dataset:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from datasets import Dataset, disable_progress_bars
 
-from pipeline.clean import clean
+from pipeline.clean.stage import clean
 from pipeline.config import CleanConfig
-from pipeline.records import Task, features_for
+from pipeline.core.records import Task, features_for
 
 TARGET_CHARS = 500
 NON_ENGLISH_SHARE = 0.3

@@ -138,7 +138,7 @@ def naive_rate(docs: list[str]) -> float:
     """Examples/s of datasketch's MinHash updated one shingle at a time (the naive loop)."""
     from datasketch import MinHash
 
-    from pipeline.shingling import normalise, shingles
+    from pipeline.dedup.shingling import normalise, shingles
 
     start = time.perf_counter()
     for doc in docs:
@@ -155,9 +155,9 @@ def batched_rate(docs: list[str], num_proc: int) -> tuple[float, float, bool]:
 
     from datasketch import MinHash
 
-    from pipeline.dedup import _SignatureJob
-    from pipeline.minhash import MinHasher
-    from pipeline.shingling import Shingling, normalise, shingle_hash32, shingles
+    from pipeline.dedup.stage import _SignatureJob
+    from pipeline.dedup.minhash import MinHasher
+    from pipeline.dedup.shingling import Shingling, normalise, shingle_hash32, shingles
 
     job = _SignatureJob(Shingling("word", NGRAM), MinHasher(128), None)
     batches = [docs[i : i + 1000] for i in range(0, len(docs), 1000)]
@@ -182,7 +182,7 @@ def run_stage(data_dir: Path, result_path: Path, num_proc: int) -> None:
     from datasets import load_from_disk
 
     from pipeline.config import DedupConfig
-    from pipeline.dedup import dedup
+    from pipeline.dedup.stage import dedup
 
     ds = load_from_disk(str(data_dir))
     sampler = MemorySampler()
@@ -307,7 +307,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         from datasets import Dataset
 
-        from pipeline.records import Task, features_for
+        from pipeline.core.records import Task, features_for
 
         n = len(docs)
         columns = {"id": [f"d{i}" for i in range(n)], "source_file": ["bench"] * n, "source_row": list(range(1, n + 1)),

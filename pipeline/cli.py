@@ -17,7 +17,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import MAX_SEED
-from pipeline.errors import FtprepError
+from pipeline.core.errors import FtprepError
 
 INTERNAL_ERROR = 3
 
@@ -178,13 +178,13 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     import json
 
     from pipeline.config import load_config
-    from pipeline.ingest import ingest
-    from pipeline.mapping import id_column
-    from pipeline.flat_frame import prepared_records
-    from pipeline.records import task_of
-    from pipeline.suites import check_suite_files
-    from pipeline.validate import validate
-    from pipeline.validate_render import render_table
+    from pipeline.ingest.stage import ingest
+    from pipeline.ingest.mapping import id_column
+    from pipeline.validate.frame import prepared_records
+    from pipeline.core.records import task_of
+    from pipeline.validate.suites import check_suite_files
+    from pipeline.validate.stage import validate
+    from pipeline.validate.render import render_table
 
     with user_errors(debug):
         overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}
@@ -210,10 +210,10 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
     """Re-render OUT_DIR/report.md and report.html from OUT_DIR/report.json (no data needed)."""
     import json
 
-    from pipeline.errors import InputError
-    from pipeline.output import write_text
-    from pipeline.render_html import render_html
-    from pipeline.report import render_markdown
+    from pipeline.core.errors import InputError
+    from pipeline.core.output import write_text
+    from pipeline.report.html import render_html
+    from pipeline.report.markdown import render_markdown
 
     with user_errors(debug):
         path = out_dir / "report.json"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 TaskName = Literal["auto", "classification", "completion", "chat"]
 InputFormat = Literal["jsonl", "json", "csv", "tsv", "parquet"]
@@ -154,8 +154,8 @@ def _check_clean(cfg: CleanConfig) -> None:
     """Reject option values a run could only fail on later, naming the option and what is valid."""
     import ftfy
 
-    from pipeline.language import supported_languages
-    from pipeline.pii import PII_TYPES
+    from pipeline.clean.language import supported_languages
+    from pipeline.clean.pii import PII_TYPES
 
     unknown_ftfy = sorted(set(cfg.ftfy_options) - set(ftfy.TextFixerConfig._fields))
     if unknown_ftfy:

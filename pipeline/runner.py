@@ -19,22 +19,22 @@ from typing import Any
 from datasets import Dataset, concatenate_datasets
 
 from pipeline import __version__
-from pipeline.analysis import analyse
-from pipeline.clean import clean
+from pipeline.readiness.measure import analyse
+from pipeline.clean.stage import clean
 from pipeline.config import Config
-from pipeline.dedup import dedup
-from pipeline.dedup_index import check_index_path, commit_pending, discard_pending
-from pipeline.dedup_report import measure_split_leakage
-from pipeline.ingest import ingest
-from pipeline.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
-from pipeline.readers import InputFile, file_sha256
-from pipeline.readiness import gate_passes, readiness_checks
-from pipeline.records import Stage, StageResult, task_of
-from pipeline.render_html import render_html
-from pipeline.report import add_checks, build_report, render_markdown
-from pipeline.split import split, split_parts
-from pipeline.suites import check_suite_files
-from pipeline.validate import validate
+from pipeline.dedup.stage import dedup
+from pipeline.dedup.index import check_index_path, commit_pending, discard_pending
+from pipeline.dedup.render import measure_split_leakage
+from pipeline.ingest.stage import ingest
+from pipeline.core.output import file_digest, output_records, prepare_out_dir, rejected_records, write_json, write_jsonl, write_text
+from pipeline.ingest.readers import InputFile, file_sha256
+from pipeline.readiness.checks import gate_passes, readiness_checks
+from pipeline.core.records import Stage, StageResult, task_of
+from pipeline.report.html import render_html
+from pipeline.report.markdown import add_checks, build_report, render_markdown
+from pipeline.split.stage import split, split_parts
+from pipeline.validate.suites import check_suite_files
+from pipeline.validate.stage import validate
 
 STAGES: list[tuple[str, Stage]] = [("clean", clean), ("dedup", dedup)]
 REPORT_SECTIONS = {"clean": "cleaning", "dedup": "duplicates"}

@@ -1,0 +1,1 @@
+"""Clean stage: repair and normalise text, filter unusable records, detect language and PII."""

@@ -1,0 +1,335 @@
+"""Clean stage: repair and normalise text, filter unusable records, detect language and PII.
+
+The recipe, for records of any task (every text field: ``text``, ``prompt``, ``completion``, each message's
+``content``):
+
+1. one batched map cleans every field (:mod:`pipeline.textfix`), tidies labels, redacts PII (:mod:`pipeline.pii`),
+   counts tokens (:mod:`pipeline.tokens`) and marks records that fail a filter: ``empty_text``, ``empty_label``,
+   ``last_not_assistant``, ``empty_assistant``, ``too_short``, ``too_long``, ``low_quality``
+   (:mod:`pipeline.quality`), ``pii`` (when PII mode is ``reject``);
+2. language detection (:mod:`pipeline.language`) on the distinct detection keys of the records still in, all of
+   them when a language filter is set (``wrong_language``), else a seeded sample to report the mix;
+3. :func:`pipeline.records.partition` splits kept from rejected records.
+
+Kept records gain ``lang`` (ISO 639-1, ``und`` when too short to judge, null when not measured) and ``n_tokens``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from datasets import Dataset, Features, Value
+
+from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats, length_stats
+from pipeline.config import CleanConfig
+from pipeline.clean.language import UNDETERMINED, detect_languages, detection_key
+from pipeline.clean.pii import redact_pii
+from pipeline.clean.quality import quality_failure
+from pipeline.core.records import (
+    DETAIL_COLUMN,
+    REJECT_COLUMN,
+    TASK_FIELDS,
+    StageResult,
+    Task,
+    column,
+    partition,
+    quiet_datasets,
+    task_of,
+)
+from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps
+from pipeline.clean.tokens import token_counter
+
+__all__ = ["clean", "length_stats"]
+
+LANG_COLUMN = "lang"
+TOKENS_COLUMN = "n_tokens"
+# Working columns of the marking map (CHECK, CLEANED and PII are read by clean_stats); none of them leaves the stage.
+KEY_COLUMN = "_lang_key"
+_WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, KEY_COLUMN)
+_AUTO_PARALLEL_ROWS = 20_000
+
+Mark = tuple[str, str, str | None]
+"""A rejection mark: ``(reason, detail, check)``, where check names the quality heuristic for ``low_quality``."""
+
+
+def clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
+    """Clean and filter canonical records of any task; see the module docstring for the recipe."""
+    with quiet_datasets():
+        return _clean(ds, cfg)
+
+
+
+def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
+    task = task_of(ds)
+    num_proc = _workers(cfg, len(ds))
+    tokenizer = token_counter(cfg.tokenizer)[1]
+    # Arrow batches in and out: the map writes our columns as typed arrays instead of re-encoding every row.
+    marked = ds.with_format("arrow").map(
+        _mark_table,
+        batched=True,
+        batch_size=1000,
+        num_proc=num_proc if num_proc > 1 else None,
+        fn_kwargs={"task": task, "cfg": cfg, "schema": _marked_features(ds.features).arrow_schema},
+        desc="clean",
+    )
+    # datasets skips the function on an empty dataset: give it the marked schema ourselves.
+    marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
+    marked, language = _mark_language(marked, cfg, num_proc)
+    stats = cleaning_stats(ds, marked, task, cfg)
+    kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
+    stats.update(tokenizer=tokenizer, language=language, length=length_stats(kept))
+    return StageResult(kept=kept, rejected=rejected, stats=stats)
+
+
+def _workers(cfg: CleanConfig, rows: int) -> int:
+    if cfg.num_proc is not None:
+        return max(1, cfg.num_proc)
+    return (os.cpu_count() or 1) if rows >= _AUTO_PARALLEL_ROWS else 1
+
+
+def _empty_marked(features: Features) -> Dataset:
+    marked = _marked_features(features)
+    return Dataset.from_dict({name: [] for name in marked}, features=marked)
+
+
+def _marked_features(features: Features) -> Features:
+    return Features(
+        {
+            **features,
+            TOKENS_COLUMN: Value("int64"),
+            REJECT_COLUMN: Value("string"),
+            DETAIL_COLUMN: Value("string"),
+            CHECK_COLUMN: Value("string"),
+            CLEANED_COLUMN: Value("int64"),
+            PII_COLUMN: Value("string"),
+            KEY_COLUMN: Value("string"),
+        }
+    )
+
+
+# -- step 1: clean and mark, one batch at a time ---------------------------------------------------------------------
+
+
+def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
+    """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
+    columns = {name: table[name].to_pylist() for name in TASK_FIELDS[task]}
+    for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
+        array = pa.array(values, schema.field(name).type)
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name, array)
+        else:
+            table = table.append_column(name, array)
+    return table
+
+
+def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) -> dict[str, list]:
+    steps = cleaner_steps(cfg)
+    count_tokens = token_counter(cfg.tokenizer)[0]
+    out: dict[str, list] = {name: [] for name in (TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *_WORK_COLUMNS)}
+    fields = TASK_FIELDS[task]
+    cleaned_fields: dict[str, list] = {name: [] for name in fields}
+    for i in range(rows):
+        row = {name: batch[name][i] for name in fields}
+        row, changed = _clean_row(row, task, steps, cfg)
+        row, pii_found = _redact_row(row, task, cfg)
+        parts = _text_parts(row, task)
+        n_tokens = sum(count_tokens(text) for _, text in parts)
+        mark = _row_mark(row, task, parts, n_tokens, pii_found, cfg)
+        for name in fields:
+            cleaned_fields[name].append(row[name])
+        out[TOKENS_COLUMN].append(n_tokens)
+        out[REJECT_COLUMN].append(mark[0] if mark else None)
+        out[DETAIL_COLUMN].append(mark[1] if mark else None)
+        out[CHECK_COLUMN].append(mark[2] if mark else None)
+        out[CLEANED_COLUMN].append(changed)
+        out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
+        out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
+    return {**cleaned_fields, **out}
+
+
+def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -> tuple[dict[str, Any], int]:
+    """Every text field of one record cleaned, and the mask of cleaners that changed any of them."""
+    changed = 0
+    if task is Task.CHAT:
+        messages = []
+        for message in row["messages"] or []:
+            content, bits = clean_text(message.get("content") or "", steps)
+            changed |= bits
+            messages.append({**message, "content": content})
+        return {"messages": messages}, changed
+    cleaned = {}
+    for name, value in row.items():
+        if name == "label":
+            cleaned[name] = tidy_label(value, cfg)
+            changed |= LABEL_BIT if cleaned[name] != value else 0
+        else:
+            cleaned[name], bits = clean_text(value or "", steps)
+            changed |= bits
+    return cleaned, changed
+
+
+def tidy_label(label: str | None, cfg: CleanConfig) -> str:
+    """A label trimmed, mapped by ``label_map`` and case-folded when asked."""
+    label = (label or "").strip()
+    label = cfg.label_map.get(label, label)
+    return label.casefold() if cfg.label_casefold else label
+
+
+def _redact_row(row: dict[str, Any], task: Task, cfg: CleanConfig) -> tuple[dict[str, Any], Counter[str]]:
+    """PII redacted in every text field (or only counted, in ``reject`` mode), with counts per kind."""
+    found: Counter[str] = Counter()
+    if cfg.pii == "off":
+        return row, found
+
+    def redact(text: str) -> str:
+        redacted, counts = redact_pii(text, cfg.pii_types)
+        found.update(counts)
+        return redacted if cfg.pii == "redact" else text
+
+    if task is Task.CHAT:
+        return {"messages": [{**m, "content": redact(m["content"])} for m in row["messages"]]}, found
+    return {name: value if name == "label" else redact(value) for name, value in row.items()}, found
+
+
+def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
+    """The trainable texts of a record as ``(role or field, text)``; labels are not part of the content."""
+    if task is Task.CHAT:
+        return [(m.get("role") or "", m["content"]) for m in row["messages"]]
+    return [(name, row[name]) for name in ("text", "prompt", "completion") if name in row]
+
+
+def _language_text(parts: list[tuple[str, str]]) -> str:
+    # A system prompt is often boilerplate in another language than the conversation: judge the rest if any.
+    spoken = [text for role, text in parts if role != "system" and text]
+    return "\n".join(spoken or [text for _, text in parts])
+
+
+def _row_mark(
+    row: dict[str, Any], task: Task, parts: list[tuple[str, str]], n_tokens: int, pii: Counter[str], cfg: CleanConfig
+) -> Mark | None:
+    """The first filter a cleaned record fails, or ``None`` if it passes them all."""
+    content = "\n".join(text for _, text in parts if text)
+    return (
+        _shape_mark(row, task, parts)
+        or _length_mark(len(content), n_tokens, cfg)
+        or _quality_mark(content, cfg)
+        or _pii_mark(pii, cfg)
+    )
+
+
+def _shape_mark(row: dict[str, Any], task: Task, parts: list[tuple[str, str]]) -> Mark | None:
+    if not any(text for _, text in parts):
+        return "empty_text", "no text left after cleaning", None
+    if task is Task.COMPLETION and not row["completion"]:
+        return "empty_text", "the completion is empty after cleaning", None
+    if task is Task.CLASSIFICATION and not row["label"]:
+        return "empty_label", "the label is empty after trimming", None
+    if task is Task.CHAT:
+        roles = [role for role, _ in parts]
+        if roles[-1] != "assistant":
+            return "last_not_assistant", f"the last message is from '{roles[-1]}', not the assistant", None
+        empty = [i for i, (role, text) in enumerate(parts) if role == "assistant" and not text]
+        if empty:
+            return "empty_assistant", f"assistant message(s) {', '.join(map(str, empty))} are empty", None
+    return None
+
+
+def _length_mark(chars: int, tokens: int, cfg: CleanConfig) -> Mark | None:
+    bounds = (("chars", chars, "characters", cfg.min_chars, cfg.max_chars),
+              ("tokens", tokens, "tokens", cfg.min_tokens, cfg.max_tokens))  # fmt: skip
+    for name, value, unit, low, high in bounds:
+        if low is not None and value < low:
+            return "too_short", f"{value} {unit}, below the minimum {low}", f"min_{name}"
+        if high is not None and value > high:
+            return "too_long", f"{value} {unit}, above the maximum {high}", f"max_{name}"
+    return None
+
+
+def _quality_mark(content: str, cfg: CleanConfig) -> Mark | None:
+    failure = quality_failure(content, cfg)
+    return ("low_quality", failure[1], failure[0]) if failure else None
+
+
+def _pii_mark(pii: Counter[str], cfg: CleanConfig) -> Mark | None:
+    if cfg.pii != "reject" or not pii:
+        return None
+    kinds = ", ".join(f"{kind} x{n}" for kind, n in sorted(pii.items()))
+    return "pii", f"personal data or secrets found: {kinds}", None
+
+
+# -- step 2: language -------------------------------------------------------------------------------------------------
+
+
+def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Dataset, dict[str, Any]]:
+    """Detect languages of the records still in, add ``lang``, and mark ``wrong_language`` when filtering."""
+    keys = column(marked, KEY_COLUMN)
+    measured = _rows_to_measure(keys, cfg)
+    distinct = list(dict.fromkeys(keys[i] for i in measured))  # never detect the same normalised text twice
+    found = detect_languages(
+        distinct,
+        backend=cfg.language_backend,
+        allowed=cfg.languages,
+        seed=cfg.seed,
+        min_letters=cfg.language_min_letters,
+        num_proc=num_proc,
+    )
+    language_of = dict(zip(distinct, found))
+    langs: list[str | None] = [None] * len(keys)
+    for i in measured:
+        langs[i] = language_of[keys[i]]
+    if LANG_COLUMN in marked.column_names:  # records cleaned before: detect again rather than trust old values
+        marked = marked.remove_columns(LANG_COLUMN)
+    marked = marked.add_column(LANG_COLUMN, langs, feature=Value("string"))
+    if cfg.languages:
+        marked = _mark_wrong_language(marked, langs, cfg.languages)
+    mix = Counter(langs[i] for i in measured)
+    return marked, {
+        "backend": cfg.language_backend,
+        "measured_on": _measured_on(cfg, len(measured), sum(key is not None for key in keys)),
+        "records_measured": len(measured),
+        "distinct_texts_detected": len(distinct),
+        "seed": cfg.seed,
+        "prefix_chars": cfg.language_prefix_chars,
+        "allowed": list(cfg.languages),
+        "mix": dict(sorted(mix.items(), key=lambda item: (-item[1], item[0]))),
+    }
+
+
+def _measured_on(cfg: CleanConfig, measured: int, candidates: int) -> str:
+    """``all``, ``sample`` or ``off``: what the language mix was actually measured on."""
+    mode = _detection_mode(cfg)
+    return "all" if mode == "sample" and measured == candidates else mode
+
+
+def _detection_mode(cfg: CleanConfig) -> str:
+    if cfg.language_detection != "auto":
+        return cfg.language_detection
+    return "all" if cfg.languages else "sample"
+
+
+def _rows_to_measure(keys: list[str | None], cfg: CleanConfig) -> list[int]:
+    candidates = [i for i, key in enumerate(keys) if key is not None]
+    mode = _detection_mode(cfg)
+    if mode == "off":
+        return []
+    if mode == "all" or len(candidates) <= cfg.language_sample_size:
+        return candidates
+    rng = np.random.default_rng(cfg.seed)
+    picked = rng.choice(len(candidates), size=cfg.language_sample_size, replace=False)
+    return [candidates[j] for j in sorted(picked)]
+
+
+def _mark_wrong_language(marked: Dataset, langs: list[str | None], allowed: tuple[str, ...]) -> Dataset:
+    reasons, details = column(marked, REJECT_COLUMN), column(marked, DETAIL_COLUMN)
+    wanted = ", ".join(allowed)
+    for i, lang in enumerate(langs):
+        if reasons[i] is None and lang not in (None, UNDETERMINED) and lang not in allowed:
+            reasons[i], details[i] = "wrong_language", f"detected '{lang}', allowed: {wanted}"
+    marked = marked.remove_columns([REJECT_COLUMN, DETAIL_COLUMN])
+    marked = marked.add_column(REJECT_COLUMN, reasons, feature=Value("string"))
+    return marked.add_column(DETAIL_COLUMN, details, feature=Value("string"))

@@ -1,0 +1,1 @@
+"""Shared by every stage: the record type, the stage contract, errors, output writing, Markdown helpers."""

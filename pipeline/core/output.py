@@ -1,0 +1,109 @@
+"""Writing outputs: atomically (temp file + rename), deterministically (fixed key order, no timestamps)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from datasets import Dataset
+
+from pipeline.core.errors import OutputError
+from pipeline.core.records import TASK_FIELDS, task_of
+
+ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
+
+
+@contextmanager
+def atomic_open(path: Path) -> Iterator[IO[str]]:
+    """Open ``path`` for writing text; it appears, complete, only when the block ends without error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    with atomic_open(path) as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_open(path) as fh:
+        fh.write(text)
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line; returns the number of lines."""
+    count = 0
+    with atomic_open(path) as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+            count += 1
+    return count
+
+
+def output_records(ds: Dataset) -> Iterator[dict[str, Any]]:
+    """Canonical records as users get them: ``id``, the task's fields, then ``meta``."""
+    fields = TASK_FIELDS[task_of(ds)]
+    analysis = [c for c in ANALYSIS_COLUMNS if c in ds.column_names]
+    for batch in ds.with_format("arrow").iter(batch_size=10_000):
+        for row in batch.to_pylist():
+            meta = {"source_file": row["source_file"], "source_row": row["source_row"]}
+            meta.update({name: row[name] for name in analysis})
+            if row["extra"]:
+                meta.update(json.loads(row["extra"]))
+            yield {"id": row["id"], **{name: row[name] for name in fields}, "meta": meta}
+
+
+def rejected_records(ds: Dataset) -> Iterator[dict[str, Any]]:
+    """Rejections as ``rejected.jsonl`` lines: reason, detail, where from, and the original row unchanged."""
+    for batch in ds.with_format("arrow").iter(batch_size=10_000):
+        for row in batch.to_pylist():
+            line = {
+                "reason": row["reason"],
+                "detail": row["detail"],
+                "stage": row["stage"],
+                "source_file": row["source_file"],
+                "source_row": row["source_row"],
+            }
+            if row["id"] is not None:
+                line["id"] = row["id"]
+            if row["info"]:
+                line.update(json.loads(row["info"]))
+            line["raw"] = json.loads(row["raw"]) if row["raw_is_json"] else row["raw"]
+            yield line
+
+
+def file_digest(*paths: Path) -> str:
+    """The sha256 of the files' bytes, read one after the other."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+    """Refuse a non-empty output directory unless ``overwrite``; create it when missing."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: --out must be a directory, and this is a file")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise OutputError(f"{out_dir}: output directory is not empty; pass --overwrite to replace its outputs")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the output directory: {exc.strerror}") from None

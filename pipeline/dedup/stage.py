@@ -1,0 +1,146 @@
+"""Dedup stage: exact and near duplicates, label conflicts, eval-set decontamination, leak-free clusters.
+
+The recipe:
+
+1. Every record gets an exact key: a hash of its normalised content (casefolded, punctuation-insensitive,
+   whitespace-collapsed; the whole conversation for completion and chat). The first record of each key leads it.
+2. Leaders get MinHash signatures (shingles hashed and permuted batch-wise in NumPy) and shingle sets; LSH banding set
+   below the threshold proposes candidate pairs, and only pairs whose exact Jaccard reaches the threshold are
+   joined (union-find): an unverified candidate is never a duplicate.
+3. Each cluster (exact group or joined near duplicates) keeps one representative (``first`` or ``longest``); the
+   others are rejected as ``duplicate_exact`` / ``duplicate_near`` with the kept id and their Jaccard to it. A
+   classification cluster with several labels is a ``label_conflict``, handled by policy.
+4. Kept records of a cluster share its ``cluster`` value, so the split stage keeps them in one split.
+
+Records matching an eval set (``decontaminate``) are rejected as ``contaminated``, and with ``index_path`` the
+records kept by earlier runs take part as already-kept representatives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+from datasets import Dataset
+
+from pipeline.config import DedupConfig
+from pipeline.dedup.decontaminate import EvalSet, load_eval_set
+from pipeline.dedup.index import DedupIndex
+from pipeline.dedup.plan import ClusterPlan
+from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
+from pipeline.core.records import StageResult, content_text_batches, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
+
+__all__ = ["dedup"]
+
+
+def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
+    """Reject exact and near duplicates, label conflicts and contaminated records; widen ``cluster``."""
+    if not cfg.enabled or len(ds) == 0:
+        return StageResult(kept=ds, rejected=rejections_to_dataset([]), stats={"enabled": cfg.enabled})
+    with quiet_datasets():
+        return _dedup(ds, cfg)
+
+
+
+def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
+    task = task_of(ds)
+    index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
+    shingling = _shingling(ds, cfg, index)
+    eval_set = load_eval_set(list(cfg.decontaminate), cfg.contamination_ngram) if cfg.decontaminate else None
+    plan = ClusterPlan(ds, task, cfg, shingling)
+    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), cfg, shingling, eval_set)
+    plan.mark_contaminated_by_ngram(eval_hits, eval_set)
+    if cfg.near or index is not None or eval_set is not None:
+        _near_pass(plan, sigs, sets, index, eval_set)
+    else:
+        plan.sets = sets  # exact duplicates only: every leader is its own cluster
+    plan.decide_clusters()
+    stats = plan.stats()
+    if index is not None:
+        stats["index"] = index.update(plan.kept_for_index(), sigs, sets, shingling)
+    del sigs, sets  # ~0.9 KB per record: free them before partition copies the kept rows
+    plan.sets = None
+    kept, rejected = partition(plan.marked(), "dedup")
+    return StageResult(kept=kept, rejected=rejected, stats=stats)
+
+
+def _shingling(ds: Dataset, cfg: DedupConfig, index: DedupIndex | None) -> Shingling:
+    """The dataset's shingling: the index's if there is one (so runs stay comparable), else by config or length."""
+    if index is not None and index.shingling is not None:
+        return index.shingling
+    mode = cfg.shingle
+    if mode == "auto":
+        step = max(1, len(ds) // 2000)
+        mode = choose_shingle_mode(content_texts(ds.select(range(0, len(ds), step))), cfg.auto_min_words)
+    return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram)
+
+
+def _leader_signatures(
+    leaders: Dataset, cfg: DedupConfig, shingling: Shingling, eval_set: EvalSet | None
+) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
+    """Signatures, shingle sets and eval n-gram match (-1: none) of every exact-key leader, batch by batch.
+
+    Not ``Dataset.map``: with ``num_proc`` it pickles an in-memory table into every worker and re-encodes the
+    results through Arrow (8.4 GiB peak for 1M records, measured). Here the parent reads text batches, a pool of
+    forked workers hashes them, and results land straight in preallocated arrays, in input order.
+    """
+    sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
+    hits = np.full(len(leaders), -1, dtype=np.int64)
+    sets: list[ShingleSets] = []
+    job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.seed), eval_set)
+    batches = content_text_batches(leaders, cfg.batch_size)
+    parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
+    with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
+        results = pool.imap(job, batches) if parallel else map(job, batches)
+        start = 0
+        for batch_sigs, batch_sets, batch_hits in results:
+            stop = start + len(batch_sigs)
+            sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
+            sets.append(batch_sets)
+            start = stop
+    return sigs, ShingleSets.concat(sets), hits
+
+
+@dataclass(frozen=True)
+class _SignatureJob:
+    """The work on one batch of texts (a picklable callable, so forked workers can run it)."""
+
+    shingling: Shingling
+    hasher: MinHasher
+    eval_set: EvalSet | None
+
+    def __call__(self, texts: list[str]) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
+        sets = self.shingling.sets(texts)
+        hits = [self.eval_set.ngram_match(normalise(t)) for t in texts] if self.eval_set else [-1] * len(texts)
+        return self.hasher.signatures(sets), sets, np.array(hits, dtype=np.int64)
+
+
+def _near_pass(
+    plan: ClusterPlan, sigs: np.ndarray, sets: ShingleSets, index: DedupIndex | None, eval_set: EvalSet | None
+) -> None:
+    """LSH candidates over leaders, indexed and eval records; verified, then joined (or marked contaminated)."""
+    cfg = plan.cfg
+    bands, rows = (cfg.bands, cfg.rows) if cfg.bands else choose_bands(cfg.num_perm, cfg.threshold, cfg.lsh_recall)
+    plan.bands = (bands, rows)
+    parts = [(sigs, sets)]
+    if index is not None and len(index):
+        parts.append((index.signatures, index.sets))
+    if eval_set is not None:
+        parts.append(eval_set.signatures(MinHasher(cfg.num_perm, cfg.seed), plan.shingling))
+    all_sets = ShingleSets.concat([p[1] for p in parts]) if len(parts) > 1 else sets
+    n_leaders = len(sigs)
+    n_joinable = n_leaders + (len(index) if index is not None else 0)
+    keys = np.concatenate([band_keys(p[0], bands, rows) for p in parts])  # keys are 3x smaller than signatures
+    pairs = bucket_pairs(keys)
+    pairs = pairs[pairs[:, 0] < n_leaders]  # pairs among indexed or eval records are not this run's business
+    if not cfg.near:
+        pairs = pairs[pairs[:, 1] >= n_leaders]
+    eval_pairs = pairs[pairs[:, 1] >= n_joinable]
+    del keys
+    uf, checked = verified_clusters(all_sets, pairs[pairs[:, 1] < n_joinable], cfg.threshold)
+    plan.mark_contaminated_by_similarity(all_sets, eval_pairs, n_joinable, eval_set)
+    plan.set_clusters(uf, all_sets, index)
+    plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(checked + len(eval_pairs))}

@@ -1,0 +1,107 @@
+"""Figures measured on the final, split records, for the readiness checks and the plots of the report.
+
+Everything here reads records and returns plain JSON-ready sections; the checks then read only ``report.json``,
+so ``ftprep report OUT_DIR`` can re-render a report without the data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from datasets import Dataset
+
+from pipeline.config import SPLITS, ReadinessConfig
+from pipeline.readiness.diversity import cluster_sizes, diversity
+from pipeline.readiness.measures import histogram, over_limit, summary, training_tokens
+from pipeline.core.records import Task, column, content_texts, exact_key, task_of
+
+def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
+    """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""
+    task = task_of(records)
+    texts = content_texts(records)
+    splits = column(records, "split")
+    sections: dict[str, Any] = {
+        "lengths": lengths(texts, splits, _column(records, "n_tokens"), cfg),
+        "overlap": overlap(texts, splits, column(records, "cluster"), _column(records, "label")),
+    }
+    langs = _column(records, "lang")
+    if langs is not None:
+        # without a language filter the clean stage detects only a seeded sample: unmeasured records have no lang
+        sections["languages"] = {s: dict(Counter(l for l, sp in zip(langs, splits) if sp == s and l is not None).most_common()) for s in SPLITS}
+    if task is Task.CLASSIFICATION:
+        sections.update(_classification_evidence(records, splits, cfg, seed))
+    else:
+        sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
+    return sections
+
+
+def _column(records: Dataset, name: str) -> list | None:
+    return column(records, name) if name in records.column_names else None
+
+
+def lengths(texts: list[str], splits: list[str], tokens: list[int] | None, cfg: ReadinessConfig) -> dict[str, Any]:
+    """Character (and, when the clean stage counted them, token) lengths per split, and the training cost."""
+    section: dict[str, Any] = {
+        "chars": {s: summary([len(t) for t, sp in zip(texts, splits) if sp == s]) for s in SPLITS},
+        "chars_histogram": histogram([len(t) for t in texts]),
+    }
+    if tokens is not None:
+        section["tokens"] = {s: summary([t for t, sp in zip(tokens, splits) if sp == s]) for s in SPLITS}
+        section["tokens_histogram"] = histogram(tokens)
+        section["over_max_tokens"] = over_limit(tokens, cfg.max_seq_tokens)
+        section["max_seq_tokens"] = cfg.max_seq_tokens
+        train = [t for t, sp in zip(tokens, splits) if sp == "train"]
+        section["training_tokens"] = {"per_epoch": training_tokens(train, 1), "epochs": cfg.epochs,
+                                      "total": training_tokens(train, cfg.epochs)}
+    return section
+
+
+def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: list[str] | None) -> dict[str, Any]:
+    """Duplicates left among the kept records, identical texts with different labels, and cross-split overlap.
+
+    Texts are compared by :func:`exact_key` (case and whitespace folded); ``cluster`` adds the near-duplicate
+    groups dedup found. A key or cluster seen in two splits is a leak: the test score would be inflated.
+    """
+    keys = [exact_key(t) for t in texts]
+    seen_splits: dict[str, set[str]] = defaultdict(set)
+    for key, cluster, split in zip(keys, clusters, splits):
+        seen_splits["k:" + key].add(split)
+        seen_splits["c:" + cluster].add(split)
+    leaked = sorted(k for k, s in seen_splits.items() if len(s) > 1)
+    groups = Counter(clusters)
+    section: dict[str, Any] = {
+        "records": len(texts),
+        "duplicates_remaining": len(texts) - len(groups),
+        "largest_cluster": max(groups.values(), default=0),
+        "cluster_sizes": cluster_sizes(clusters),
+        "cross_split": len(leaked),
+        "cross_split_examples": [k[2:] for k in leaked[:5]],
+    }
+    if labels is not None:
+        by_key: dict[str, set[str]] = defaultdict(set)
+        for key, label in zip(keys, labels):
+            by_key[key].add(label)
+        conflicts = sorted((k for k, ls in by_key.items() if len(ls) > 1))
+        section["label_conflicts"] = len(conflicts)
+        first_text = {k: t for k, t in zip(reversed(keys), reversed(texts))}
+        section["label_conflict_examples"] = [{"text": first_text[k][:200], "labels": sorted(by_key[k])} for k in conflicts[:5]]
+    return section
+
+
+def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
+    from pipeline.readiness.learning import label_noise, learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
+
+    texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
+    train = [i for i, s in enumerate(splits) if s == "train"]
+    val = [i for i, s in enumerate(splits) if s == "val"]
+    curve = learning_curve(
+        [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in val], [labels[i] for i in val],
+        seed=seed, max_examples=cfg.max_analysis_examples,
+    )
+    noise = label_noise(ids, texts, labels, seed=seed, max_examples=cfg.max_analysis_examples,
+                        folds=cfg.noise_folds, max_suspects=cfg.max_suspects)
+    return {
+        "learning_curve": curve.as_report() if curve else None,
+        "label_noise": noise.as_report() if noise else None,
+    }

@@ -1,0 +1,1 @@
+"""Split stage: seeded, stratified, cluster-aware train/val/test assignment."""

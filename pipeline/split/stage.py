@@ -1,0 +1,118 @@
+"""Split stage: assign every record to train, val or test, seeded, stratified by label, whole clusters at once.
+
+A cluster (``cluster`` column: exact duplicates after ingest, near duplicates after dedup) always lands in one
+split, and so do records whose content is identical now (up to case and whitespace), so no duplicate leaks from
+train into an evaluation split. Classification data is stratified: each label is
+split on its own with the configured ratios, and every label with at least as many records as there are splits
+appears in each of them. Each label draws from its own seeded generator, so adding a label does not reshuffle the
+others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasets import Dataset
+
+from pipeline.config import SPLITS, SplitConfig
+from pipeline.dedup.minhash import UnionFind
+from pipeline.core.records import Task, column, content_texts, exact_key, task_of
+
+
+
+@dataclass
+class SplitPlan:
+    """Which split each record goes to (in record order), and what could not be stratified."""
+
+    assignment: list[str]
+    rare_labels: dict[str, int] = field(default_factory=dict)
+
+    def sizes(self) -> dict[str, int]:
+        counts = Counter(self.assignment)
+        return {name: counts.get(name, 0) for name in SPLITS}
+
+
+def split(ds: Dataset, cfg: SplitConfig) -> tuple[Dataset, SplitPlan]:
+    """Add a ``split`` column to the records according to a seeded, stratified, cluster-aware plan."""
+    plan = plan_split(ds, cfg)
+    return ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{cfg.seed}"), plan
+
+
+def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
+    """Compute the split of every record without touching the records."""
+    labels = column(ds, "label") if task_of(ds) is Task.CLASSIFICATION else None
+    groups = _groups(ds)
+    strata: dict[str, list[str]] = defaultdict(list)
+    for key, members in groups.items():
+        strata[_stratum(members, labels)].append(key)
+    active = [name for name, ratio in zip(SPLITS, cfg.ratios) if ratio > 0]
+    assignment = [""] * len(ds)
+    rare: dict[str, int] = {}
+    for stratum in sorted(strata):
+        keys = sorted(strata[stratum])
+        size = sum(len(groups[k]) for k in keys)
+        rng = np.random.default_rng([cfg.seed, _stable_int(stratum)])
+        order = rng.permutation(len(keys))
+        if size < len(active):
+            rare[stratum] = size
+        targets = _targets(size, cfg.ratios, active)
+        assigned = dict.fromkeys(SPLITS, 0)
+        for position in order:
+            members = groups[keys[position]]
+            name = max(active, key=lambda s: (targets[s] - assigned[s], -SPLITS.index(s)))
+            assigned[name] += len(members)
+            for index in members:
+                assignment[index] = name
+    return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {})
+
+
+def split_parts(ds: Dataset) -> dict[str, Dataset]:
+    """The records of each split (by the ``split`` column), in record order."""
+    names = np.asarray(column(ds, "split"), dtype=object)
+    return {name: ds.select(np.flatnonzero(names == name)) for name in SPLITS}
+
+
+def _groups(ds: Dataset) -> dict[str, list[int]]:
+    """Records that must share a split, by group name: a ``cluster``, joined with every other cluster holding a
+    record of the same content as now (cleaning can make texts that differed at ingest identical, e.g. by
+    redacting two phone numbers). A group is named after its smallest cluster, so unjoined clusters keep theirs.
+    """
+    names, cluster_of_row = np.unique(np.asarray(column(ds, "cluster"), dtype=object), return_inverse=True)
+    cluster_of_row = cluster_of_row.ravel().tolist()
+    joined = UnionFind(len(names))  # clusters numbered in name order: a root, the smallest member, is the smallest name
+    cluster_of_key: dict[str, int] = {}
+    for cluster, text in zip(cluster_of_row, content_texts(ds)):
+        first = cluster_of_key.setdefault(exact_key(text), cluster)
+        if first != cluster:
+            joined.union(cluster, first)
+    roots = joined.roots()
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, cluster in enumerate(cluster_of_row):
+        groups[names[roots[cluster]]].append(index)
+    return groups
+
+
+def _targets(size: int, ratios: tuple[float, float, float], active: list[str]) -> dict[str, int]:
+    """How many records of a stratum each split should get: at least one per active split when possible."""
+    if size < len(active):
+        return {"train": size, "val": 0, "test": 0}
+    targets = {name: int(round(size * ratio)) for name, ratio in zip(SPLITS, ratios)}
+    for name in active[1:]:
+        targets[name] = max(1, targets[name])
+    targets["train"] = size - targets["val"] - targets["test"]
+    return targets
+
+
+def _stratum(members: list[int], labels: list[str] | None) -> str:
+    """A cluster's stratum: its most common label (ties broken by name), or one stratum without labels."""
+    if labels is None:
+        return ""
+    counts = Counter(labels[i] for i in members)
+    return min(counts, key=lambda label: (-counts[label], label))
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")

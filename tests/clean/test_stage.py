@@ -1,0 +1,303 @@
+"""The clean stage over canonical records of every task: changes, filters, language, PII, stats, accounting."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import bpe_openai
+import pytest
+from datasets import Dataset
+
+from pipeline.clean.stage import clean, length_stats, tidy_label
+from pipeline.cli import cli
+from pipeline.config import CleanConfig, load_config
+from pipeline.core.errors import ConfigError
+from pipeline.core.records import Task, column, features_for
+from tests.conftest import DATA, read_jsonl
+
+FAST = CleanConfig(num_proc=1)
+O200K = bpe_openai.get_encoding("o200k_base")
+ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+);")
+
+
+def records(task: Task, rows: list[dict]) -> Dataset:
+    """Canonical records of ``task`` from the task fields of each row."""
+    columns: dict[str, list] = {name: [] for name in features_for(task)}
+    for i, fields in enumerate(rows):
+        row = {"id": f"r{i}", "source_file": "t.jsonl", "source_row": i + 1, "raw": json.dumps(fields),
+               "extra": "{}", "cluster": f"c{i}", **fields}  # fmt: skip
+        for name in columns:
+            columns[name].append(row[name])
+    return Dataset.from_dict(columns, features=features_for(task))
+
+
+def texts(rows: list[str], label: str = "x") -> Dataset:
+    return records(Task.CLASSIFICATION, [{"text": t, "label": label} for t in rows])
+
+
+def reasons(result) -> dict[str, str]:
+    return dict(zip(column(result.rejected, "id"), column(result.rejected, "reason")))
+
+
+def test_every_text_field_of_every_task_is_cleaned():
+    """text, prompt, completion and each message's content are all repaired."""
+    broken, fixed = "HÃ´tel de Police  &amp; co", "Hôtel de Police & co"
+    cls = clean(records(Task.CLASSIFICATION, [{"text": broken, "label": "a"}]), FAST).kept
+    comp = clean(records(Task.COMPLETION, [{"prompt": broken, "completion": broken}]), FAST).kept
+    chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": broken},
+                                                   {"role": "assistant", "content": broken}]}]), FAST).kept  # fmt: skip
+    assert column(cls, "text") == [fixed]
+    assert column(comp, "prompt") == column(comp, "completion") == [fixed]
+    assert [m["content"] for m in column(chat, "messages")[0]] == [fixed, fixed]
+
+
+def test_kept_records_gain_lang_and_n_tokens_and_keep_their_schema():
+    """Kept records have every input column plus ``lang`` and ``n_tokens``; rejected ones keep ``raw``."""
+    ds = texts(["The committee reviewed every proposal carefully before the vote.", "   "])
+    result = clean(ds, FAST)
+    assert result.kept.column_names == [*ds.column_names, "n_tokens", "lang"]
+    assert column(result.kept, "lang") == ["en"]
+    assert column(result.kept, "n_tokens") == [len(O200K.encode_ordinary(ds[0]["text"]))]
+    assert column(result.rejected, "raw") == [ds[1]["raw"]]
+
+
+def test_empty_input_and_cleaned_input_are_handled():
+    """An empty dataset gives empty results with the added columns; cleaning cleaned records is stable."""
+    empty = clean(texts([]), FAST)
+    assert len(empty.kept) == len(empty.rejected) == 0 and empty.kept.column_names[-2:] == ["n_tokens", "lang"]
+    once = clean(texts(["HÃ´tel de Police is open all night for visitors."]), FAST).kept
+    twice = clean(once, FAST).kept
+    assert twice.to_list() == once.to_list()
+
+
+def test_rows_in_equal_kept_plus_rejected():
+    """The accounting invariant holds on real messy data (SMS spam with HTML entities)."""
+    with open(DATA / "sms_spam_300.tsv", encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t", 1) for line in fh][1:]
+    ds = records(Task.CLASSIFICATION, [{"text": t, "label": label} for label, t in rows])
+    result = clean(ds, replace(FAST, min_chars=20, max_caps_ratio=0.8))
+    assert len(result.kept) + len(result.rejected) == len(ds) == 300
+    assert len(result.rejected) > 0
+    with_entities = sum(bool(ENTITY.search(t)) for _, t in rows)
+    assert with_entities == 14 and result.stats["cleaners"]["ftfy"] >= with_entities
+    assert not any(ENTITY.search(t) for t in column(result.kept, "text"))
+    assert sum(result.stats["dropped"].values()) == len(result.rejected)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "inside", "outside", "reason"),
+    [
+        ("min_chars", 5, "abcde", "abcd", "too_short"),
+        ("max_chars", 5, "abcde", "abcdef", "too_long"),
+        ("min_tokens", 3, "one two three", "one two", "too_short"),
+        ("max_tokens", 3, "one two three", "one two three four", "too_long"),
+    ],
+)
+def test_length_filters_keep_the_bound_and_reject_past_it(option, value, inside, outside, reason):
+    """A record exactly at a length bound is kept; one character or token past it is rejected."""
+    result = clean(texts([inside, outside]), replace(FAST, **{option: value}))
+    assert column(result.kept, "text") == [inside]
+    assert reasons(result) == {"r1": reason}
+
+
+def test_empty_after_cleaning_is_rejected_as_empty_text():
+    """Whitespace, controls and zero-width characters alone leave nothing: empty_text."""
+    result = clean(texts(["  \u200b\x00 \r\n ", "ok fine"]), FAST)
+    assert reasons(result) == {"r0": "empty_text"}
+
+
+def test_low_quality_records_are_rejected_with_the_heuristic_named():
+    """A looping text is low_quality, and the stats count it under its heuristic."""
+    loop = "I will say this sentence again and again for ever now. " * 8
+    result = clean(texts([loop, "A normal sentence about the weather."]), FAST)
+    assert reasons(result) == {"r0": "low_quality"}
+    assert result.stats["dropped_by_check"] == {"dup_ngrams": 1}
+
+
+def test_chat_records_need_a_final_non_empty_assistant_turn():
+    """Chats ending on the user, or with an empty assistant turn, get their own reason codes."""
+    good = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello!"}]  # fmt: skip
+    ends_on_user = [{"role": "user", "content": "Hi"}]
+    empty_turn = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": " \u200b "},
+                  {"role": "user", "content": "Hello?"}, {"role": "assistant", "content": "Yes."}]  # fmt: skip
+    ds = records(Task.CHAT, [{"messages": m} for m in (good, ends_on_user, empty_turn)])
+    result = clean(ds, FAST)
+    assert reasons(result) == {"r1": "last_not_assistant", "r2": "empty_assistant"}
+    assert column(result.kept, "n_tokens") == [sum(len(O200K.encode_ordinary(m["content"])) for m in good)]
+
+
+def test_completion_without_completion_is_empty_text():
+    """A completion record whose completion is empty after cleaning is rejected."""
+    ds = records(Task.COMPLETION, [{"prompt": "Say hi", "completion": "  "}, {"prompt": "", "completion": "Hi"}])
+    assert reasons(clean(ds, FAST)) == {"r0": "empty_text"}
+
+
+def test_pii_is_redacted_by_default_and_rejected_on_request():
+    """PII becomes typed placeholders (counted per kind); in reject mode the record is quarantined."""
+    ds = texts(["Mail me at jane@example.org or call +1 555 123 4567.", "Nothing personal here."])
+    redacted = clean(ds, FAST)
+    assert column(redacted.kept, "text")[0] == "Mail me at <EMAIL> or call <PHONE>."
+    assert redacted.stats["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1}}
+    rejected = clean(ds, replace(FAST, pii="reject"))
+    assert reasons(rejected) == {"r0": "pii"}
+    assert "jane@" not in column(rejected.rejected, "detail")[0]
+    assert column(clean(ds, replace(FAST, pii="off")).kept, "text") == column(ds, "text")
+
+
+def test_examples_in_the_stats_never_show_pii():
+    """Before/after examples are shown with PII redacted, so the report does not leak it."""
+    result = clean(texts(["Mail jane@example.org  please"]), FAST)
+    shown = json.dumps(result.stats["examples"])
+    assert "jane@example.org" not in shown and "<EMAIL>" in shown
+
+
+def test_labels_are_trimmed_mapped_and_case_variants_reported():
+    """Labels are trimmed; variants by case/whitespace are reported; label_map and casefold merge them."""
+    ds = records(Task.CLASSIFICATION, [{"text": f"message number {i}", "label": lab}
+                                       for i, lab in enumerate([" spam", "Spam", "ham", "ham "])])  # fmt: skip
+    result = clean(ds, FAST)
+    assert column(result.kept, "label") == ["spam", "Spam", "ham", "ham"]
+    assert result.stats["labels"]["case_or_space_variants"] == [{"folded": "spam", "labels": {"Spam": 1, "spam": 1}}]
+    assert result.stats["cleaners"]["labels"] == 2
+    merged = clean(ds, replace(FAST, label_map={"Spam": "spam"}))
+    assert set(column(merged.kept, "label")) == {"spam", "ham"}
+    assert merged.stats["labels"]["case_or_space_variants"] == []
+    assert tidy_label(" SPAM ", CleanConfig(label_casefold=True)) == "spam"
+
+
+def multilingual() -> Dataset:
+    with open(DATA / "language_detection_312.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return records(Task.CLASSIFICATION, [{"text": r["Text"], "label": r["Language"]} for r in rows])
+
+
+@pytest.mark.parametrize("backend", ["langdetect", "lingua"])
+def test_language_filter_keeps_only_allowed_languages(backend):
+    """On 312 real sentences in 13 languages, --languages en,de keeps (almost) only English and German."""
+    ds = multilingual()
+    result = clean(ds, replace(FAST, languages=("en", "de"), language_backend=backend))
+    kept_labels = column(result.kept, "label")
+    assert set(column(result.kept, "lang")) <= {"en", "de", "und"}
+    assert kept_labels.count("English") + kept_labels.count("German") >= 46  # of 48
+    assert len(kept_labels) <= 52
+    assert set(reasons(result).values()) == {"wrong_language"}
+    assert result.stats["language"]["measured_on"] == "all"
+
+
+def test_texts_too_short_to_judge_pass_the_language_filter_as_und():
+    """Below language_min_letters a text is 'und' and kept; at the minimum it is judged (and rejected)."""
+    german = texts(["Guten Morgen, lieber Herr Meyer"])  # 26 letters
+    below = clean(german, replace(FAST, languages=("en",), language_min_letters=27))
+    assert column(below.kept, "lang") == ["und"] and len(below.rejected) == 0
+    at = clean(german, replace(FAST, languages=("en",), language_min_letters=26))
+    assert reasons(at) == {"r0": "wrong_language"}
+
+
+def test_language_detection_is_deterministic_and_never_repeats_a_text():
+    """Two runs give identical languages; duplicate texts are detected once."""
+    ds = multilingual()
+    doubled = records(Task.CLASSIFICATION, [{"text": t, "label": "x"} for t in column(ds, "text")[:40] * 2])
+    first = clean(doubled, replace(FAST, languages=("en",)))
+    second = clean(doubled, replace(FAST, languages=("en",)))
+    assert column(first.kept, "lang") == column(second.kept, "lang")
+    assert column(first.rejected, "id") == column(second.rejected, "id")
+    assert first.stats["language"]["records_measured"] == 80
+    assert first.stats["language"]["distinct_texts_detected"] == 40
+
+
+def test_without_a_filter_the_mix_comes_from_a_seeded_sample():
+    """With no language filter only a seeded sample is detected; the others get a null ``lang``."""
+    ds = multilingual()
+    cfg = replace(FAST, language_sample_size=50)
+    result = clean(ds, cfg)
+    language = result.stats["language"]
+    assert language["measured_on"] == "sample" and language["records_measured"] == 50
+    assert sum(language["mix"].values()) == 50 and len(result.rejected) == 0
+    langs = column(result.kept, "lang")
+    assert sum(lang is not None for lang in langs) == 50
+    assert langs == column(clean(ds, cfg).kept, "lang")
+
+
+def test_stats_count_changes_per_cleaner_with_examples():
+    """Stats count records changed per cleaner and keep before/after snippets of the first ones."""
+    result = clean(texts(["a\r\nb", "c\r\nd", "fine text", "HÃ´tel"]), FAST)
+    assert result.stats["cleaners"]["line_endings"] == 2 and result.stats["cleaners"]["ftfy"] == 1
+    example = next(e for e in result.stats["examples"] if e["cleaner"] == "ftfy")
+    assert example == {"cleaner": "ftfy", "id": "r3", "field": "text", "before": "HÃ´tel", "after": "Hôtel"}
+
+
+def test_length_stats_sum_tokens_and_characters():
+    """length_stats gives totals and a distribution of tokens and characters, for any task."""
+    kept = clean(texts(["one two three", "four five"]), FAST).kept
+    stats = length_stats(kept)
+    assert stats["records"] == 2 and stats["tokens"]["total"] == 5 and stats["chars"]["total"] == 22
+    assert stats["token_histogram"]["<=16"] == 2
+    chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": "abc"},
+                                                   {"role": "assistant", "content": "de"}]}]), FAST).kept  # fmt: skip
+    assert length_stats(chat)["chars"]["total"] == 5
+    assert length_stats(kept.select([]))["records"] == 0
+
+
+def test_worker_processes_give_byte_identical_results():
+    """num_proc=2 returns exactly what num_proc=1 returns."""
+    ds = multilingual()
+    one = clean(ds, replace(FAST, languages=("en",)))
+    two = clean(ds, replace(FAST, languages=("en",), num_proc=2))
+    assert one.kept.to_list() == two.kept.to_list()
+    assert one.rejected.to_list() == two.rejected.to_list()
+
+
+def test_bad_clean_options_are_config_errors():
+    """Unknown languages, PII types, ftfy options and contradictory settings are refused at load time."""
+    for bad in ({"languages": ["xx"]}, {"pii_types": ["ssn"]}, {"ftfy_options": {"nope": True}},
+                {"languages": ["en"], "language_detection": "sample"}, {"max_tokens": -1}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            load_config(None, {"clean": bad})
+
+
+def test_cli_language_filter_end_to_end(runner, tmp_path: Path):
+    """ftprep run --languages en drops non-English rows into rejected.jsonl and reports the cleaning."""
+    ds = multilingual()
+    rows = [{"text": t, "label": "en" if lab == "English" else "other"} for t, lab in zip(column(ds, "text"), column(ds, "label"))]
+    data = tmp_path / "multi.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["run", str(data), "--out", str(out), "--languages", "en", "--language-backend",
+                                 "lingua", "--pii", "reject", "-q"])  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    cleaning = report["cleaning"]
+    assert cleaning["language"]["allowed"] == ["en"] and cleaning["pii"]["mode"] == "reject"
+    assert report["counts"]["rejected"]["wrong_language"] >= 250
+    assert set(cleaning["length_per_split"]) == {"train", "val", "test"}
+    rejected = read_jsonl(out / "rejected.jsonl")
+    assert {r["reason"] for r in rejected if r["stage"] == "clean"} == {"wrong_language"}
+    kept = read_jsonl(out / "train.jsonl")
+    assert all(r["meta"]["lang"] in ("en", "und") and r["meta"]["n_tokens"] > 0 for r in kept)
+    assert "## Cleaning" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_cli_warns_about_labels_spelled_two_ways(runner, write_jsonl, tmp_path: Path):
+    """Labels differing only by case make the label_spelling check warn, naming both spellings."""
+    words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz"]
+    rows = [{"text": f"message {i} about the {words[i % 10]} and the {words[(i * 3) % 10]}", "label": label}
+            for i, label in enumerate(["spam", "ham"] * 30 + ["Spam"])]  # fmt: skip
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["run", str(write_jsonl(rows)), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    checks = {c["name"]: c for c in json.loads((out / "report.json").read_text(encoding="utf-8"))["checks"]}
+    assert checks["label_spelling"]["status"] == "warn" and "Spam / spam" in checks["label_spelling"]["message"]
+
+
+def test_lingua_filter_keeps_short_real_english_utterances():
+    """On 1,500 real banking questions (short English), the lingua en filter wrongly rejects at most 1%."""
+    with open(DATA / "banking77_1500.csv", encoding="utf-8", newline="") as fh:
+        rows = [{"text": row["text"], "label": row["category"]} for row in csv.DictReader(fh)]
+    result = clean(records(Task.CLASSIFICATION, rows), replace(FAST, languages=("en",), language_backend="lingua"))
+    assert len(result.rejected) <= 15
+    assert set(column(result.kept, "lang")) == {"en", "und"}

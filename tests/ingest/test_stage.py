@@ -1,0 +1,122 @@
+"""Ingest: canonical records, reject reasons, ids, extras, chat dialects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.config import InputConfig
+from pipeline.core.errors import InputError
+from pipeline.ingest.stage import ingest, map_row, RowRejected
+from pipeline.ingest.mapping import FieldMapping
+from pipeline.core.records import Task
+
+CHAT = FieldMapping(Task.CHAT, {"messages": "messages"}, detected=True)
+
+
+def reasons(result) -> list[tuple[int, str]]:
+    return sorted(zip(result.rejected["source_row"], result.rejected["reason"]))
+
+
+def test_classification_rows_and_rejects(write_jsonl):
+    """Good rows become records; missing, empty and wrongly typed fields are rejected with their row."""
+    path = write_jsonl([
+        {"text": "hello there", "label": "greet", "channel": "web"},
+        {"text": "   ", "label": "greet"},
+        {"text": "no label"},
+        {"text": {"nested": 1}, "label": "x"},
+        {"text": 42, "label": 1},
+    ])
+    result = ingest([str(path)], InputConfig())
+    assert reasons(result) == [(2, "empty_text"), (3, "missing_field"), (4, "bad_type")]
+    rows = result.kept.to_list()
+    assert [(r["text"], r["label"], r["source_row"]) for r in rows] == [("hello there", "greet", 1), ("42", "1", 5)]
+    assert json.loads(rows[0]["extra"]) == {"channel": "web"}
+    assert json.loads(result.rejected["raw"][0]) == {"text": "   ", "label": "greet"}
+
+
+def test_ids_are_kept_or_hashed_and_made_unique(write_jsonl):
+    """Input ids are kept; missing ids are a content hash; repeats get -2, -3 in input order."""
+    path = write_jsonl([
+        {"id": "a", "text": "one", "label": "x"},
+        {"id": "a", "text": "two", "label": "x"},
+        {"text": "three", "label": "x"},
+        {"text": "three", "label": "x"},
+    ])
+    ids = ingest([str(path)], InputConfig()).kept["id"]
+    assert ids[:2] == ["a", "a-2"]
+    assert len(ids[2]) == 16 and ids[3] == ids[2] + "-2"
+
+
+def test_exact_duplicates_share_a_cluster(write_jsonl):
+    """Texts equal up to case and whitespace share a cluster so that the split keeps them together."""
+    path = write_jsonl([{"text": "Hello  World", "label": "x"}, {"text": "hello world", "label": "y"}, {"text": "other", "label": "x"}])
+    clusters = ingest([str(path)], InputConfig()).kept["cluster"]
+    assert clusters[0] == clusters[1] != clusters[2]
+
+
+def test_alpaca_prompt_joins_input(tmp_path):
+    """Alpaca's instruction and non-empty input form the prompt; empty outputs are rejected."""
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([
+        {"instruction": "Translate", "input": "bonjour", "output": "hello"},
+        {"instruction": "Say hi", "input": "", "output": "hi"},
+        {"instruction": "Nothing", "input": "", "output": ""},
+    ]))
+    result = ingest([str(path)], InputConfig())
+    assert result.kept["prompt"] == ["Translate\n\nbonjour", "Say hi"]
+    assert reasons(result) == [(3, "empty_text")]
+    assert result.stats["field_mapping"]["context"] == "input"
+
+
+@pytest.mark.parametrize(
+    ("messages", "reason"),
+    [
+        ([], "bad_messages"),
+        ("not json", "bad_messages"),
+        ([{"role": "narrator", "content": "x"}, {"role": "assistant", "content": "y"}], "bad_role"),
+        ([{"role": "user", "content": "hi"}], "no_assistant"),
+        ([{"role": "user", "content": "  "}, {"role": "assistant", "content": "y"}], "empty_content"),
+        ([{"role": "user", "content": 5}, {"role": "assistant", "content": "y"}], "bad_content"),
+        ([{"role": "user", "content": [{"type": "image_url", "url": "x"}]}, {"role": "assistant", "content": "y"}], "bad_content"),
+        (["hi", {"role": "assistant", "content": "y"}], "bad_messages"),
+    ],
+)
+def test_chat_checks(messages, reason):
+    """Chat rows are checked as fine-tuning APIs check them, each failure with its own reason."""
+    with pytest.raises(RowRejected) as rejected:
+        map_row({"messages": messages}, CHAT)
+    assert rejected.value.reason == reason
+
+
+def test_sharegpt_and_typed_parts_are_normalised():
+    """ShareGPT from/value turns and typed text parts become role/content strings."""
+    sharegpt = {"messages": [{"from": "human", "value": "hi"}, {"from": "function_call", "value": "{}"},
+                             {"from": "observation", "value": "42"}, {"from": "gpt", "value": "done"}]}
+    assert [m["role"] for m in map_row(sharegpt, CHAT)["messages"]] == ["user", "assistant", "tool", "assistant"]
+    parts = {"messages": [{"role": "user", "content": [{"type": "text", "value": "a"}, {"type": "text", "text": "b"}]},
+                          {"role": "assistant", "content": "c"}]}
+    assert map_row(parts, CHAT)["messages"][0] == {"role": "user", "content": "ab"}
+
+
+def test_several_inputs_are_concatenated_and_remember_their_source(write_jsonl):
+    """Each record knows its file and row; stats give rows read per file."""
+    a = write_jsonl([{"text": "a1", "label": "x"}], "a.jsonl")
+    b = write_jsonl([{"text": "b1", "label": "x"}, {"text": "b2", "label": "y"}], "b.jsonl")
+    result = ingest([str(a), str(b)], InputConfig())
+    assert list(zip(result.kept["source_file"], result.kept["source_row"])) == [(str(a), 1), (str(b), 1), (str(b), 2)]
+    assert [f["rows"] for f in result.stats["files"]] == [1, 2]
+
+
+def test_input_without_any_readable_row_says_why(tmp_path):
+    """A file whose every row is bad names the first bad row and its reason (with a hint for encodings); an
+    empty file says it has no rows, instead of "the columns (none) match no task"."""
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("text,label\n".encode() + "café crème,a\n".encode("latin-1") * 3)
+    with pytest.raises(InputError, match=r"latin1.csv:2: no row could be read; .*invalid_utf8: column 'text'.*iconv"):
+        ingest([str(latin1)], InputConfig())
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("text,label\n")
+    with pytest.raises(InputError, match="header.csv: has no data rows"):
+        ingest([str(header_only)], InputConfig())

@@ -1,0 +1,163 @@
+"""Learning curve and label noise on real and generated data."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.readiness.learning import expected_gain_2x, label_noise, learning_curve, stratified_order
+
+SLICE = Path(__file__).parent.parent / "data" / "banking77_20labels.csv"
+
+
+def _banking() -> tuple[list[str], list[str]]:
+    with open(SLICE, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def _banking_curve(train_rows: int, val_rows: int):
+    """The learning curve of a stratified banking77 sample, and all the slice's labels."""
+    texts, labels = _banking()
+    order = stratified_order(labels, seed=0)
+    train, val = order[:train_rows], order[train_rows : train_rows + val_rows]
+    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
+                           [texts[i] for i in val], [labels[i] for i in val], seed=1)
+    return curve, labels
+
+
+def _easy(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Four labels, each announced by its own keyword among shared filler words: trivially learnable."""
+    rng = np.random.default_rng(seed)
+    filler = "the a my your please account card money today now".split()
+    texts, labels = [], []
+    for i in range(n):
+        label = ["alpha", "bravo", "charlie", "delta"][i % 4]
+        words = list(rng.choice(filler, size=6)) + [f"{label}word"]
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+def test_stratified_order_prefixes_keep_label_shares():
+    """Every prefix of the order holds each label in about its overall share."""
+    labels = ["a"] * 800 + ["b"] * 200
+    order = stratified_order(labels, seed=3)
+    prefix = [labels[i] for i in order[:100]]
+    assert abs(prefix.count("b") - 20) <= 1
+    assert sorted(order.tolist()) == list(range(1000))
+
+
+def test_curve_saturates_on_large_easy_data():
+    """A keyword-determined task scores ~1.0 from the smallest share on, so doubling adds nothing."""
+    texts, labels = _easy(4000)
+    curve = learning_curve(texts[:3200], labels[:3200], texts[3200:], labels[3200:], seed=1)
+    assert curve.sizes == [400, 800, 1600, 3200]
+    assert min(curve.scores) > 0.97
+    assert curve.expected_gain_2x < 0.01
+
+
+def test_curve_keeps_rising_on_small_hard_data():
+    """200 real banking77 examples over 20 intents are far from enough: the curve rises and predicts a gain."""
+    curve, labels = _banking_curve(train_rows=200, val_rows=500)
+    assert curve.scores[-1] > curve.scores[0] + 0.1
+    assert curve.expected_gain_2x > 0.03
+    assert set(curve.per_label_f1) == set(labels)
+
+
+def test_curve_samples_above_max_examples():
+    """Above max_examples the largest point is max_examples rows, and the original size is reported."""
+    texts, labels = _easy(2200)
+    curve = learning_curve(texts[:1600], labels[:1600], texts[1600:], labels[1600:], seed=1, max_examples=400)
+    assert curve.sizes[-1] == 400
+    assert curve.sampled_from == 1600
+
+
+def test_small_val_is_replaced_by_cross_validation():
+    """With 50 val rows the curve is the mean of 5 folds over train + val: sizes are 4/5 of all rows' shares."""
+    curve, labels = _banking_curve(train_rows=350, val_rows=50)
+    assert curve.evaluation.startswith("mean of 5-fold cross-validation")
+    assert curve.sizes == [40, 80, 160, 320]
+    assert curve.scores == sorted(curve.scores)
+
+
+def test_curve_is_none_without_two_labels():
+    """One label in train gives nothing to learn."""
+    assert learning_curve(["x y", "y z"], ["a", "a"], ["x"], ["a"], seed=0) is None
+
+
+def test_expected_gain_follows_the_fitted_power_law():
+    """Points drawn from a - b n^-c give back the exact gain of doubling."""
+    sizes = [100, 200, 400, 800]
+    scores = [0.9 - 2.0 * n**-0.5 for n in sizes]
+    fit, gain = expected_gain_2x(sizes, scores)
+    truth = (0.9 - 2.0 * 1600**-0.5) - scores[-1]
+    assert fit is not None and gain == pytest.approx(truth, abs=2e-3)
+
+
+def test_expected_gain_is_zero_for_a_flat_curve():
+    """Equal scores at every size mean no gain (and no fit)."""
+    assert expected_gain_2x([10, 20, 40], [0.5, 0.5, 0.5]) == (None, 0.0)
+
+
+def test_label_noise_finds_shuffled_labels():
+    """Shuffling 10% of a real banking77 slice's labels: cleanlab recovers most of them, and the rate is close."""
+    texts, labels = _banking()
+    rng = np.random.default_rng(0)
+    flipped = rng.choice(len(labels), size=len(labels) // 10, replace=False)
+    classes = sorted(set(labels))
+    noisy = list(labels)
+    for i in flipped:
+        noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
+    ids = [str(i) for i in range(len(texts))]
+    noise = label_noise(ids, texts, noisy, seed=1, max_suspects=len(texts))
+    found = {int(s["id"]) for s in noise.suspects}
+    recall = len(found & set(flipped.tolist())) / len(flipped)
+    precision = len(found & set(flipped.tolist())) / len(found)
+    assert recall >= 0.6, recall
+    assert precision >= 0.6, precision
+    assert 0.05 <= noise.estimated_rate <= 0.15
+    suspect = next(s for s in noise.suspects if int(s["id"]) in set(flipped.tolist()))
+    assert suspect["given_label"] == noisy[int(suspect["id"])]
+    assert set(suspect) == {"id", "text", "given_label", "suggested_label", "confidence"}
+
+
+def test_label_noise_is_deterministic_with_the_seed():
+    """Same data and seed give the same suspects in the same order."""
+    texts, labels = _banking()
+    ids = [str(i) for i in range(len(texts))]
+    first = label_noise(ids, texts, labels, seed=5, max_examples=600)
+    second = label_noise(ids, texts, labels, seed=5, max_examples=600)
+    assert first == second
+    assert first.examined <= 600
+
+
+def test_label_noise_leaves_out_labels_too_rare_to_cross_validate():
+    """A label with fewer examples than folds is skipped and named, not analysed."""
+    texts, labels = _easy(200)
+    texts, labels = texts + ["lonely one", "lonely two"], labels + ["rare", "rare"]
+    noise = label_noise([str(i) for i in range(len(texts))], texts, labels, seed=0)
+    assert noise.skipped_labels == ["rare"]
+    assert noise.examined == 200
+
+
+@pytest.mark.slow
+def test_label_noise_estimate_tracks_the_shuffled_rate():
+    """Shuffling 0%, 5%, 10% and 20% of the slice's labels: the estimate rises with the true rate and stays near it."""
+    texts, labels = _banking()
+    classes = sorted(set(labels))
+    ids = [str(i) for i in range(len(texts))]
+    estimates = []
+    for rate in (0.0, 0.05, 0.1, 0.2):
+        rng = np.random.default_rng(11)
+        noisy = list(labels)
+        for i in rng.choice(len(labels), size=int(rate * len(labels)), replace=False):
+            noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
+        estimates.append(label_noise(ids, texts, noisy, seed=2).estimated_rate)
+    assert estimates == sorted(estimates), estimates
+    for rate, estimate in zip((0.05, 0.1, 0.2), estimates[1:]):
+        assert abs(estimate - rate) < rate * 0.5 + estimates[0], (rate, estimate, estimates)
