@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from pipeline.config import ReadinessConfig
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.learning import label_noise, learning_curve, stratified_order
 
 DEFAULT = "/work/shared/data/banking77/train.csv"

@@ -18,7 +18,7 @@ from typing import Any
 
 from datasets import Dataset
 
-from pipeline.config import ValidateConfig
+from pipeline.validate.config import ValidateConfig
 from pipeline.core.records import Task, features_for
 from pipeline.validate.stage import to_frame, validate
 

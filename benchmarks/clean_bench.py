@@ -27,7 +27,7 @@ from pathlib import Path
 from datasets import Dataset, disable_progress_bars
 
 from pipeline.clean.stage import clean
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 from pipeline.core.records import Task, features_for
 
 TARGET_CHARS = 500

@@ -181,7 +181,7 @@ def run_stage(data_dir: Path, result_path: Path, num_proc: int) -> None:
     """(subprocess) Load the saved corpus, run the dedup stage, write decisions, time and peak RSS."""
     from datasets import load_from_disk
 
-    from pipeline.config import DedupConfig
+    from pipeline.dedup.config import DedupConfig
     from pipeline.dedup.stage import dedup
 
     ds = load_from_disk(str(data_dir))

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.config import MAX_SEED
+from pipeline.core.section import MAX_SEED
 from pipeline.core.errors import FtprepError
 
 INTERNAL_ERROR = 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.config import load_config
@@ -19,8 +21,12 @@ def test_toml_values_and_flag_overrides(tmp_path):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[split]\nratio = 1\n", "unknown key 'ratio' (valid: ratios, seed)"),
-        ("[splits]\n", "unknown section [splits]"),
+        ("[split]\nratio = 1\n", "[split] unknown key 'ratio' (did you mean 'ratios'?) (valid: ratios, seed)"),
+        ("[splits]\n", "unknown section [splits] (did you mean 'split'?)"),
+        ("colour = 3\n", "unknown key 'colour' (valid sections: input"),
+        ("split = 5\n", "[split] is a section: write its options under a [split] header, got split = 5"),
+        ("[split]\nratios = [nan, 0.5, 0.5]\n", "ratios must be three non-negative numbers"),
+        ("[readiness]\nnoise_folds = 1\n", "[readiness] noise_folds must be at least 2"),
         ("[split]\nseed = 'x'\n", "seed: expected int"),
         ("[split]\nratios = [0.5, 0.5]\n", "expected 3 values"),
         ("[split]\nratios = [0.5, 0.4, 0.4]\n", "must add up to 1"),
@@ -34,7 +40,7 @@ def test_bad_config_names_the_problem(tmp_path, toml, message):
     """Every bad key or value is a ConfigError that says which and what is valid."""
     path = tmp_path / "c.toml"
     path.write_text(toml)
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
 
 
@@ -51,3 +57,27 @@ def test_dedup_only_options_with_dedup_off_are_refused(tmp_path, option):
     path.write_text(f"[dedup]\nenabled = false\n{option}\n")
     with pytest.raises(ConfigError, match="would silently do nothing"):
         load_config(path)
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    """An invalid config names all of its problems in one error, across sections, not only the first."""
+    path = tmp_path / "c.toml"
+    path.write_text("[clean]\nlanguges = ['en']\nmin_chars = -1\n[dedup]\nthreshold = 'high'\n"
+                    "[split]\nratios = [0.5, 0.4, 0.4]\nseed = -3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: 5 problems: ")
+    assert "[clean] min_chars must not be negative, got -1" in message
+    assert "[clean] unknown key 'languges' (did you mean 'languages'?)" in message
+    assert "[dedup] threshold: expected float, got 'high'" in message
+    assert "[split] seed must be a whole number" in message and "[split] ratios must add up to 1" in message
+    assert "\n" not in message  # one line on stderr, as the CLI contract says
+
+
+def test_a_section_given_as_a_value_with_flags(tmp_path):
+    """`split = 5` in the file is a config error even when a flag overrides a [split] option."""
+    path = tmp_path / "c.toml"
+    path.write_text("split = 5\n")
+    with pytest.raises(ConfigError, match="is a section"):
+        load_config(path, {"split": {"seed": 3}})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 
 Failure = tuple[str, str]
 

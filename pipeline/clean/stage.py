@@ -26,7 +26,7 @@ import pyarrow as pa
 from datasets import Dataset, Features, Value
 
 from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats, length_stats
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 from pipeline.clean.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.clean.pii import redact_pii
 from pipeline.clean.quality import quality_failure

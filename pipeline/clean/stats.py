@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.compute as pc
 from datasets import Dataset
 
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 from pipeline.clean.pii import PII_TYPES, redact_pii
 from pipeline.core.records import REJECT_COLUMN, Task, column, fold, task_of
 from pipeline.clean.textfix import CLEANERS, LABEL_BIT, cleaner_steps, trace_cleaners

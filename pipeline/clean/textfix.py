@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import ftfy
 
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 
 CLEANERS = ("ftfy", "html", "unicode", "line_endings", "control_chars", "whitespace")
 """Cleaner names, in the order they run; a cleaner's bit in a change mask is ``1 << CLEANERS.index(name)``."""

@@ -43,6 +43,9 @@ class Task(str, Enum):
 
 CHAT_ROLES = ("system", "user", "assistant", "tool")
 
+SPLITS = ("train", "val", "test")
+"""The split names, in the order of the ``[split] ratios``."""
+
 _COMMON_FEATURES = {
     "id": Value("string"),
     "source_file": Value("string"),

@@ -59,7 +59,7 @@ def _ngram_keys(normalised_text: str, n: int) -> list[bytes]:
 
 def load_eval_set(paths: list[str], ngram: int) -> EvalSet:
     """Read eval files in any input format ftprep reads (through the ingest stage) into an :class:`EvalSet`."""
-    from pipeline.config import InputConfig  # the ingest reader maps whatever columns the eval file has
+    from pipeline.ingest.config import InputConfig  # the ingest reader maps whatever columns the eval file has
     from pipeline.ingest.stage import ingest
     from pipeline.core.records import column, content_texts
 

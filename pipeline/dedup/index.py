@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.core.errors import ConfigError
 from pipeline.dedup.shingling import ShingleSets, Shingling
 

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo, Features, Value
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import UnionFind
 from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text, content_text_batches
 from pipeline.dedup.shingling import ShingleSets, Shingling, normalise

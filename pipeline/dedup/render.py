@@ -6,7 +6,7 @@ from typing import Any
 
 from datasets import Dataset
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.leakage import measure_leakage
 from pipeline.dedup.shingling import Shingling
 from pipeline.split.stage import split_parts

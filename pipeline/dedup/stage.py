@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasets import Dataset
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.config import InputConfig
+from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import ConfigError, InputError
 from pipeline.core.records import Task
 

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
-from pipeline.config import InputConfig
+from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import InputError
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
 from pipeline.ingest.readers import InputFile, RawRow, read_rows, resolve_inputs

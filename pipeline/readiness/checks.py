@@ -12,7 +12,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pipeline.config import SPLITS, ReadinessConfig
+from pipeline.core.records import SPLITS
+
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import (
     accuracy_half_width,
     examples_for_half_width,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.config import ReadinessConfig
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.checks import Check
 
 

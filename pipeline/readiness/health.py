@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.config import ReadinessConfig
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import totals_over_splits
 from pipeline.readiness.checks import Check, name_list
 

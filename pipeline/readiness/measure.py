@@ -11,7 +11,9 @@ from typing import Any
 
 from datasets import Dataset
 
-from pipeline.config import SPLITS, ReadinessConfig
+from pipeline.core.records import SPLITS
+
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.diversity import cluster_sizes, diversity
 from pipeline.readiness.measures import histogram, over_limit, summary, training_tokens
 from pipeline.core.records import Task, column, content_texts, exact_key, task_of

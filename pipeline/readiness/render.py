@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.config import SPLITS
+from pipeline.core.records import SPLITS
 from pipeline.readiness.measures import totals_over_splits
 
 

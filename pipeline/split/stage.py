@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from datasets import Dataset
 
-from pipeline.config import SPLITS, SplitConfig
+from pipeline.core.records import SPLITS
+
+from pipeline.split.config import SplitConfig
 from pipeline.dedup.minhash import UnionFind
 from pipeline.core.records import Task, column, content_texts, exact_key, task_of
 

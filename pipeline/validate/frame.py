@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset
 
-from pipeline.config import SPLITS
+from pipeline.core.records import SPLITS
 from pipeline.core.records import Task
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from datasets import Dataset
 
-from pipeline.config import ValidateConfig
+from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
 from pipeline.validate.frame import observed_labels, to_frame
 from pipeline.core.records import Task

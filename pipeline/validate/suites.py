@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import ValidateConfig
+from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
 from pipeline.core.records import Task
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 from pipeline.clean.quality import quality_failure
 
 CFG = CleanConfig()

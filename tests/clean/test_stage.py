@@ -14,7 +14,8 @@ from datasets import Dataset
 
 from pipeline.clean.stage import clean, length_stats, tidy_label
 from pipeline.cli import cli
-from pipeline.config import CleanConfig, load_config
+from pipeline.clean.config import CleanConfig
+from pipeline.config import load_config
 from pipeline.core.errors import ConfigError
 from pipeline.core.records import Task, column, features_for
 from tests.conftest import DATA, read_jsonl

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.config import CleanConfig
+from pipeline.clean.config import CleanConfig
 from pipeline.clean.textfix import CLEANERS, clean_text, cleaner_steps, strip_html, tidy_whitespace
 from tests.conftest import DATA
 

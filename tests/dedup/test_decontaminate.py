@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.decontaminate import EvalSet
 from pipeline.dedup.stage import dedup
 from pipeline.core.records import Task

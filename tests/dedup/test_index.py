@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.stage import dedup
 from pipeline.dedup.index import commit_pending, discard_pending
 from pipeline.core.errors import ConfigError

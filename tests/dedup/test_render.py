@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.stage import dedup
 from pipeline.dedup.render import measure_split_leakage, render_duplicates
 from pipeline.readiness.health import check_split_leakage

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.config import DedupConfig
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.stage import dedup
 from pipeline.core.records import Task
 from tests.dedup.helpers import (

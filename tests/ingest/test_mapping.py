@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import InputConfig
+from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import ConfigError, InputError
 from pipeline.ingest.mapping import id_column, resolve_mapping
 from pipeline.core.records import Task

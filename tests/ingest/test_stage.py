@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline.config import InputConfig
+from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import InputError
 from pipeline.ingest.stage import ingest, map_row, RowRejected
 from pipeline.ingest.mapping import FieldMapping

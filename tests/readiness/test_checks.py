@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.readiness import evidence, health
 from pipeline.cli import cli
-from pipeline.config import ReadinessConfig
+from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import accuracy_half_width, examples_for_half_width
 from pipeline.readiness.checks import (Check, check_eval_power, check_label_balance, check_min_examples, check_min_per_label,
                                 check_reject_rate, gate_passes, readiness_checks, verdict_from)

@@ -6,7 +6,7 @@ from collections import Counter
 
 from datasets import Dataset
 
-from pipeline.config import SplitConfig
+from pipeline.split.config import SplitConfig
 from pipeline.core.records import Task, features_for
 from pipeline.split.stage import plan_split
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from datasets import Dataset
 
 from pipeline.cli import cli
-from pipeline.config import ValidateConfig
+from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
 from pipeline.core.records import Task, features_for
 from pipeline.validate.frame import to_frame

@@ -1,0 +1,109 @@
+"""The ``[clean]`` config section: text repair, normalisation, filters, language and PII."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pipeline.core.section import Section, seed_problems
+
+
+@dataclass(frozen=True)
+class CleanConfig(Section):
+    """Options of the clean stage (text repair, normalisation, filters, language, PII).
+
+    Every ``None`` threshold switches its filter off. Usage::
+
+        [clean]
+        languages = ["en", "de"]
+        language_backend = "lingua"
+        max_tokens = 4096
+        pii = "reject"
+
+    Args:
+        ftfy_options: ``ftfy.TextFixerConfig`` fields to override, e.g. ``{uncurl_quotes = false}``.
+        unicode_form: ``NFC`` keeps text as typed; ``NFKC`` also folds compatibility forms (fullwidth letters,
+            ligatures, superscripts); ``none`` leaves it.
+        collapse_spaces: collapse runs of spaces inside a line to one (indentation at line start is kept).
+        label_map: replaces a trimmed label by another, e.g. ``{"Spam" = "spam"}``, before ``label_casefold``.
+        min_chars, max_chars, min_tokens, max_tokens: bounds on a record's trainable content (classification
+            ``text``; completion ``prompt`` + ``completion``; chat every message's ``content``).
+        tokenizer: the encoding ``n_tokens`` is counted with; ``estimate`` is ceil(UTF-8 bytes / 4).
+        languages: ISO 639-1 codes to keep (``wrong_language`` for others); empty keeps all and reports the mix.
+        language_detection: ``auto`` detects every record when ``languages`` is set and a seeded sample of
+            ``language_sample_size`` records otherwise; ``all``, ``sample`` and ``off`` force one way.
+        language_prefix_chars: detect on this many leading characters (speed; the start says enough).
+        language_min_letters: fewer letters than this is ``und``, which is never rejected for language.
+        seed: seeds langdetect and the language sample.
+        num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
+            records or more and one below.
+        pii_types: which of email, phone, credit_card, ip_address, secret to look for.
+        quality_min_chars: quality ratios are judged only on texts at least this long.
+    """
+
+    name = "clean"
+
+    ftfy: bool = True
+    ftfy_options: dict[str, bool] = field(default_factory=dict)
+    unicode_form: Literal["NFC", "NFKC", "none"] = "NFC"
+    strip_html: bool = False
+    collapse_spaces: bool = True
+
+    label_casefold: bool = False
+    label_map: dict[str, str] = field(default_factory=dict)
+
+    min_chars: int | None = 2
+    max_chars: int | None = None
+    min_tokens: int | None = None
+    max_tokens: int | None = 16384
+    tokenizer: Literal["o200k_base", "cl100k_base", "estimate"] = "o200k_base"
+
+    languages: tuple[str, ...] = ()
+    language_backend: Literal["langdetect", "lingua"] = "langdetect"
+    language_detection: Literal["auto", "all", "sample", "off"] = "auto"
+    language_sample_size: int = 1000
+    language_prefix_chars: int = 200
+    language_min_letters: int = 20
+    seed: int = 42
+    num_proc: int | None = None
+
+    pii: Literal["redact", "reject", "off"] = "redact"
+    pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret")
+
+    quality_min_chars: int = 50
+    min_alnum_ratio: float | None = 0.25
+    max_caps_ratio: float | None = None
+    max_char_run: int | None = 30
+    max_dup_line_fraction: float | None = 0.3
+    max_dup_ngram_fraction: float | None = 0.4
+    reject_url_only: bool = True
+
+    def problems(self) -> list[str]:
+        """Option values a run could only fail on later, each naming the option and what is valid."""
+        import ftfy  # only to list its options; clean imports it anyway
+
+        from pipeline.clean.language import supported_languages
+        from pipeline.clean.pii import PII_TYPES
+
+        found = seed_problems("seed", self.seed)
+        unknown_ftfy = sorted(set(self.ftfy_options) - set(ftfy.TextFixerConfig._fields))
+        if unknown_ftfy:
+            found.append(f"ftfy_options: unknown option(s) {', '.join(unknown_ftfy)}")
+        unknown_pii = sorted(set(self.pii_types) - set(PII_TYPES))
+        if unknown_pii:
+            found.append(f"pii_types: unknown {', '.join(unknown_pii)} (valid: {', '.join(PII_TYPES)})")
+        supported = supported_languages(self.language_backend) if self.languages else frozenset()
+        unsupported = sorted(set(self.languages) - supported)
+        if unsupported:
+            found.append(f"languages: {', '.join(unsupported)} not ISO 639-1 codes that {self.language_backend} knows "
+                         f"(valid: {', '.join(sorted(supported))})")
+        for key in ("min_chars", "max_chars", "min_tokens", "max_tokens", "max_char_run", "num_proc"):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                found.append(f"{key} must not be negative, got {value}")
+        if self.languages and self.language_detection in ("sample", "off"):
+            found.append(f"a language filter needs every record detected: language_detection = "
+                         f"'{self.language_detection}' cannot be combined with languages = {list(self.languages)}")
+        if self.language_sample_size < 1 or self.language_prefix_chars < 1:
+            found.append("language_sample_size and language_prefix_chars must be at least 1")
+        return found

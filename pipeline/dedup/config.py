@@ -1,0 +1,84 @@
+"""The ``[dedup]`` config section: exact and near duplicates, label conflicts, decontamination, the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pipeline.core.section import Section, seed_problems
+
+
+@dataclass(frozen=True)
+class DedupConfig(Section):
+    """Options of the dedup stage (exact and near duplicates, label conflicts, decontamination).
+
+    Usage::
+
+        [dedup]
+        threshold = 0.8          # Jaccard of shingle sets at or above which two records are near duplicates
+        keep = "longest"
+        label_conflicts = "majority"
+        decontaminate = ["eval/test.jsonl"]
+
+    Args:
+        enabled: False turns the whole stage off (records pass through; leakage is then not guaranteed).
+        near: False keeps exact deduplication only.
+        num_perm: MinHash permutations (signature length).
+        threshold: Jaccard similarity of shingle sets at or above which two records are near duplicates; every
+            LSH candidate is verified against it exactly.
+        shingle: ``word`` n-grams, ``char`` n-grams, or ``auto``: char n-grams when the dataset's median record
+            has fewer than ``auto_min_words`` words or is written without spaces, word n-grams otherwise.
+        lsh_recall: LSH banding is chosen so that a pair exactly at ``threshold`` becomes a candidate with at
+            least this probability (banding below the threshold; candidates are then verified).
+        bands, rows: explicit LSH banding (both set) instead of the one derived from ``lsh_recall``.
+        keep: which record of a cluster is kept: the ``first`` in input order or the ``longest``.
+        label_conflicts: a cluster whose records carry different labels: ``drop`` rejects all of them,
+            ``majority`` keeps the majority label (a tie drops), ``keep`` keeps one record per label.
+        decontaminate: eval files; training records sharing a ``contamination_ngram``-word n-gram with, or near
+            duplicating, one of their records are rejected as ``contaminated``.
+        index_path: a directory holding kept signatures across runs (incremental dedup); created if missing and
+            updated with this run's kept records.
+        num_proc: processes computing signatures (used above ``parallel_min_rows`` rows).
+        examples: how many example clusters the report shows.
+    """
+
+    name = "dedup"
+
+    enabled: bool = True
+    near: bool = True
+    num_perm: int = 128
+    threshold: float = 0.8
+    shingle: Literal["auto", "word", "char"] = "auto"
+    word_ngram: int = 5
+    char_ngram: int = 5
+    auto_min_words: int = 30
+    lsh_recall: float = 0.998
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+    keep: Literal["first", "longest"] = "first"
+    label_conflicts: Literal["drop", "majority", "keep"] = "drop"
+    decontaminate: tuple[str, ...] = ()
+    contamination_ngram: int = 13
+    index_path: str | None = None
+    num_proc: int = 1
+    parallel_min_rows: int = 20_000
+    batch_size: int = 1000
+    examples: int = 5
+
+    def problems(self) -> list[str]:
+        found = seed_problems("seed", self.seed)
+        if not 0.0 < self.threshold <= 1.0:
+            found.append(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.num_perm < 2:
+            found.append(f"num_perm must be at least 2, got {self.num_perm}")
+        if (self.bands is None) != (self.rows is None):
+            found.append("bands and rows must be set together (or neither)")
+        elif self.bands is not None and (self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm):
+            found.append(f"bands x rows must be positive and at most num_perm ({self.num_perm})")
+        if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc, self.batch_size) < 1:
+            found.append("n-gram sizes, num_proc and batch_size must be at least 1")
+        if not self.enabled and (self.decontaminate or self.index_path):
+            found.append("decontaminate and index_path (--decontaminate, --dedup-index) work in the dedup stage: "
+                         "with enabled = false (--no-dedup) they would silently do nothing")
+        return found

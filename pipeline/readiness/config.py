@@ -1,0 +1,84 @@
+"""The ``[readiness]`` config section: the thresholds of the checks that decide the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pipeline.core.section import Section
+
+
+@dataclass(frozen=True)
+class ReadinessConfig(Section):
+    """Thresholds of the readiness checks that decide the verdict (sources of the defaults: docs/readiness.md).
+
+    Args:
+        min_examples: fewer kept examples than this fails (chat fine-tuning APIs refuse fewer than 10).
+        recommended_examples: fewer than this warns (the same APIs recommend 50-100 or more).
+        min_per_label: a label with fewer examples than this fails (it cannot be learnt or measured).
+        recommended_per_label: a label with fewer examples than this warns (~100 per class is the usual guidance).
+        max_imbalance_ratio: largest / smallest label count above this warns.
+        min_share_of_even: a label holding less than this fraction of an even share (1 / number of labels) warns;
+            0.2 flags a binary minority under 10% and, with 77 labels, a label under 0.26% of the data.
+        max_eval_half_width: 95% CI half-width of an accuracy measured on the test split above this warns.
+        max_label_eval_half_width: the same for one label's recall on its test examples.
+        max_reject_rate: a larger share of input rows rejected warns; twice as large fails.
+        max_duplicate_rate: a larger share of kept records that repeat an earlier record's cluster warns.
+        max_label_conflicts: more groups of identical texts with different labels than this warns.
+        max_pii_findings: more PII findings (redacted or not) than this warns.
+        allowed_languages: ISO 639-1 codes the data should be in; empty: judge against the dominant language.
+        max_off_language_share: a larger share of records outside the allowed (or dominant) languages warns.
+        max_seq_tokens: examples longer than this would be truncated in training.
+        max_truncated_share: a larger share of examples over ``max_seq_tokens`` warns.
+        epochs: training epochs, to show the training-token cost (tokens in train x epochs).
+        max_expected_gain_2x: an expected macro-F1 gain from doubling the data above this warns (more data helps).
+        max_label_noise_rate: a larger estimated share of mislabeled examples warns.
+        max_suspects: most suspects listed in the report and in ``suspect_labels.jsonl``.
+        noise_folds: cross-validation folds of the out-of-fold probabilities.
+        max_analysis_examples: learning curve, label noise and diversity sample this many records above it, so
+            their cost stays bounded however large the data is.
+        max_cluster_share: a larger near-duplicate cluster share warns (diversity).
+        min_distinct_2: distinct bigram ratio of the responses below this warns (diversity).
+        max_template_share: a larger share of prompts following one repeated prefix/suffix template warns.
+        min_novelty: Good-Turing novelty of response n-grams below this warns (more data adds little new).
+        fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
+    """
+
+    name = "readiness"
+
+    min_examples: int = 10
+    recommended_examples: int = 100
+    min_per_label: int = 10
+    recommended_per_label: int = 100
+    max_imbalance_ratio: float = 100.0
+    min_share_of_even: float = 0.2
+    max_eval_half_width: float = 0.05
+    max_label_eval_half_width: float = 0.2
+    max_reject_rate: float = 0.2
+    max_duplicate_rate: float = 0.01
+    max_label_conflicts: int = 0
+    max_pii_findings: int = 0
+    allowed_languages: tuple[str, ...] = ()
+    max_off_language_share: float = 0.05
+    max_seq_tokens: int = 4096
+    max_truncated_share: float = 0.0
+    epochs: int = 3
+    max_expected_gain_2x: float = 0.02
+    max_label_noise_rate: float = 0.05
+    max_suspects: int = 100
+    noise_folds: int = 5
+    max_analysis_examples: int = 12_000
+    max_cluster_share: float = 0.1
+    min_distinct_2: float = 0.2
+    max_template_share: float = 0.5
+    min_novelty: float = 0.1
+    fail_on: Literal["fail", "warn"] = "fail"
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.noise_folds < 2:
+            found.append(f"noise_folds must be at least 2 (cross-validation needs two folds), got {self.noise_folds}")
+        for key in ("min_examples", "min_per_label", "max_analysis_examples", "epochs", "max_suspects"):
+            if getattr(self, key) < 0:
+                found.append(f"{key} must not be negative, got {getattr(self, key)}")
+        return found
