@@ -20,7 +20,7 @@ from datasets import Dataset
 
 from pipeline.validate.config import ValidateConfig
 from pipeline.core.records import Task, features_for
-from pipeline.validate.stage import to_frame, validate
+from pipeline.validate.stage import to_frame, validate_records
 
 
 def banking_records(path: str, repeat: int) -> Dataset:
@@ -73,7 +73,7 @@ def main() -> None:
     ds = banking_records(args.train_csv, args.repeat)
     cfg = ValidateConfig(languages=("en",), min_label_share=0.001)
     frame_s, _ = timed(lambda: to_frame(ds, Task.CLASSIFICATION))
-    gx_s, outcome = timed(lambda: validate(ds, cfg, Task.CLASSIFICATION))
+    gx_s, outcome = timed(lambda: validate_records(ds, cfg, Task.CLASSIFICATION))
     base_s, _ = timed(lambda: pandas_baseline(ds, cfg))
     ran = sum(e.status != "skipped" for s in outcome.suites for e in s.expectations)
     print(f"rows: {len(ds):,}; expectations run: {ran}; gate passed: {outcome.success}")

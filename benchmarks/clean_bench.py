@@ -29,6 +29,7 @@ from datasets import Dataset, disable_progress_bars
 from pipeline.clean.stage import clean
 from pipeline.clean.config import CleanConfig
 from pipeline.core.records import Task, features_for
+from pipeline.core.stage import RunContext
 
 TARGET_CHARS = 500
 NON_ENGLISH_SHARE = 0.3
@@ -114,7 +115,7 @@ def baseline(examples: list[dict[str, str]]) -> float:
 def time_stage(ds: Dataset, cfg: CleanConfig) -> tuple[float, float, dict]:
     """Examples per wall-clock second, examples per CPU second (all processes), and what the run kept."""
     start, cpu = time.perf_counter(), cpu_seconds()
-    result = clean(ds, cfg)
+    result = clean(ds, cfg, RunContext())
     seconds, cpu_used = time.perf_counter() - start, cpu_seconds() - cpu
     outcome = {"kept": len(result.kept), "rejected": len(result.rejected), "wall_s": round(seconds, 1), "cpu_s": round(cpu_used, 1)}
     return len(ds) / seconds, len(ds) / cpu_used, outcome

@@ -182,18 +182,19 @@ def run_stage(data_dir: Path, result_path: Path, num_proc: int) -> None:
     from datasets import load_from_disk
 
     from pipeline.dedup.config import DedupConfig
+    from pipeline.core.stage import RunContext
     from pipeline.dedup.stage import dedup
 
     ds = load_from_disk(str(data_dir))
     sampler = MemorySampler()
     sampler.start()
     start = time.perf_counter()
-    result = dedup(ds, DedupConfig(num_proc=num_proc))
+    result = dedup(ds, DedupConfig(num_proc=num_proc), RunContext())
     seconds = time.perf_counter() - start
     sampler.stop()
     rejected = result.rejected.select_columns(["id", "reason", "info"]).to_dict()
     kept_id = [json.loads(info).get("kept_id") if info else None for info in rejected["info"]]
-    stats = {k: v for k, v in result.stats.items() if k not in ("examples", "conflict_examples")}
+    stats = {k: v for k, v in result.sections["duplicates"].items() if k not in ("examples", "conflict_examples")}
     out = {"seconds": seconds, "peak_rss_mib": _vm_hwm_kib() / 1024, "peak_pss_mib": sampler.peak_kib / 1024,
            "ids": rejected["id"], "reasons": rejected["reason"], "kept_id": kept_id, "stats": stats}
     result_path.write_text(json.dumps(out))

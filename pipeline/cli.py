@@ -127,7 +127,8 @@ def cli() -> None:
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
     from pipeline.config import load_config
-    from pipeline.runner import Progress, run_pipeline
+    from pipeline.core.progress import Progress
+    from pipeline.runner import run_pipeline
 
     with user_errors(debug):
         overrides = {
@@ -178,24 +179,24 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     import json
 
     from pipeline.config import load_config
-    from pipeline.ingest.stage import ingest
+    from pipeline.ingest.stage import read_records
     from pipeline.ingest.mapping import id_column
     from pipeline.validate.frame import prepared_records
     from pipeline.core.records import task_of
     from pipeline.validate.suites import check_suite_files
-    from pipeline.validate.stage import validate
+    from pipeline.validate.stage import validate_records
     from pipeline.validate.render import render_table
 
     with user_errors(debug):
         overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         check_suite_files(cfg.validate)
-        ingested = ingest(list(inputs), cfg.input)
-        records = prepared_records(ingested.kept, id_column(ingested.stats["columns"], cfg.input))
-        section = validate(records, cfg.validate, task_of(records), verbose=flags["verbose"]).to_dict()
-    rows = {"read": ingested.stats["rows_read"], "validated": len(records), "unreadable": len(ingested.rejected)}
+        ingested = read_records(list(inputs), cfg.input)
+        records = prepared_records(ingested.kept, id_column(ingested.sections["input"]["columns"], cfg.input))
+        section = validate_records(records, cfg.validate, task_of(records), verbose=flags["verbose"]).to_dict()
+    rows = {"read": ingested.sections["input"]["rows_read"], "validated": len(records), "unreadable": len(ingested.rejected)}
     if flags["as_json"]:
-        click.echo(json.dumps({"task": ingested.stats["task"], "rows": rows, "expectations": section}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"task": ingested.sections["input"]["task"], "rows": rows, "expectations": section}, ensure_ascii=False, indent=2))
     elif not quiet:
         click.echo(render_table(section), nl=False)
         if rows["unreadable"]:

@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline.core.stage import RunContext
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
+CONTEXT = RunContext()
+"""The run context of a plain run (seed 42, no inputs, no output folder), for calling one stage directly."""
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from datasets import Dataset, Features, Value
 
 from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats, length_stats
 from pipeline.clean.config import CleanConfig
+from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.clean.pii import redact_pii
 from pipeline.clean.quality import quality_failure
@@ -34,7 +35,6 @@ from pipeline.core.records import (
     DETAIL_COLUMN,
     REJECT_COLUMN,
     TASK_FIELDS,
-    StageResult,
     Task,
     column,
     partition,
@@ -57,7 +57,7 @@ Mark = tuple[str, str, str | None]
 """A rejection mark: ``(reason, detail, check)``, where check names the quality heuristic for ``low_quality``."""
 
 
-def clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
+def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
     with quiet_datasets():
         return _clean(ds, cfg)
@@ -83,7 +83,7 @@ def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
     stats.update(tokenizer=tokenizer, language=language, length=length_stats(kept))
-    return StageResult(kept=kept, rejected=rejected, stats=stats)
+    return StageResult(kept=kept, rejected=rejected, sections={"cleaning": stats})
 
 
 def _workers(cfg: CleanConfig, rows: int) -> int:

@@ -1,6 +1,6 @@
 """The record type that flows between stages, and the one way a stage drops rows.
 
-Every stage takes a ``datasets.Dataset`` of canonical records and returns a :class:`StageResult`. Canonical
+Every stage takes a ``datasets.Dataset`` of canonical records (see :mod:`pipeline.core.stage`). Canonical
 columns, for every task:
 
 - ``id``: the input's id if it has one, else a stable hash of the content; unique in a run.
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeAlias
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -134,18 +134,6 @@ def rejections_to_dataset(rejections: list[Rejection]) -> Dataset:
     columns = {name: [row[name] for row in rows] for name in REJECT_FEATURES}
     return Dataset.from_dict(columns, features=REJECT_FEATURES)
 
-
-@dataclass
-class StageResult:
-    """What a stage returns: the records it kept, the ones it rejected, and figures for the report."""
-
-    kept: Dataset
-    rejected: Dataset
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-Stage: TypeAlias = Callable[[Dataset, Any], StageResult]
-"""A stage: ``(records, its own config section) -> StageResult``. Pure: no global state, no I/O but its inputs."""
 
 REJECT_COLUMN = "_reject"
 DETAIL_COLUMN = "_detail"

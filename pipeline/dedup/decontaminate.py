@@ -60,9 +60,9 @@ def _ngram_keys(normalised_text: str, n: int) -> list[bytes]:
 def load_eval_set(paths: list[str], ngram: int) -> EvalSet:
     """Read eval files in any input format ftprep reads (through the ingest stage) into an :class:`EvalSet`."""
     from pipeline.ingest.config import InputConfig  # the ingest reader maps whatever columns the eval file has
-    from pipeline.ingest.stage import ingest
+    from pipeline.ingest.stage import read_records
     from pipeline.core.records import column, content_texts
 
-    ds = ingest(paths, InputConfig()).kept
+    ds = read_records(paths, InputConfig()).kept
     sources = [f"{f}:{r}" for f, r in zip(column(ds, "source_file"), column(ds, "source_row"))]
     return EvalSet(sources, content_texts(ds), ngram)

@@ -12,11 +12,23 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
+from pipeline.core.records import column, content_texts, rejections_to_dataset
+from pipeline.core.stage import RunContext, StageResult
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands
-from pipeline.core.records import column, content_texts
 from pipeline.dedup.shingling import Shingling, choose_shingle_mode
+from pipeline.split.stage import split_parts
 
 EXAMPLES_SHOWN = 5
+
+
+def measure_split_leakage(records: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
+    """The split-leakage stage: re-measure near-duplicate pairs across the final splits, whether dedup ran or not,
+    into ``duplicates.split_leakage`` for the ``split_leakage`` check; records pass through unchanged."""
+    params = (ctx.sections.get("duplicates") or {}).get("parameters", {})
+    shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None
+    leakage = measure_leakage(split_parts(records), threshold=cfg.threshold, num_perm=cfg.num_perm, shingling=shingling)
+    return StageResult(kept=records, rejected=rejections_to_dataset([]), sections={"duplicates": {"split_leakage": leakage}})
 
 
 def measure_leakage(

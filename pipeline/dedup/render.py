@@ -1,25 +1,8 @@
-"""How the dedup stage shows up in the report: the ``split_leakage`` figures and the ``duplicates`` Markdown section."""
+"""The ``duplicates`` section of report.md."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from datasets import Dataset
-
-from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.leakage import measure_leakage
-from pipeline.dedup.shingling import Shingling
-from pipeline.split.stage import split_parts
-
-
-def measure_split_leakage(records: Dataset, cfg: DedupConfig, report: dict[str, Any]) -> None:
-    """Re-measure near-duplicate pairs across the final splits into ``report["duplicates"]["split_leakage"]``
-    (whether dedup ran or not), for the ``split_leakage`` check to judge."""
-    splits = split_parts(records)
-    params = report.get("duplicates", {}).get("parameters", {})
-    shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else None
-    leakage = measure_leakage(splits, threshold=cfg.threshold, num_perm=cfg.num_perm, shingling=shingling)
-    report.setdefault("duplicates", {})["split_leakage"] = leakage
 
 
 def render_duplicates(section: dict[str, Any]) -> list[str]:

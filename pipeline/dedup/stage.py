@@ -30,16 +30,17 @@ from pipeline.dedup.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan
 from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
-from pipeline.core.records import StageResult, content_text_batches, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.core.stage import RunContext, StageResult
+from pipeline.core.records import content_text_batches, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
 
 __all__ = ["dedup"]
 
 
-def dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
+def dedup(ds: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
     """Reject exact and near duplicates, label conflicts and contaminated records; widen ``cluster``."""
     if not cfg.enabled or len(ds) == 0:
-        return StageResult(kept=ds, rejected=rejections_to_dataset([]), stats={"enabled": cfg.enabled})
+        return StageResult(kept=ds, rejected=rejections_to_dataset([]), sections={"duplicates": {"enabled": cfg.enabled}})
     with quiet_datasets():
         return _dedup(ds, cfg)
 
@@ -64,7 +65,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     del sigs, sets  # ~0.9 KB per record: free them before partition copies the kept rows
     plan.sets = None
     kept, rejected = partition(plan.marked(), "dedup")
-    return StageResult(kept=kept, rejected=rejected, stats=stats)
+    return StageResult(kept=kept, rejected=rejected, sections={"duplicates": stats})
 
 
 def _shingling(ds: Dataset, cfg: DedupConfig, index: DedupIndex | None) -> Shingling:

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
+from pipeline.core.stage import RunContext, StageResult
 from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import InputError
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
@@ -22,7 +23,6 @@ from pipeline.ingest.readers import InputFile, RawRow, read_rows, resolve_inputs
 from pipeline.core.records import (
     CHAT_ROLES,
     Rejection,
-    StageResult,
     Task,
     content_hash,
     content_text,
@@ -60,8 +60,15 @@ class RowRejected(Exception):
         self.reason = reason
 
 
-def ingest(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], None] | None = None) -> StageResult:
+def ingest(records: None, cfg: InputConfig, ctx: RunContext) -> StageResult:
+    """The ingest stage: :func:`read_records` of the run's inputs (there are no records before it)."""
+    return read_records(list(ctx.inputs), cfg, on_row=ctx.on_rows)
+
+
+def read_records(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], None] | None = None) -> StageResult:
     """Read ``inputs`` into canonical records of one task; rows that cannot be used are rejected.
+
+    The ``input`` section holds the task, the field mapping, the columns seen and, per file, its rows.
 
     Args:
         inputs: files, saved-dataset directories or glob patterns, read in order.
@@ -94,7 +101,7 @@ def ingest(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], None] | 
         "files": [{"path": f.path, "format": f.format, "gzip": f.gzipped, "rows": per_file[f.path]} for f in files],
         "rows_read": total,
     }
-    return StageResult(kept=builder.finish(), rejected=rejections_to_dataset(rejections), stats=stats)
+    return StageResult(kept=builder.finish(), rejected=rejections_to_dataset(rejections), sections={"input": stats})
 
 
 def _sample_columns(files: list[InputFile]) -> list[str]:

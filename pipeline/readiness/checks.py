@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pipeline.core.records import SPLITS
 
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.core.markdown import name_list
 from pipeline.readiness.measures import (
     accuracy_half_width,
     examples_for_half_width,
@@ -72,12 +73,6 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check
     if variants is not None:
         checks.append(check_label_spelling(variants))
     return checks
-
-
-def name_list(labels: list[str] | dict[str, Any], limit: int = 8) -> str:
-    """The first ``limit`` names, then how many more."""
-    names = list(labels)
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def label_variants(totals: dict[str, int]) -> dict[str, str]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import totals_over_splits
-from pipeline.readiness.checks import Check, name_list
+from pipeline.core.markdown import name_list
+from pipeline.readiness.checks import Check
 
 
 def health_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:

@@ -1,4 +1,4 @@
-"""Figures measured on the final, split records, for the readiness checks and the plots of the report.
+"""The measure stage: figures measured on the final, split records, for the readiness checks and the plots.
 
 Everything here reads records and returns plain JSON-ready sections; the checks then read only ``report.json``,
 so ``ftprep report OUT_DIR`` can re-render a report without the data.
@@ -11,12 +11,23 @@ from typing import Any
 
 from datasets import Dataset
 
-from pipeline.core.records import SPLITS
-
+from pipeline.core.records import SPLITS, rejections_to_dataset
+from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.diversity import cluster_sizes, diversity
 from pipeline.readiness.measures import histogram, over_limit, summary, training_tokens
 from pipeline.core.records import Task, column, content_texts, exact_key, task_of
+
+
+def measure(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageResult:
+    """The measure stage: :func:`analyse` the split records; records pass through unchanged."""
+    sections = analyse(records, cfg, ctx.seed)
+    if "cleaning" in ctx.sections and "n_tokens" in records.column_names:
+        from pipeline.clean.stats import length_stats_per_split  # the clean stage's own figures, per split
+
+        sections = {"cleaning": {"length_per_split": length_stats_per_split(records, SPLITS)}, **sections}
+    return StageResult(kept=records, rejected=rejections_to_dataset([]), sections=sections)
+
 
 def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
     """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""

@@ -3,18 +3,12 @@ diversity. Each renderer takes its section of ``report.json`` and returns lines.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from pipeline.core.records import SPLITS
+from pipeline.core.markdown import table_cell
 from pipeline.readiness.measures import totals_over_splits
-
-
-def table_cell(value: Any) -> str:
-    """A value as one Markdown table cell (pipes escaped, newlines flattened)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def lengths_md(section: dict[str, Any]) -> list[str]:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from datasets import Dataset
 
-from pipeline.core.records import SPLITS
 
 from pipeline.split.config import SplitConfig
 from pipeline.dedup.minhash import UnionFind
-from pipeline.core.records import Task, column, content_texts, exact_key, task_of
+from pipeline.core.records import SPLITS, Task, column, content_texts, exact_key, rejections_to_dataset, task_of
+from pipeline.core.stage import RunContext, StageResult
 
 
 
@@ -37,10 +38,25 @@ class SplitPlan:
         return {name: counts.get(name, 0) for name in SPLITS}
 
 
-def split(ds: Dataset, cfg: SplitConfig) -> tuple[Dataset, SplitPlan]:
-    """Add a ``split`` column to the records according to a seeded, stratified, cluster-aware plan."""
+def split(ds: Dataset, cfg: SplitConfig, ctx: RunContext) -> StageResult:
+    """The split stage: a ``split`` column from a seeded, stratified, cluster-aware plan; no row is dropped.
+
+    Its sections: ``split`` (ratios, seed, labels too rare to stratify) and, for classification, ``labels``
+    (examples per label in each split).
+    """
     plan = plan_split(ds, cfg)
-    return ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{cfg.seed}"), plan
+    kept = ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{cfg.seed}")
+    sections: dict[str, Any] = {"split": {"ratios": list(cfg.ratios), "seed": cfg.seed, "rare_labels": plan.rare_labels}}
+    if "label" in kept.column_names:
+        sections["labels"] = labels_per_split(kept)
+    return StageResult(kept=kept, rejected=rejections_to_dataset([]), sections=sections)
+
+
+def labels_per_split(records: Dataset) -> dict[str, dict[str, int]]:
+    """``{split: {label: examples}}``, every label listed in every split (0 where absent), labels sorted."""
+    counts = Counter(zip(column(records, "split"), column(records, "label")))
+    labels = sorted({label for _, label in counts})
+    return {s: {label: counts.get((s, label), 0) for label in labels} for s in SPLITS}
 
 
 def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:

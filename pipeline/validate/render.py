@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.readiness.render import table_cell
+from pipeline.core.markdown import table_cell
 
 _RESULT = {"pass": "pass", "fail": "FAIL", "skipped": "skipped"}
 _ORDER = {"fail": 0, "pass": 1, "skipped": 2}

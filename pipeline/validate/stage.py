@@ -1,7 +1,7 @@
 """The validate stage: run Great Expectations 1.x suites on a flat frame of the records.
 
 GX works on tables, and canonical records hold nested chat messages, so the records are first flattened into one
-row per record (:func:`pipeline.flat_frame.to_frame`; columns documented in ``expectations/README.md``). Each suite
+row per record (:func:`pipeline.validate.frame.to_frame`; columns documented in ``expectations/README.md``). Each suite
 then runs in ONE GX validation call over the whole frame, in a fresh in-memory (ephemeral) context: setting one up
 costs about 16 ms, and a context per call keeps runs independent (no state shared between runs).
 
@@ -25,7 +25,8 @@ from datasets import Dataset
 from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
 from pipeline.validate.frame import observed_labels, to_frame
-from pipeline.core.records import Task
+from pipeline.core.records import Task, rejections_to_dataset, task_of
+from pipeline.core.stage import RunContext, StageResult
 from pipeline.validate.suites import SuiteSpec, describe, load_suite, skip_reason, suite_parameters, suite_paths
 
 if TYPE_CHECKING:
@@ -127,7 +128,14 @@ class ValidationOutcome:
 # -- the stage --------------------------------------------------------------------------------------------------------
 
 
-def validate(
+def validate(records: Dataset, cfg: ValidateConfig, ctx: RunContext) -> StageResult:
+    """The validate stage: the suites' outcome as the ``expectations`` section; records pass through unchanged."""
+    data_docs_dir = ctx.out_dir / "data_docs" if ctx.data_docs and ctx.out_dir else None
+    outcome = validate_records(records, cfg, task_of(records), data_docs_dir=data_docs_dir, verbose=ctx.verbose)
+    return StageResult(kept=records, rejected=rejections_to_dataset([]), sections={"expectations": outcome.to_dict()})
+
+
+def validate_records(
     ds: Dataset, cfg: ValidateConfig, task: Task, *, data_docs_dir: Path | None = None, verbose: bool = False
 ) -> ValidationOutcome:
     """Run the configured suites on the records; a suite that cannot be loaded or run is a SuiteError.

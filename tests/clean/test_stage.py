@@ -18,7 +18,7 @@ from pipeline.clean.config import CleanConfig
 from pipeline.config import load_config
 from pipeline.core.errors import ConfigError
 from pipeline.core.records import Task, column, features_for
-from tests.conftest import DATA, read_jsonl
+from tests.conftest import CONTEXT, DATA, read_jsonl
 
 FAST = CleanConfig(num_proc=1)
 O200K = bpe_openai.get_encoding("o200k_base")
@@ -47,10 +47,10 @@ def reasons(result) -> dict[str, str]:
 def test_every_text_field_of_every_task_is_cleaned():
     """text, prompt, completion and each message's content are all repaired."""
     broken, fixed = "HÃ´tel de Police  &amp; co", "Hôtel de Police & co"
-    cls = clean(records(Task.CLASSIFICATION, [{"text": broken, "label": "a"}]), FAST).kept
-    comp = clean(records(Task.COMPLETION, [{"prompt": broken, "completion": broken}]), FAST).kept
+    cls = clean(records(Task.CLASSIFICATION, [{"text": broken, "label": "a"}]), FAST, CONTEXT).kept
+    comp = clean(records(Task.COMPLETION, [{"prompt": broken, "completion": broken}]), FAST, CONTEXT).kept
     chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": broken},
-                                                   {"role": "assistant", "content": broken}]}]), FAST).kept  # fmt: skip
+                                                   {"role": "assistant", "content": broken}]}]), FAST, CONTEXT).kept  # fmt: skip
     assert column(cls, "text") == [fixed]
     assert column(comp, "prompt") == column(comp, "completion") == [fixed]
     assert [m["content"] for m in column(chat, "messages")[0]] == [fixed, fixed]
@@ -59,7 +59,7 @@ def test_every_text_field_of_every_task_is_cleaned():
 def test_kept_records_gain_lang_and_n_tokens_and_keep_their_schema():
     """Kept records have every input column plus ``lang`` and ``n_tokens``; rejected ones keep ``raw``."""
     ds = texts(["The committee reviewed every proposal carefully before the vote.", "   "])
-    result = clean(ds, FAST)
+    result = clean(ds, FAST, CONTEXT)
     assert result.kept.column_names == [*ds.column_names, "n_tokens", "lang"]
     assert column(result.kept, "lang") == ["en"]
     assert column(result.kept, "n_tokens") == [len(O200K.encode_ordinary(ds[0]["text"]))]
@@ -68,10 +68,10 @@ def test_kept_records_gain_lang_and_n_tokens_and_keep_their_schema():
 
 def test_empty_input_and_cleaned_input_are_handled():
     """An empty dataset gives empty results with the added columns; cleaning cleaned records is stable."""
-    empty = clean(texts([]), FAST)
+    empty = clean(texts([]), FAST, CONTEXT)
     assert len(empty.kept) == len(empty.rejected) == 0 and empty.kept.column_names[-2:] == ["n_tokens", "lang"]
-    once = clean(texts(["HÃ´tel de Police is open all night for visitors."]), FAST).kept
-    twice = clean(once, FAST).kept
+    once = clean(texts(["HÃ´tel de Police is open all night for visitors."]), FAST, CONTEXT).kept
+    twice = clean(once, FAST, CONTEXT).kept
     assert twice.to_list() == once.to_list()
 
 
@@ -80,13 +80,13 @@ def test_rows_in_equal_kept_plus_rejected():
     with open(DATA / "sms_spam_300.tsv", encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t", 1) for line in fh][1:]
     ds = records(Task.CLASSIFICATION, [{"text": t, "label": label} for label, t in rows])
-    result = clean(ds, replace(FAST, min_chars=20, max_caps_ratio=0.8))
+    result = clean(ds, replace(FAST, min_chars=20, max_caps_ratio=0.8), CONTEXT)
     assert len(result.kept) + len(result.rejected) == len(ds) == 300
     assert len(result.rejected) > 0
     with_entities = sum(bool(ENTITY.search(t)) for _, t in rows)
-    assert with_entities == 14 and result.stats["cleaners"]["ftfy"] >= with_entities
+    assert with_entities == 14 and result.sections["cleaning"]["cleaners"]["ftfy"] >= with_entities
     assert not any(ENTITY.search(t) for t in column(result.kept, "text"))
-    assert sum(result.stats["dropped"].values()) == len(result.rejected)
+    assert sum(result.sections["cleaning"]["dropped"].values()) == len(result.rejected)
 
 
 @pytest.mark.parametrize(
@@ -100,23 +100,23 @@ def test_rows_in_equal_kept_plus_rejected():
 )
 def test_length_filters_keep_the_bound_and_reject_past_it(option, value, inside, outside, reason):
     """A record exactly at a length bound is kept; one character or token past it is rejected."""
-    result = clean(texts([inside, outside]), replace(FAST, **{option: value}))
+    result = clean(texts([inside, outside]), replace(FAST, **{option: value}), CONTEXT)
     assert column(result.kept, "text") == [inside]
     assert reasons(result) == {"r1": reason}
 
 
 def test_empty_after_cleaning_is_rejected_as_empty_text():
     """Whitespace, controls and zero-width characters alone leave nothing: empty_text."""
-    result = clean(texts(["  \u200b\x00 \r\n ", "ok fine"]), FAST)
+    result = clean(texts(["  \u200b\x00 \r\n ", "ok fine"]), FAST, CONTEXT)
     assert reasons(result) == {"r0": "empty_text"}
 
 
 def test_low_quality_records_are_rejected_with_the_heuristic_named():
     """A looping text is low_quality, and the stats count it under its heuristic."""
     loop = "I will say this sentence again and again for ever now. " * 8
-    result = clean(texts([loop, "A normal sentence about the weather."]), FAST)
+    result = clean(texts([loop, "A normal sentence about the weather."]), FAST, CONTEXT)
     assert reasons(result) == {"r0": "low_quality"}
-    assert result.stats["dropped_by_check"] == {"dup_ngrams": 1}
+    assert result.sections["cleaning"]["dropped_by_check"] == {"dup_ngrams": 1}
 
 
 def test_chat_records_need_a_final_non_empty_assistant_turn():
@@ -127,7 +127,7 @@ def test_chat_records_need_a_final_non_empty_assistant_turn():
     empty_turn = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": " \u200b "},
                   {"role": "user", "content": "Hello?"}, {"role": "assistant", "content": "Yes."}]  # fmt: skip
     ds = records(Task.CHAT, [{"messages": m} for m in (good, ends_on_user, empty_turn)])
-    result = clean(ds, FAST)
+    result = clean(ds, FAST, CONTEXT)
     assert reasons(result) == {"r1": "last_not_assistant", "r2": "empty_assistant"}
     assert column(result.kept, "n_tokens") == [sum(len(O200K.encode_ordinary(m["content"])) for m in good)]
 
@@ -135,25 +135,25 @@ def test_chat_records_need_a_final_non_empty_assistant_turn():
 def test_completion_without_completion_is_empty_text():
     """A completion record whose completion is empty after cleaning is rejected."""
     ds = records(Task.COMPLETION, [{"prompt": "Say hi", "completion": "  "}, {"prompt": "", "completion": "Hi"}])
-    assert reasons(clean(ds, FAST)) == {"r0": "empty_text"}
+    assert reasons(clean(ds, FAST, CONTEXT)) == {"r0": "empty_text"}
 
 
 def test_pii_is_redacted_by_default_and_rejected_on_request():
     """PII becomes typed placeholders (counted per kind); in reject mode the record is quarantined."""
     ds = texts(["Mail me at jane@example.org or call +1 555 123 4567.", "Nothing personal here."])
-    redacted = clean(ds, FAST)
+    redacted = clean(ds, FAST, CONTEXT)
     assert column(redacted.kept, "text")[0] == "Mail me at <EMAIL> or call <PHONE>."
-    assert redacted.stats["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1}}
-    rejected = clean(ds, replace(FAST, pii="reject"))
+    assert redacted.sections["cleaning"]["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1}}
+    rejected = clean(ds, replace(FAST, pii="reject"), CONTEXT)
     assert reasons(rejected) == {"r0": "pii"}
     assert "jane@" not in column(rejected.rejected, "detail")[0]
-    assert column(clean(ds, replace(FAST, pii="off")).kept, "text") == column(ds, "text")
+    assert column(clean(ds, replace(FAST, pii="off"), CONTEXT).kept, "text") == column(ds, "text")
 
 
 def test_examples_in_the_stats_never_show_pii():
     """Before/after examples are shown with PII redacted, so the report does not leak it."""
-    result = clean(texts(["Mail jane@example.org  please"]), FAST)
-    shown = json.dumps(result.stats["examples"])
+    result = clean(texts(["Mail jane@example.org  please"]), FAST, CONTEXT)
+    shown = json.dumps(result.sections["cleaning"]["examples"])
     assert "jane@example.org" not in shown and "<EMAIL>" in shown
 
 
@@ -161,13 +161,13 @@ def test_labels_are_trimmed_mapped_and_case_variants_reported():
     """Labels are trimmed; variants by case/whitespace are reported; label_map and casefold merge them."""
     ds = records(Task.CLASSIFICATION, [{"text": f"message number {i}", "label": lab}
                                        for i, lab in enumerate([" spam", "Spam", "ham", "ham "])])  # fmt: skip
-    result = clean(ds, FAST)
+    result = clean(ds, FAST, CONTEXT)
     assert column(result.kept, "label") == ["spam", "Spam", "ham", "ham"]
-    assert result.stats["labels"]["case_or_space_variants"] == [{"folded": "spam", "labels": {"Spam": 1, "spam": 1}}]
-    assert result.stats["cleaners"]["labels"] == 2
-    merged = clean(ds, replace(FAST, label_map={"Spam": "spam"}))
+    assert result.sections["cleaning"]["labels"]["case_or_space_variants"] == [{"folded": "spam", "labels": {"Spam": 1, "spam": 1}}]
+    assert result.sections["cleaning"]["cleaners"]["labels"] == 2
+    merged = clean(ds, replace(FAST, label_map={"Spam": "spam"}), CONTEXT)
     assert set(column(merged.kept, "label")) == {"spam", "ham"}
-    assert merged.stats["labels"]["case_or_space_variants"] == []
+    assert merged.sections["cleaning"]["labels"]["case_or_space_variants"] == []
     assert tidy_label(" SPAM ", CleanConfig(label_casefold=True)) == "spam"
 
 
@@ -181,21 +181,21 @@ def multilingual() -> Dataset:
 def test_language_filter_keeps_only_allowed_languages(backend):
     """On 312 real sentences in 13 languages, --languages en,de keeps (almost) only English and German."""
     ds = multilingual()
-    result = clean(ds, replace(FAST, languages=("en", "de"), language_backend=backend))
+    result = clean(ds, replace(FAST, languages=("en", "de"), language_backend=backend), CONTEXT)
     kept_labels = column(result.kept, "label")
     assert set(column(result.kept, "lang")) <= {"en", "de", "und"}
     assert kept_labels.count("English") + kept_labels.count("German") >= 46  # of 48
     assert len(kept_labels) <= 52
     assert set(reasons(result).values()) == {"wrong_language"}
-    assert result.stats["language"]["measured_on"] == "all"
+    assert result.sections["cleaning"]["language"]["measured_on"] == "all"
 
 
 def test_texts_too_short_to_judge_pass_the_language_filter_as_und():
     """Below language_min_letters a text is 'und' and kept; at the minimum it is judged (and rejected)."""
     german = texts(["Guten Morgen, lieber Herr Meyer"])  # 26 letters
-    below = clean(german, replace(FAST, languages=("en",), language_min_letters=27))
+    below = clean(german, replace(FAST, languages=("en",), language_min_letters=27), CONTEXT)
     assert column(below.kept, "lang") == ["und"] and len(below.rejected) == 0
-    at = clean(german, replace(FAST, languages=("en",), language_min_letters=26))
+    at = clean(german, replace(FAST, languages=("en",), language_min_letters=26), CONTEXT)
     assert reasons(at) == {"r0": "wrong_language"}
 
 
@@ -203,43 +203,43 @@ def test_language_detection_is_deterministic_and_never_repeats_a_text():
     """Two runs give identical languages; duplicate texts are detected once."""
     ds = multilingual()
     doubled = records(Task.CLASSIFICATION, [{"text": t, "label": "x"} for t in column(ds, "text")[:40] * 2])
-    first = clean(doubled, replace(FAST, languages=("en",)))
-    second = clean(doubled, replace(FAST, languages=("en",)))
+    first = clean(doubled, replace(FAST, languages=("en",)), CONTEXT)
+    second = clean(doubled, replace(FAST, languages=("en",)), CONTEXT)
     assert column(first.kept, "lang") == column(second.kept, "lang")
     assert column(first.rejected, "id") == column(second.rejected, "id")
-    assert first.stats["language"]["records_measured"] == 80
-    assert first.stats["language"]["distinct_texts_detected"] == 40
+    assert first.sections["cleaning"]["language"]["records_measured"] == 80
+    assert first.sections["cleaning"]["language"]["distinct_texts_detected"] == 40
 
 
 def test_without_a_filter_the_mix_comes_from_a_seeded_sample():
     """With no language filter only a seeded sample is detected; the others get a null ``lang``."""
     ds = multilingual()
     cfg = replace(FAST, language_sample_size=50)
-    result = clean(ds, cfg)
-    language = result.stats["language"]
+    result = clean(ds, cfg, CONTEXT)
+    language = result.sections["cleaning"]["language"]
     assert language["measured_on"] == "sample" and language["records_measured"] == 50
     assert sum(language["mix"].values()) == 50 and len(result.rejected) == 0
     langs = column(result.kept, "lang")
     assert sum(lang is not None for lang in langs) == 50
-    assert langs == column(clean(ds, cfg).kept, "lang")
+    assert langs == column(clean(ds, cfg, CONTEXT).kept, "lang")
 
 
 def test_stats_count_changes_per_cleaner_with_examples():
     """Stats count records changed per cleaner and keep before/after snippets of the first ones."""
-    result = clean(texts(["a\r\nb", "c\r\nd", "fine text", "HÃ´tel"]), FAST)
-    assert result.stats["cleaners"]["line_endings"] == 2 and result.stats["cleaners"]["ftfy"] == 1
-    example = next(e for e in result.stats["examples"] if e["cleaner"] == "ftfy")
+    result = clean(texts(["a\r\nb", "c\r\nd", "fine text", "HÃ´tel"]), FAST, CONTEXT)
+    assert result.sections["cleaning"]["cleaners"]["line_endings"] == 2 and result.sections["cleaning"]["cleaners"]["ftfy"] == 1
+    example = next(e for e in result.sections["cleaning"]["examples"] if e["cleaner"] == "ftfy")
     assert example == {"cleaner": "ftfy", "id": "r3", "field": "text", "before": "HÃ´tel", "after": "Hôtel"}
 
 
 def test_length_stats_sum_tokens_and_characters():
     """length_stats gives totals and a distribution of tokens and characters, for any task."""
-    kept = clean(texts(["one two three", "four five"]), FAST).kept
+    kept = clean(texts(["one two three", "four five"]), FAST, CONTEXT).kept
     stats = length_stats(kept)
     assert stats["records"] == 2 and stats["tokens"]["total"] == 5 and stats["chars"]["total"] == 22
     assert stats["token_histogram"]["<=16"] == 2
     chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": "abc"},
-                                                   {"role": "assistant", "content": "de"}]}]), FAST).kept  # fmt: skip
+                                                   {"role": "assistant", "content": "de"}]}]), FAST, CONTEXT).kept  # fmt: skip
     assert length_stats(chat)["chars"]["total"] == 5
     assert length_stats(kept.select([]))["records"] == 0
 
@@ -247,8 +247,8 @@ def test_length_stats_sum_tokens_and_characters():
 def test_worker_processes_give_byte_identical_results():
     """num_proc=2 returns exactly what num_proc=1 returns."""
     ds = multilingual()
-    one = clean(ds, replace(FAST, languages=("en",)))
-    two = clean(ds, replace(FAST, languages=("en",), num_proc=2))
+    one = clean(ds, replace(FAST, languages=("en",)), CONTEXT)
+    two = clean(ds, replace(FAST, languages=("en",), num_proc=2), CONTEXT)
     assert one.kept.to_list() == two.kept.to_list()
     assert one.rejected.to_list() == two.rejected.to_list()
 
@@ -299,6 +299,6 @@ def test_lingua_filter_keeps_short_real_english_utterances():
     """On 1,500 real banking questions (short English), the lingua en filter wrongly rejects at most 1%."""
     with open(DATA / "banking77_1500.csv", encoding="utf-8", newline="") as fh:
         rows = [{"text": row["text"], "label": row["category"]} for row in csv.DictReader(fh)]
-    result = clean(records(Task.CLASSIFICATION, rows), replace(FAST, languages=("en",), language_backend="lingua"))
+    result = clean(records(Task.CLASSIFICATION, rows), replace(FAST, languages=("en",), language_backend="lingua"), CONTEXT)
     assert len(result.rejected) <= 15
     assert set(column(result.kept, "lang")) == {"en", "und"}

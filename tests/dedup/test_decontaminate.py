@@ -9,6 +9,7 @@ from pipeline.dedup.decontaminate import EvalSet
 from pipeline.dedup.stage import dedup
 from pipeline.core.records import Task
 from tests.dedup.helpers import make_dataset
+from tests.conftest import CONTEXT
 
 EVAL_LONG = (
     "the committee agreed that the new bridge across the northern river will open to traffic in the spring of next year"
@@ -34,10 +35,10 @@ def test_contaminated_records_are_rejected_with_eval_source(tmp_path) -> None:
         {"text": "Free entry in a weekly comp to win FA Cup final tickets!!", "label": "spam"},
         {"text": "Can you pick up milk on the way home?", "label": "ham"},
     ]
-    result = dedup(make_dataset(Task.CLASSIFICATION, train), DedupConfig(decontaminate=(str(eval_file),)))
+    result = dedup(make_dataset(Task.CLASSIFICATION, train), DedupConfig(decontaminate=(str(eval_file),)), CONTEXT)
     reasons = dict(zip(result.rejected["id"], result.rejected["reason"]))
     infos = {i: json.loads(v) for i, v in zip(result.rejected["id"], result.rejected["info"])}
     assert reasons == {"r0": "contaminated", "r1": "contaminated"}
     assert infos["r0"] == {"eval_source": f"{eval_file}:1", "match": "ngram"}
     assert infos["r1"]["eval_source"] == f"{eval_file}:2" and infos["r1"]["match"] in ("ngram", "near")
-    assert result.stats["contaminated"] == 2 and result.kept["id"] == ["r2"]
+    assert result.sections["duplicates"]["contaminated"] == 2 and result.kept["id"] == ["r2"]

@@ -15,6 +15,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.records import Task
 from pipeline.dedup.shingling import shingle_hash32, shingles
 from tests.dedup.helpers import make_dataset
+from tests.conftest import CONTEXT
 
 FIRST = [
     {"text": "Your parcel is waiting at the depot, collect it before Friday", "label": "info"},
@@ -30,22 +31,22 @@ SECOND = [
 def test_second_run_deduplicates_against_the_first(tmp_path) -> None:
     """Records of run 2 that duplicate run 1's kept records are rejected, pointing at the indexed ids."""
     cfg = DedupConfig(index_path=str(tmp_path / "index"))
-    first = dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), cfg)
-    assert len(first.rejected) == 0 and first.stats["index"]["total"] == 2
+    first = dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), cfg, CONTEXT)
+    assert len(first.rejected) == 0 and first.sections["duplicates"]["index"]["total"] == 2
     commit_pending(cfg.index_path)
-    second = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), cfg)
+    second = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), cfg, CONTEXT)
     reasons = dict(zip(second.rejected["id"], second.rejected["reason"]))
     infos = {i: json.loads(info) for i, info in zip(second.rejected["id"], second.rejected["info"])}
     assert reasons == {"c": "duplicate_exact", "d": "duplicate_near"}
     assert infos["c"] == {"kept_id": "a", "in_index": True}
     assert infos["d"]["kept_id"] == "b" and infos["d"]["similarity"] >= 0.8
     assert second.kept["id"] == ["e"]
-    assert second.stats["index"] == {"path": str(tmp_path / "index"), "prior_records": 2, "added": 1, "total": 3}
+    assert second.sections["duplicates"]["index"] == {"path": str(tmp_path / "index"), "prior_records": 2, "added": 1, "total": 3}
 
 
 def test_index_holds_datasketch_signatures(tmp_path) -> None:
     """Stored signatures are the datasketch MinHash values of the kept records (documented format)."""
-    dedup(make_dataset(Task.CLASSIFICATION, FIRST[:1]), DedupConfig(index_path=str(tmp_path / "ix")))
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST[:1]), DedupConfig(index_path=str(tmp_path / "ix")), CONTEXT)
     commit_pending(str(tmp_path / "ix"))
     meta = json.loads((tmp_path / "ix" / "index.json").read_text())
     stored = np.load(tmp_path / "ix" / "signatures.npy")
@@ -56,34 +57,34 @@ def test_index_holds_datasketch_signatures(tmp_path) -> None:
 
 def test_index_built_with_other_parameters_is_refused(tmp_path) -> None:
     """An index made with another num_perm cannot be compared, so using it is a config error."""
-    dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")), CONTEXT)
     commit_pending(str(tmp_path / "ix"))
     with pytest.raises(ConfigError, match="num_perm=128"):
-        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix"), num_perm=64))
+        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix"), num_perm=64), CONTEXT)
 
 
 def test_index_of_an_older_format_is_refused(tmp_path) -> None:
     """An index whose shingle hashes were made another way is refused with what to do, not misread."""
-    dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")))
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / "ix")), CONTEXT)
     commit_pending(str(tmp_path / "ix"))
     meta_path = tmp_path / "ix" / "index.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "format": 1}))
     with pytest.raises(ConfigError, match="format 1 cannot be read.*another --dedup-index path"):
-        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix")))
+        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "ix")), CONTEXT)
 
 
 def test_index_changes_only_when_committed(tmp_path) -> None:
     """The stage writes the grown index aside; the old index stays in force until the run commits it."""
     path = str(tmp_path / "ix")
-    dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), DedupConfig(index_path=path))
+    dedup(make_dataset(Task.CLASSIFICATION, FIRST, ids=["a", "b"]), DedupConfig(index_path=path), CONTEXT)
     assert not (tmp_path / "ix").exists()  # nothing committed yet: an uncommitted run leaves no index
     commit_pending(path)
-    dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path))
+    dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path), CONTEXT)
     discard_pending(path)
     assert json.loads((tmp_path / "ix" / "index.json").read_text())["count"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
-    again = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path))
-    assert again.stats["index"] == {"path": path, "prior_records": 2, "added": 1, "total": 3}
+    again = dedup(make_dataset(Task.CLASSIFICATION, SECOND, ids=["c", "d", "e"]), DedupConfig(index_path=path), CONTEXT)
+    assert again.sections["duplicates"]["index"] == {"path": path, "prior_records": 2, "added": 1, "total": 3}
 
 
 @pytest.mark.parametrize("kind", ["file", "folder of data"])
@@ -96,6 +97,6 @@ def test_index_path_holding_something_else_is_refused_and_left_alone(tmp_path, k
         path.mkdir()
         (path / "data.csv").write_text("precious")
     with pytest.raises(ConfigError, match="--dedup-index is a"):
-        dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(path)))
+        dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(path)), CONTEXT)
     assert (path.read_text() if kind == "file" else (path / "data.csv").read_text()) == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.stage import dedup
-from pipeline.dedup.render import measure_split_leakage, render_duplicates
+from pipeline.dedup.leakage import measure_split_leakage
+from pipeline.dedup.render import render_duplicates
 from pipeline.readiness.health import check_split_leakage
 from pipeline.core.records import Task
 from tests.dedup.helpers import make_dataset
+from tests.conftest import CONTEXT
 
 ROWS = [
     {"text": "Sorry, I'll call you later, I am in a meeting right now", "label": "x"},
@@ -21,9 +25,9 @@ def _with_splits(names: list[str]):
 
 
 def _leakage_report(splits: list[str], dedup_stats: dict) -> dict:
-    report = {"duplicates": dedup_stats}
-    measure_split_leakage(_with_splits(splits), DedupConfig(), report)
-    return report
+    ctx = dataclasses.replace(CONTEXT, sections={"duplicates": dedup_stats})
+    measured = measure_split_leakage(_with_splits(splits), DedupConfig(), ctx).sections["duplicates"]
+    return {"duplicates": {**dedup_stats, **measured}}
 
 
 def test_leak_fails_when_dedup_was_on_and_warns_when_off() -> None:
@@ -44,7 +48,7 @@ def test_no_leak_passes() -> None:
 
 def test_duplicates_section_lists_counts_and_example_cluster() -> None:
     """report.md's Duplicates section shows the counts and each example member with its status."""
-    stats = dedup(make_dataset(Task.CLASSIFICATION, ROWS), DedupConfig()).stats
+    stats = dedup(make_dataset(Task.CLASSIFICATION, ROWS), DedupConfig(), CONTEXT).sections["duplicates"]
     lines = render_duplicates(stats)
     assert lines[0] == "## Duplicates"
     assert "- Exact duplicates rejected: 0; near duplicates rejected: 1" in lines

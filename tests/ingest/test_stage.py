@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.ingest.config import InputConfig
 from pipeline.core.errors import InputError
-from pipeline.ingest.stage import ingest, map_row, RowRejected
+from pipeline.ingest.stage import read_records, map_row, RowRejected
 from pipeline.ingest.mapping import FieldMapping
 from pipeline.core.records import Task
 
@@ -28,7 +28,7 @@ def test_classification_rows_and_rejects(write_jsonl):
         {"text": {"nested": 1}, "label": "x"},
         {"text": 42, "label": 1},
     ])
-    result = ingest([str(path)], InputConfig())
+    result = read_records([str(path)], InputConfig())
     assert reasons(result) == [(2, "empty_text"), (3, "missing_field"), (4, "bad_type")]
     rows = result.kept.to_list()
     assert [(r["text"], r["label"], r["source_row"]) for r in rows] == [("hello there", "greet", 1), ("42", "1", 5)]
@@ -44,7 +44,7 @@ def test_ids_are_kept_or_hashed_and_made_unique(write_jsonl):
         {"text": "three", "label": "x"},
         {"text": "three", "label": "x"},
     ])
-    ids = ingest([str(path)], InputConfig()).kept["id"]
+    ids = read_records([str(path)], InputConfig()).kept["id"]
     assert ids[:2] == ["a", "a-2"]
     assert len(ids[2]) == 16 and ids[3] == ids[2] + "-2"
 
@@ -52,7 +52,7 @@ def test_ids_are_kept_or_hashed_and_made_unique(write_jsonl):
 def test_exact_duplicates_share_a_cluster(write_jsonl):
     """Texts equal up to case and whitespace share a cluster so that the split keeps them together."""
     path = write_jsonl([{"text": "Hello  World", "label": "x"}, {"text": "hello world", "label": "y"}, {"text": "other", "label": "x"}])
-    clusters = ingest([str(path)], InputConfig()).kept["cluster"]
+    clusters = read_records([str(path)], InputConfig()).kept["cluster"]
     assert clusters[0] == clusters[1] != clusters[2]
 
 
@@ -64,10 +64,10 @@ def test_alpaca_prompt_joins_input(tmp_path):
         {"instruction": "Say hi", "input": "", "output": "hi"},
         {"instruction": "Nothing", "input": "", "output": ""},
     ]))
-    result = ingest([str(path)], InputConfig())
+    result = read_records([str(path)], InputConfig())
     assert result.kept["prompt"] == ["Translate\n\nbonjour", "Say hi"]
     assert reasons(result) == [(3, "empty_text")]
-    assert result.stats["field_mapping"]["context"] == "input"
+    assert result.sections["input"]["field_mapping"]["context"] == "input"
 
 
 @pytest.mark.parametrize(
@@ -104,9 +104,9 @@ def test_several_inputs_are_concatenated_and_remember_their_source(write_jsonl):
     """Each record knows its file and row; stats give rows read per file."""
     a = write_jsonl([{"text": "a1", "label": "x"}], "a.jsonl")
     b = write_jsonl([{"text": "b1", "label": "x"}, {"text": "b2", "label": "y"}], "b.jsonl")
-    result = ingest([str(a), str(b)], InputConfig())
+    result = read_records([str(a), str(b)], InputConfig())
     assert list(zip(result.kept["source_file"], result.kept["source_row"])) == [(str(a), 1), (str(b), 1), (str(b), 2)]
-    assert [f["rows"] for f in result.stats["files"]] == [1, 2]
+    assert [f["rows"] for f in result.sections["input"]["files"]] == [1, 2]
 
 
 def test_input_without_any_readable_row_says_why(tmp_path):
@@ -115,8 +115,8 @@ def test_input_without_any_readable_row_says_why(tmp_path):
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("text,label\n".encode() + "café crème,a\n".encode("latin-1") * 3)
     with pytest.raises(InputError, match=r"latin1.csv:2: no row could be read; .*invalid_utf8: column 'text'.*iconv"):
-        ingest([str(latin1)], InputConfig())
+        read_records([str(latin1)], InputConfig())
     header_only = tmp_path / "header.csv"
     header_only.write_text("text,label\n")
     with pytest.raises(InputError, match="header.csv: has no data rows"):
-        ingest([str(header_only)], InputConfig())
+        read_records([str(header_only)], InputConfig())

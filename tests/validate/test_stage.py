@@ -18,7 +18,7 @@ from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
 from pipeline.core.records import Task, features_for
 from pipeline.validate.frame import to_frame
-from pipeline.validate.stage import ValidationOutcome, validate
+from pipeline.validate.stage import ValidationOutcome, validate_records
 from pipeline.validate.render import render_markdown, render_table
 
 DATA = Path(__file__).parent.parent / "data" / "validate"
@@ -97,7 +97,7 @@ def test_frame_has_documented_columns_per_task():
 
 def test_classification_suite_passes_on_clean_banking_slice():
     """Every shipped classification expectation runs (none skipped) and passes on the clean banking77 slice."""
-    outcome = validate(banking_records(), FULL, Task.CLASSIFICATION)
+    outcome = validate_records(banking_records(), FULL, Task.CLASSIFICATION)
     assert set(statuses(outcome).values()) == {"pass"}
     assert outcome.success and len(statuses(outcome)) == 10
 
@@ -109,7 +109,7 @@ def test_classification_suite_fails_on_crafted_bad_data():
     labels = ["a"] * 19 + ["b", None]
     ds = make_records(Task.CLASSIFICATION, {"text": texts, "label": labels}, ids=["dup", "dup"] + [f"r{i}" for i in range(19)],
                       split=["train"] * 18 + ["val", "test", "test"], lang=["en"] * 17 + ["fr"] * 4)
-    outcome = validate(ds, ValidateConfig(labels=("b", "c"), languages=("en",)), Task.CLASSIFICATION)
+    outcome = validate_records(ds, ValidateConfig(labels=("b", "c"), languages=("en",)), Task.CLASSIFICATION)
     assert failed_names(outcome) == {
         "#3 expect_column_values_to_not_be_null(label)",
         "#4 expect_column_values_to_be_unique(id)",
@@ -128,11 +128,11 @@ def test_completion_suite_passes_on_clean_and_fails_on_bad_data():
     alpaca = json.loads((DATA / "alpaca_30.json").read_text(encoding="utf-8"))
     prompts = [f"{r['instruction']}\n\n{r['input']}".strip() for r in alpaca]
     clean = make_records(Task.COMPLETION, {"prompt": prompts, "completion": [r["output"] for r in alpaca]}, lang=["en"] * 30)
-    ok = validate(clean, ValidateConfig(languages=("en",)), Task.COMPLETION)
+    ok = validate_records(clean, ValidateConfig(languages=("en",)), Task.COMPLETION)
     assert set(statuses(ok).values()) == {"pass"} and len(statuses(ok)) == 7
     bad = make_records(Task.COMPLETION, {"prompt": ["short", "x" * 50, "fine"], "completion": ["ok", "ok", None]},
                        ids=["a", "a", "b"])
-    outcome = validate(bad, ValidateConfig(max_chars=20), Task.COMPLETION)
+    outcome = validate_records(bad, ValidateConfig(max_chars=20), Task.COMPLETION)
     assert failed_names(outcome) == {
         "#3 expect_column_values_to_not_be_null(completion)",
         "#4 expect_column_values_to_be_unique(id)",
@@ -149,12 +149,12 @@ def test_chat_suite_passes_on_clean_and_fails_on_bad_conversations():
     assistant are critical, a missing user turn, a trailing user turn and too many messages warn."""
     clean = make_records(Task.CHAT, {"messages": [_chat("system", "user", "assistant"), _chat("user", "assistant"),
                                                   _chat("user", "assistant", "user", "tool", "assistant")]}, lang=["en"] * 3)
-    ok = validate(clean, ValidateConfig(languages=("en",)), Task.CHAT)
+    ok = validate_records(clean, ValidateConfig(languages=("en",)), Task.CHAT)
     assert set(statuses(ok).values()) == {"pass"} and len(statuses(ok)) == 10
     bad = make_records(Task.CHAT, {"messages": [_chat("system", "assistant"), _chat("user", "assistant", "user"),
                                                 _chat("user", "narrator", "assistant"), _chat("system", "user"),
                                                 _chat(*["user", "assistant"] * 3)]})
-    outcome = validate(bad, ValidateConfig(max_messages=5), Task.CHAT)
+    outcome = validate_records(bad, ValidateConfig(max_messages=5), Task.CHAT)
     assert failed_names(outcome) == {
         "#4 expect_column_values_to_be_between(n_messages)",
         "#5 expect_column_values_to_match_regex(roles)",
@@ -174,7 +174,7 @@ def test_chat_suite_passes_on_clean_and_fails_on_bad_conversations():
 def test_unset_parameters_and_absent_optional_columns_skip_expectations():
     """Without a label set, a lang column or splits, those expectations are skipped (with the reason), not failed."""
     ds = make_records(Task.CLASSIFICATION, {"text": ["hello there"] * 4, "label": ["a", "b"] * 2})
-    outcome = validate(ds, ValidateConfig(), Task.CLASSIFICATION)
+    outcome = validate_records(ds, ValidateConfig(), Task.CLASSIFICATION)
     skipped = {e.name: e.note for e in outcome.suites[0].expectations if e.status == "skipped"}
     assert skipped["#6 expect_column_values_to_be_in_set(label)"] == "parameter 'labels' is not set ([validate] labels)"
     assert "clean stage" in skipped["#8 expect_column_values_to_be_in_set(lang)"]
@@ -184,7 +184,7 @@ def test_unset_parameters_and_absent_optional_columns_skip_expectations():
 def test_per_split_expectation_is_skipped_when_the_split_is_empty():
     """With no val records (val ratio 0), 'every label in val' is skipped rather than failed; test still runs."""
     ds = banking_records(split=["train"] * 50 + ["test"] * 10)
-    outcome = validate(ds, FULL, Task.CLASSIFICATION)
+    outcome = validate_records(ds, FULL, Task.CLASSIFICATION)
     by_name = {e.name: e for e in outcome.suites[0].expectations}
     val = by_name["#9 expect_column_distinct_values_to_contain_set(label) where split == 'val'"]
     assert (val.status, val.note) == ("skipped", "no record has split == 'val'")
@@ -203,20 +203,20 @@ def test_severity_decides_the_gate(tmp_path):
         {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "label", "value_set": ["card_arrival"]},
          "severity": "info"},
     ])
-    outcome = validate(ds, ValidateConfig(suites=(warn_info,), replace_default=True), Task.CLASSIFICATION)
+    outcome = validate_records(ds, ValidateConfig(suites=(warn_info,), replace_default=True), Task.CLASSIFICATION)
     section = outcome.to_dict()
     assert section["success"] is True and section["failed_critical"] == []
     assert section["failed_warning"] == ["user.suite: #1 expect_table_row_count_to_be_between()"]
     assert section["failed_info"] == ["user.suite: #2 expect_column_values_to_be_in_set(label)"]
     critical = write_suite(tmp_path / "c.json", [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1000}}])
-    failed = validate(ds, ValidateConfig(suites=(critical,), replace_default=True), Task.CLASSIFICATION)
+    failed = validate_records(ds, ValidateConfig(suites=(critical,), replace_default=True), Task.CLASSIFICATION)
     assert not failed.success and failed.failed("critical") == ["user.suite: #1 expect_table_row_count_to_be_between()"]
 
 
 def test_report_section_is_plain_json_with_examples():
     """The expectations section serialises to JSON as is, with observed counts and examples that carry the row id."""
     ds = banking_records(lang=["en"] * 57 + ["de"] * 3)
-    section = validate(ds, ValidateConfig(languages=("en",)), Task.CLASSIFICATION).to_dict()
+    section = validate_records(ds, ValidateConfig(languages=("en",)), Task.CLASSIFICATION).to_dict()
     json.dumps(section, allow_nan=False)
     lang = next(e for e in section["suites"][0]["expectations"] if e["kwargs"].get("column") == "lang")
     assert lang["status"] == "pass" and lang["observed"]["unexpected_count"] == 3  # mostly 0.9 tolerates 5%
@@ -228,7 +228,7 @@ def test_report_section_is_plain_json_with_examples():
 def test_label_share_examples_name_the_label():
     """A label whose share is out of bounds is reported with the label next to its share."""
     ds = make_records(Task.CLASSIFICATION, {"text": ["some text"] * 10, "label": ["big"] * 9 + ["small"]})
-    outcome = validate(ds, ValidateConfig(min_label_share=0.2), Task.CLASSIFICATION)
+    outcome = validate_records(ds, ValidateConfig(min_label_share=0.2), Task.CLASSIFICATION)
     share = next(e for e in outcome.suites[0].expectations if e.kwargs.get("column") == "label_share")
     assert share.status == "fail"
     assert share.observed["examples"][0] == {"id": "r9", "value": 0.1, "label": "small"}
@@ -237,7 +237,7 @@ def test_label_share_examples_name_the_label():
 def test_renderers_list_failures_first():
     """The Markdown and terminal tables show every expectation, failures first, and the gate verdict."""
     ds = make_records(Task.CLASSIFICATION, {"text": ["", "text"], "label": ["a", "b"]})
-    section = validate(ds, ValidateConfig(), Task.CLASSIFICATION).to_dict()
+    section = validate_records(ds, ValidateConfig(), Task.CLASSIFICATION).to_dict()
     markdown = render_markdown(section).splitlines()
     assert markdown[4].startswith("| suite | expectation |")
     assert markdown[6].startswith("| ftprep.classification | `#5 expect_column_value_lengths_to_be_between(text)` | warning | FAIL |")
@@ -257,12 +257,12 @@ def test_user_suite_adds_to_or_replaces_the_shipped_suite(tmp_path):
         {"type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "text", "regex": "https?://"},
          "severity": "warning"},
     ])
-    added = validate(banking_records(), ValidateConfig(suites=(user,)), Task.CLASSIFICATION)
+    added = validate_records(banking_records(), ValidateConfig(suites=(user,)), Task.CLASSIFICATION)
     assert [s.name for s in added.suites] == ["ftprep.classification", "user.suite"]
     assert [s.path for s in added.suites] == ["expectations/classification.json", user]
     mean = added.suites[1].expectations[0]
     assert mean.status == "pass" and 10 < mean.observed["observed_value"] < 200
-    alone = validate(banking_records(), ValidateConfig(suites=(user,), replace_default=True), Task.CLASSIFICATION)
+    alone = validate_records(banking_records(), ValidateConfig(suites=(user,), replace_default=True), Task.CLASSIFICATION)
     assert [s.name for s in alone.suites] == ["user.suite"]
 
 
@@ -296,7 +296,7 @@ def test_suite_saved_by_gx_itself_round_trips(tmp_path):
     path = tmp_path / "gx.json"
     path.write_text(json.dumps(suite.to_json_dict()), encoding="utf-8")
     assert all(e.get("id") for e in json.loads(path.read_text())["expectations"])  # GX writes ids; ftprep accepts them
-    outcome = validate(banking_records(), ValidateConfig(suites=(str(path),), replace_default=True), Task.CLASSIFICATION)
+    outcome = validate_records(banking_records(), ValidateConfig(suites=(str(path),), replace_default=True), Task.CLASSIFICATION)
     assert [(e.type, e.severity, e.status) for e in outcome.suites[0].expectations] == [
         ("expect_column_values_to_be_in_set", "critical", "pass"),
         ("expect_column_value_lengths_to_be_between", "warning", "fail"),
@@ -329,7 +329,7 @@ def test_malformed_suite_is_a_suite_error_naming_file_and_expectation(tmp_path, 
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(SuiteError) as info:
-        validate(banking_records(), ValidateConfig(suites=(str(path),)), Task.CLASSIFICATION)
+        validate_records(banking_records(), ValidateConfig(suites=(str(path),)), Task.CLASSIFICATION)
     assert str(info.value).startswith(str(path))
     assert message in str(info.value)
     assert "\n" not in str(info.value)

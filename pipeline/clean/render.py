@@ -1,0 +1,49 @@
+"""The ``cleaning`` section of report.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.core.markdown import table_cell
+
+
+def render_cleaning(cleaning: dict[str, Any]) -> list[str]:
+    """The ``cleaning`` section: what changed, what was dropped, languages, PII, labels and lengths."""
+    lines = ["## Cleaning", "", f"Tokens counted with `{cleaning.get('tokenizer')}`.", ""]
+    lines += ["| cleaner | records changed |", "|---|---|"]
+    lines += [f"| {name} | {n} |" for name, n in cleaning["cleaners"].items()]
+    if cleaning.get("dropped"):
+        lines += ["", "| filter | records dropped |", "|---|---|"]
+        lines += [f"| {reason} | {n} |" for reason, n in cleaning["dropped"].items()]
+        if cleaning.get("dropped_by_check"):
+            lines += ["", "By check: " + ", ".join(f"{check} {n}" for check, n in cleaning["dropped_by_check"].items())]
+    language = cleaning.get("language") or {}
+    if language.get("records_measured"):
+        mix = ", ".join(f"{lang} {n}" for lang, n in language["mix"].items())
+        lines += ["", f"Languages ({language['backend']}, measured on {language['measured_on']}: "
+                      f"{language['records_measured']} records, seed {language['seed']}): {mix}"]
+    pii = cleaning.get("pii") or {}
+    if pii.get("found"):
+        found = ", ".join(f"{kind} {n}" for kind, n in pii["found"].items())
+        lines += ["", f"PII ({pii['mode']}): {pii['records_with_pii']} records; {found}"]
+    variants = (cleaning.get("labels") or {}).get("case_or_space_variants") or []
+    if variants:
+        lines += ["", "Labels that differ only by case or whitespace: " + "; ".join(
+            " / ".join(f"`{label}` ({n})" for label, n in v["labels"].items()) for v in variants)]
+    lines += _render_lengths(cleaning)
+    if cleaning.get("examples"):
+        lines += ["", "| cleaner | id | before | after |", "|---|---|---|---|"]
+        for e in cleaning["examples"]:
+            lines.append(f"| {e['cleaner']} | {table_cell(e['id'])} | {table_cell(e['before'])} | {table_cell(e['after'])} |")
+    return lines
+
+
+def _render_lengths(cleaning: dict[str, Any]) -> list[str]:
+    per_split = cleaning.get("length_per_split") or {"all": cleaning.get("length") or {}}
+    columns = ("total", "mean", "p50", "p90", "p99", "max")
+    lines = ["", "| split | records | tokens " + " | ".join(columns) + " | chars mean |", "|---" * 9 + "|"]
+    for name, stats in per_split.items():
+        tokens, chars = stats.get("tokens") or {}, stats.get("chars") or {}
+        cells = [name, stats.get("records", 0), *(tokens.get(c, 0) for c in columns), chars.get("mean", 0)]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return lines

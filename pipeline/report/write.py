@@ -1,0 +1,55 @@
+"""Writing a run's files: the splits, the rejects, the report in three forms, the suspects and the manifest."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.core.output import file_digest, output_records, rejected_records, write_json, write_jsonl, write_text
+from pipeline.ingest.readers import InputFile, file_sha256
+from pipeline.report.html import render_html
+from pipeline.report.markdown import render_markdown
+from pipeline.split.stage import split_parts
+
+LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations", "click", "pyarrow", "numpy")
+
+
+def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
+                  report: dict[str, Any]) -> None:
+    """Every output file of a run, each written atomically; ``files`` are the inputs ingest read."""
+    outputs: dict[str, int | None] = {}
+    for name, part in split_parts(records).items():
+        outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part.remove_columns("split")))
+    outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
+    write_json(out_dir / "report.json", report)
+    write_text(out_dir / "report.md", render_markdown(report))
+    write_text(out_dir / "report.html", render_html(report))
+    outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
+    if report.get("label_noise"):
+        outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
+    manifest = {
+        "ftprep_version": __version__,
+        "seed": cfg.split.seed,
+        "config": cfg.to_dict(),
+        "inputs": [  # the files ingest read, not the globs expanded again (files may appear meanwhile)
+            {"path": f["path"], "format": f["format"], "sha256": file_sha256(InputFile(f["path"], f["format"], f["gzip"])),
+             "rows": f["rows"]}
+            for f in files
+        ],
+        "outputs": {name: {"sha256": file_digest(out_dir / name), "rows": n} for name, n in outputs.items()},
+        "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
+    }
+    write_json(out_dir / "manifest.json", manifest)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
