@@ -143,7 +143,8 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "pii": flags["pii"],
                 "num_proc": flags["num_proc"],
             },
-            "split": {"ratios": flags["ratios"], "seed": flags["seed"]},
+            "seed": flags["seed"],
+            "split": {"ratios": flags["ratios"]},
             "readiness": {"fail_on": flags["fail_on"]},
             "dedup": {
                 "enabled": flags["dedup_enabled"],

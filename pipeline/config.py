@@ -3,13 +3,14 @@
 Each section is a frozen dataclass that lives with its stage (``pipeline/<stage>/config.py``) and has defaults
 that work without any config; a stage receives only its own section::
 
+    seed = 42                # the run seed: every random choice of every stage is made with it
+
     [input]
     task = "classification"
     text_field = "utterance"
 
     [split]
     ratios = [0.8, 0.1, 0.1]
-    seed = 42
 
 An invalid config is one :class:`ConfigError` that lists every problem: unknown sections and keys (with the valid
 ones and a "did you mean"), values of the wrong type and values out of range.
@@ -28,7 +29,7 @@ from typing import Any, Literal
 
 from pipeline.clean.config import CleanConfig
 from pipeline.core.errors import ConfigError
-from pipeline.core.section import SectionError
+from pipeline.core.section import SectionError, seed_problems
 from pipeline.dedup.config import DedupConfig
 from pipeline.ingest.config import InputConfig
 from pipeline.readiness.config import ReadinessConfig
@@ -36,10 +37,25 @@ from pipeline.split.config import SplitConfig
 from pipeline.validate.config import ValidateConfig
 
 
+# Keys that changed meaning: a config file using one gets a problem that says what to write instead.
+_MOVED_KEYS = {
+    ("clean", "seed"): "[clean] seed is gone: the language sample now follows the run seed (top-level seed = N, or --seed)",
+    ("dedup", "seed"): "[dedup] seed is now [dedup] hash_seed (a MinHash hash parameter, not a random choice: "
+                       "a dedup index only matches runs with the same one)",
+}
+
+
 @dataclass(frozen=True)
 class Config:
-    """The whole resolved configuration of one run."""
+    """The whole resolved configuration of one run.
 
+    Args:
+        seed: the run seed (``--seed``, top-level ``seed``, or ``[split] seed`` as older configs write it):
+            the language sample, langdetect, the split, the learning curve, cleanlab's folds and the diversity
+            sample all use it. The MinHash permutations use ``[dedup] hash_seed`` instead, a fixed hash parameter.
+    """
+
+    seed: int = 42
     input: InputConfig = field(default_factory=InputConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
@@ -52,21 +68,33 @@ class Config:
         return _plain(dataclasses.asdict(self))
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
-    """Read a TOML config (optional), apply command-line overrides on top, and check every key and value."""
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read a TOML config (optional), apply command-line overrides on top, and check every key and value.
+
+    Args:
+        overrides: ``{section: {key: value}}`` and top-level ``{key: value}`` (``seed``); ``None`` values are unset.
+    """
     data = _read_toml(path) if path is not None else {}
     where = str(path) if path else "config"
-    problems: list[str] = []
+    problems = _resolve_seed(data)
     for name, values in (overrides or {}).items():
+        if not isinstance(values, dict):
+            if values is not None:
+                data[name] = values
+            continue
         given = {k: v for k, v in values.items() if v is not None}
         if given and not isinstance(data.get(name, {}), dict):
             continue  # the file's own value is reported below as a section given as a value
         if given:
             data.setdefault(name, {}).update(given)
-    sections = {f.name: f.default_factory for f in dataclasses.fields(Config)}
-    built = {}
+    sections = {f.name: f.default_factory for f in dataclasses.fields(Config) if f.name != "seed"}
+    built: dict[str, Any] = {}
     for name, values in data.items():
-        if name not in sections:
+        if name == "seed":
+            seed, found = _run_seed(values)
+            problems += found
+            built["seed"] = seed
+        elif name not in sections:
             kind = "section" if isinstance(values, dict) else "key"
             shown = f"[{name}]" if kind == "section" else f"'{name}'"
             problems.append(f"unknown {kind} {shown}{_did_you_mean(name, sections)} (valid sections: {', '.join(sections)})")
@@ -80,6 +108,26 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
         count = f"{len(problems)} problems: " if len(problems) > 1 else ""
         raise ConfigError(f"{where}: {count}" + "; ".join(problems))
     return Config(**built)
+
+
+def _resolve_seed(data: dict[str, Any]) -> list[str]:
+    """Take ``[split] seed`` (how configs wrote the run seed before it had its own key) as the top-level ``seed``."""
+    split = data.get("split")
+    if not isinstance(split, dict) or "seed" not in split:
+        return []
+    seed = split.pop("seed")
+    if "seed" in data and data["seed"] != seed:
+        return [f"the run seed is given twice: seed = {data['seed']!r} and [split] seed = {seed!r}; keep one"]
+    data["seed"] = seed
+    return []
+
+
+def _run_seed(value: Any) -> tuple[int, list[str]]:
+    try:
+        seed = _coerce(value, int, "seed")
+    except ConfigError as exc:
+        return 42, [str(exc)]
+    return seed, seed_problems("seed", seed)
 
 
 def _read_toml(path: str | Path) -> dict[str, Any]:
@@ -98,6 +146,9 @@ def _build_section(cls: type, name: str, values: dict[str, Any]) -> tuple[Any, l
     valid = [f.name for f in dataclasses.fields(cls)]
     kwargs, problems = {}, []
     for key, value in values.items():
+        if (name, key) in _MOVED_KEYS:
+            problems.append(_MOVED_KEYS[name, key])
+            continue
         if key not in valid:
             problems.append(f"[{name}] unknown key '{key}'{_did_you_mean(key, valid)} (valid: {', '.join(valid)})")
             continue

@@ -68,7 +68,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     if cfg.dedup.index_path:
         check_index_path(cfg.dedup.index_path)
     prepare_out_dir(out_dir, overwrite)
-    ctx = RunContext(inputs=tuple(inputs), out_dir=out_dir, seed=cfg.split.seed, data_docs=data_docs, verbose=verbose,
+    ctx = RunContext(inputs=tuple(inputs), out_dir=out_dir, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
                      on_rows=progress.rows)
     records, rejected, sections = None, [], {}
     for name, stage, section in STAGES:

@@ -200,7 +200,7 @@ def test_manifest_describes_inputs_and_outputs(runner, write_jsonl, tmp_path):
     out = tmp_path / "out"
     assert run(runner, path, "--out", out, "--seed", "3").exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 3 and manifest["config"]["split"]["seed"] == 3
+    assert manifest["seed"] == 3 and manifest["config"]["seed"] == 3
     assert manifest["inputs"][0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     for name, entry in manifest["outputs"].items():
         assert entry["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
@@ -217,3 +217,22 @@ def test_every_bundled_sample_runs(runner, tmp_path, sample):
     assert result.exit_code in (0, 1), result.output
     counts = json.loads((out / "report.json").read_text())["counts"]
     assert counts["input"] == counts["kept"] + sum(counts["rejected"].values())
+
+
+def test_the_run_seed_reaches_every_random_choice(runner, write_jsonl, tmp_path):
+    """--seed seeds the language sample (it did not before: [clean] had its own seed), the split and the analyses,
+    and the manifest says which seed each stage used; the MinHash hash seed stays fixed."""
+    path = write_jsonl(classification_rows(10))
+    config = tmp_path / "c.toml"
+    config.write_text("[clean]\nlanguage_sample_size = 5\n")
+    sampled = {}
+    for seed in (1, 2):
+        out = tmp_path / f"seed{seed}"
+        assert run(runner, path, "--out", out, "--seed", seed, "--config", config).exit_code == 0
+        report = json.loads((out / "report.json").read_text())
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert report["cleaning"]["language"]["seed"] == report["split"]["seed"] == seed
+        assert manifest["seeds"] == {"clean": seed, "split": seed, "measure": seed, "dedup_hash_seed": 1}
+        rows = [r for name in ("train", "val", "test") for r in read_jsonl(out / f"{name}.jsonl")]
+        sampled[seed] = sorted(r["id"] for r in rows if r["meta"]["lang"] is not None)
+    assert len(sampled[1]) == len(sampled[2]) == 5 and sampled[1] != sampled[2]

@@ -14,14 +14,14 @@ def test_toml_values_and_flag_overrides(tmp_path):
     """Values come from the file; flags override them; unset flags do not."""
     path = tmp_path / "c.toml"
     path.write_text('[input]\ntask = "classification"\n[split]\nratios = [0.7, 0.2, 0.1]\nseed = 7\n')
-    cfg = load_config(path, {"split": {"seed": 9, "ratios": None}})
-    assert (cfg.input.task, cfg.split.ratios, cfg.split.seed) == ("classification", (0.7, 0.2, 0.1), 9)
+    cfg = load_config(path, {"seed": 9, "split": {"ratios": None}})
+    assert (cfg.input.task, cfg.split.ratios, cfg.seed) == ("classification", (0.7, 0.2, 0.1), 9)
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[split]\nratio = 1\n", "[split] unknown key 'ratio' (did you mean 'ratios'?) (valid: ratios, seed)"),
+        ("[split]\nratio = 1\n", "[split] unknown key 'ratio' (did you mean 'ratios'?) (valid: ratios)"),
         ("[splits]\n", "unknown section [splits] (did you mean 'split'?)"),
         ("colour = 3\n", "unknown key 'colour' (valid sections: input"),
         ("split = 5\n", "[split] is a section: write its options under a [split] header, got split = 5"),
@@ -32,8 +32,12 @@ def test_toml_values_and_flag_overrides(tmp_path):
         ("[split]\nratios = [0.5, 0.4, 0.4]\n", "must add up to 1"),
         ("[input]\ntask = 'regression'\n", "expected one of 'auto'"),
         ("[input\n", "not valid TOML"),
-        ("[split]\nseed = -1\n", "[split] seed must be a whole number from 0 to 4294967295, got -1"),
-        ("[dedup]\nseed = 4294967296\n", "[dedup] seed must be a whole number from 0 to 4294967295"),
+        ("[split]\nseed = -1\n", "seed must be a whole number from 0 to 4294967295, got -1"),
+        ("seed = 4294967296\n", "seed must be a whole number from 0 to 4294967295"),
+        ("[dedup]\nhash_seed = 4294967296\n", "[dedup] hash_seed must be a whole number from 0 to 4294967295"),
+        ("[dedup]\nseed = 3\n", "[dedup] seed is now [dedup] hash_seed"),
+        ("[clean]\nseed = 3\n", "[clean] seed is gone: the language sample now follows the run seed"),
+        ("seed = 1\n[split]\nseed = 2\n", "the run seed is given twice: seed = 1 and [split] seed = 2"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path, toml, message):
@@ -71,7 +75,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
     assert "[clean] min_chars must not be negative, got -1" in message
     assert "[clean] unknown key 'languges' (did you mean 'languages'?)" in message
     assert "[dedup] threshold: expected float, got 'high'" in message
-    assert "[split] seed must be a whole number" in message and "[split] ratios must add up to 1" in message
+    assert "seed must be a whole number" in message and "[split] ratios must add up to 1" in message
     assert "\n" not in message  # one line on stderr, as the CLI contract says
 
 

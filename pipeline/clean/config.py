@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pipeline.core.section import Section, seed_problems
+from pipeline.core.section import Section
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,6 @@ class CleanConfig(Section):
             ``language_sample_size`` records otherwise; ``all``, ``sample`` and ``off`` force one way.
         language_prefix_chars: detect on this many leading characters (speed; the start says enough).
         language_min_letters: fewer letters than this is ``und``, which is never rejected for language.
-        seed: seeds langdetect and the language sample.
         num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
             records or more and one below.
         pii_types: which of email, phone, credit_card, ip_address, secret to look for.
@@ -64,7 +63,6 @@ class CleanConfig(Section):
     language_sample_size: int = 1000
     language_prefix_chars: int = 200
     language_min_letters: int = 20
-    seed: int = 42
     num_proc: int | None = None
 
     pii: Literal["redact", "reject", "off"] = "redact"
@@ -85,7 +83,7 @@ class CleanConfig(Section):
         from pipeline.clean.language import supported_languages
         from pipeline.clean.pii import PII_TYPES
 
-        found = seed_problems("seed", self.seed)
+        found = []
         unknown_ftfy = sorted(set(self.ftfy_options) - set(ftfy.TextFixerConfig._fields))
         if unknown_ftfy:
             found.append(f"ftfy_options: unknown option(s) {', '.join(unknown_ftfy)}")

@@ -60,11 +60,11 @@ Mark = tuple[str, str, str | None]
 def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
     with quiet_datasets():
-        return _clean(ds, cfg)
+        return _clean(ds, cfg, ctx.seed)
 
 
 
-def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
+def _clean(ds: Dataset, cfg: CleanConfig, seed: int) -> StageResult:
     task = task_of(ds)
     num_proc = _workers(cfg, len(ds))
     tokenizer = token_counter(cfg.tokenizer)[1]
@@ -79,7 +79,7 @@ def _clean(ds: Dataset, cfg: CleanConfig) -> StageResult:
     )
     # datasets skips the function on an empty dataset: give it the marked schema ourselves.
     marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
-    marked, language = _mark_language(marked, cfg, num_proc)
+    marked, language = _mark_language(marked, cfg, num_proc, seed)
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
     stats.update(tokenizer=tokenizer, language=language, length=length_stats(kept))
@@ -265,16 +265,16 @@ def _pii_mark(pii: Counter[str], cfg: CleanConfig) -> Mark | None:
 # -- step 2: language -------------------------------------------------------------------------------------------------
 
 
-def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Dataset, dict[str, Any]]:
+def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) -> tuple[Dataset, dict[str, Any]]:
     """Detect languages of the records still in, add ``lang``, and mark ``wrong_language`` when filtering."""
     keys = column(marked, KEY_COLUMN)
-    measured = _rows_to_measure(keys, cfg)
+    measured = _rows_to_measure(keys, cfg, seed)
     distinct = list(dict.fromkeys(keys[i] for i in measured))  # never detect the same normalised text twice
     found = detect_languages(
         distinct,
         backend=cfg.language_backend,
         allowed=cfg.languages,
-        seed=cfg.seed,
+        seed=seed,
         min_letters=cfg.language_min_letters,
         num_proc=num_proc,
     )
@@ -293,7 +293,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int) -> tuple[Da
         "measured_on": _measured_on(cfg, len(measured), sum(key is not None for key in keys)),
         "records_measured": len(measured),
         "distinct_texts_detected": len(distinct),
-        "seed": cfg.seed,
+        "seed": seed,
         "prefix_chars": cfg.language_prefix_chars,
         "allowed": list(cfg.languages),
         "mix": dict(sorted(mix.items(), key=lambda item: (-item[1], item[0]))),
@@ -312,14 +312,14 @@ def _detection_mode(cfg: CleanConfig) -> str:
     return "all" if cfg.languages else "sample"
 
 
-def _rows_to_measure(keys: list[str | None], cfg: CleanConfig) -> list[int]:
+def _rows_to_measure(keys: list[str | None], cfg: CleanConfig, seed: int) -> list[int]:
     candidates = [i for i, key in enumerate(keys) if key is not None]
     mode = _detection_mode(cfg)
     if mode == "off":
         return []
     if mode == "all" or len(candidates) <= cfg.language_sample_size:
         return candidates
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(seed)
     picked = rng.choice(len(candidates), size=cfg.language_sample_size, replace=False)
     return [candidates[j] for j in sorted(picked)]
 

@@ -55,7 +55,7 @@ class DedupConfig(Section):
     lsh_recall: float = 0.998
     bands: int | None = None
     rows: int | None = None
-    seed: int = 1
+    hash_seed: int = 1
     keep: Literal["first", "longest"] = "first"
     label_conflicts: Literal["drop", "majority", "keep"] = "drop"
     decontaminate: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ class DedupConfig(Section):
     examples: int = 5
 
     def problems(self) -> list[str]:
-        found = seed_problems("seed", self.seed)
+        found = seed_problems("hash_seed", self.hash_seed)
         if not 0.0 < self.threshold <= 1.0:
             found.append(f"threshold must be in (0, 1], got {self.threshold}")
         if self.num_perm < 2:

@@ -63,10 +63,10 @@ class DedupIndex:
                 f"{path}: dedup index format {meta.get('format')} cannot be read by this ftprep (format {FORMAT}: "
                 "shingles are hashed differently); start a new index with another --dedup-index path"
             )
-        if meta.get("num_perm") != cfg.num_perm or meta.get("seed") != cfg.seed:
+        if meta.get("num_perm") != cfg.num_perm or meta.get("seed") != cfg.hash_seed:
             raise ConfigError(
-                f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, seed={meta.get('seed')}; "
-                f"this run uses num_perm={cfg.num_perm}, seed={cfg.seed}"
+                f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, hash_seed={meta.get('seed')}; "
+                f"this run uses num_perm={cfg.num_perm}, hash_seed={cfg.hash_seed}"
             )
         index.shingling = Shingling(meta["shingle"], int(meta["ngram"]))
         index.signatures = np.load(index.path / "signatures.npy")
@@ -106,7 +106,7 @@ class DedupIndex:
         meta = {
             "format": FORMAT,
             "num_perm": self.cfg.num_perm,
-            "seed": self.cfg.seed,
+            "seed": self.cfg.hash_seed,
             "shingle": self.shingling.mode,
             "ngram": self.shingling.n,
             "count": len(self),

@@ -91,7 +91,7 @@ def _leader_signatures(
     sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
     hits = np.full(len(leaders), -1, dtype=np.int64)
     sets: list[ShingleSets] = []
-    job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.seed), eval_set)
+    job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.hash_seed), eval_set)
     batches = content_text_batches(leaders, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
@@ -130,7 +130,7 @@ def _near_pass(
     if index is not None and len(index):
         parts.append((index.signatures, index.sets))
     if eval_set is not None:
-        parts.append(eval_set.signatures(MinHasher(cfg.num_perm, cfg.seed), plan.shingling))
+        parts.append(eval_set.signatures(MinHasher(cfg.num_perm, cfg.hash_seed), plan.shingling))
     all_sets = ShingleSets.concat([p[1] for p in parts]) if len(parts) > 1 else sets
     n_leaders = len(sigs)
     n_joinable = n_leaders + (len(index) if index is not None else 0)

@@ -35,7 +35,9 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
     manifest = {
         "ftprep_version": __version__,
-        "seed": cfg.split.seed,
+        "seed": cfg.seed,
+        # which seed each stage's random choices used (all the run seed), and the dedup hash parameter
+        "seeds": {"clean": cfg.seed, "split": cfg.seed, "measure": cfg.seed, "dedup_hash_seed": cfg.dedup.hash_seed},
         "config": cfg.to_dict(),
         "inputs": [  # the files ingest read, not the globs expanded again (files may appear meanwhile)
             {"path": f["path"], "format": f["format"], "sha256": file_sha256(InputFile(f["path"], f["format"], f["gzip"])),

@@ -44,9 +44,9 @@ def split(ds: Dataset, cfg: SplitConfig, ctx: RunContext) -> StageResult:
     Its sections: ``split`` (ratios, seed, labels too rare to stratify) and, for classification, ``labels``
     (examples per label in each split).
     """
-    plan = plan_split(ds, cfg)
-    kept = ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{cfg.seed}")
-    sections: dict[str, Any] = {"split": {"ratios": list(cfg.ratios), "seed": cfg.seed, "rare_labels": plan.rare_labels}}
+    plan = plan_split(ds, cfg, ctx.seed)
+    kept = ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{ctx.seed}")
+    sections: dict[str, Any] = {"split": {"ratios": list(cfg.ratios), "seed": ctx.seed, "rare_labels": plan.rare_labels}}
     if "label" in kept.column_names:
         sections["labels"] = labels_per_split(kept)
     return StageResult(kept=kept, rejected=rejections_to_dataset([]), sections=sections)
@@ -59,7 +59,7 @@ def labels_per_split(records: Dataset) -> dict[str, dict[str, int]]:
     return {s: {label: counts.get((s, label), 0) for label in labels} for s in SPLITS}
 
 
-def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
+def plan_split(ds: Dataset, cfg: SplitConfig, seed: int) -> SplitPlan:
     """Compute the split of every record without touching the records."""
     labels = column(ds, "label") if task_of(ds) is Task.CLASSIFICATION else None
     groups = _groups(ds)
@@ -72,7 +72,7 @@ def plan_split(ds: Dataset, cfg: SplitConfig) -> SplitPlan:
     for stratum in sorted(strata):
         keys = sorted(strata[stratum])
         size = sum(len(groups[k]) for k in keys)
-        rng = np.random.default_rng([cfg.seed, _stable_int(stratum)])
+        rng = np.random.default_rng([seed, _stable_int(stratum)])
         order = rng.permutation(len(keys))
         if size < len(active):
             rare[stratum] = size
