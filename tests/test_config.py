@@ -36,6 +36,7 @@ def test_toml_values_and_flag_overrides(tmp_path):
         ("seed = 4294967296\n", "seed must be a whole number from 0 to 4294967295"),
         ("[dedup]\nhash_seed = 4294967296\n", "[dedup] hash_seed must be a whole number from 0 to 4294967295"),
         ("[dedup]\nseed = 3\n", "[dedup] seed is now [dedup] hash_seed"),
+        ("[dedup]\nbands = 1\nrows = 128\n", "[dedup] rows must be at most 64"),
         ("[clean]\nseed = 3\n", "[clean] seed is gone: the language sample now follows the run seed"),
         ("seed = 1\n[split]\nseed = 2\n", "the run seed is given twice: seed = 1 and [split] seed = 2"),
     ],

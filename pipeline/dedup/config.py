@@ -7,6 +7,8 @@ from typing import Literal
 
 from pipeline.core.section import Section, seed_problems
 
+MAX_ROWS = 64  # rows per LSH band: band keys mix at most this many signature values
+
 
 @dataclass(frozen=True)
 class DedupConfig(Section):
@@ -76,6 +78,8 @@ class DedupConfig(Section):
             found.append("bands and rows must be set together (or neither)")
         elif self.bands is not None and (self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm):
             found.append(f"bands x rows must be positive and at most num_perm ({self.num_perm})")
+        elif self.rows is not None and self.rows > MAX_ROWS:
+            found.append(f"rows must be at most {MAX_ROWS} (a band of more rows almost never matches), got {self.rows}")
         if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc, self.batch_size) < 1:
             found.append("n-gram sizes, num_proc and batch_size must be at least 1")
         if not self.enabled and (self.decontaminate or self.index_path):

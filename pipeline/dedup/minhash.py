@@ -24,7 +24,7 @@ _UINT32_MAX = np.uint32(0xFFFFFFFF)
 # MurmurHash3 32-bit finalizer constants: datasketch pre-mixes every input hash with them (affine32 scheme).
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 # Random odd multipliers to fold a band of r uint32 values into one uint64 bucket key.
-_BAND_MULTIPLIERS = np.random.RandomState(20240601).randint(1, 2**62, size=64, dtype=np.int64).astype(np.uint64) | 1
+_BAND_MULTIPLIERS = np.random.RandomState(20240601).randint(1, 2**62, size=64, dtype=np.int64).astype(np.uint64) | 1  # [dedup] rows <= 64
 
 
 class MinHasher:

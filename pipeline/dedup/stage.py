@@ -29,10 +29,11 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan
-from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
+from pipeline.dedup.minhash import MinHasher, verified_clusters
+from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.core.stage import RunContext, StageResult
-from pipeline.core.records import content_text_batches, content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
-from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode, normalise
+from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.dedup.shingling import ShingleSets, Shingling, normalise
 
 __all__ = ["dedup"]
 
@@ -51,11 +52,12 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
     shingling = _shingling(ds, cfg, index)
     eval_set = load_eval_set(list(cfg.decontaminate), cfg.contamination_ngram) if cfg.decontaminate else None
+    near = NearDuplicates.of(cfg, shingling)
     plan = ClusterPlan(ds, task, cfg, shingling)
-    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), cfg, shingling, eval_set)
+    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), cfg, near, eval_set)
     plan.mark_contaminated_by_ngram(eval_hits, eval_set)
     if cfg.near or index is not None or eval_set is not None:
-        _near_pass(plan, sigs, sets, index, eval_set)
+        _near_pass(plan, near, sigs, sets, index, eval_set)
     else:
         plan.sets = sets  # exact duplicates only: every leader is its own cluster
     plan.decide_clusters()
@@ -72,15 +74,11 @@ def _shingling(ds: Dataset, cfg: DedupConfig, index: DedupIndex | None) -> Shing
     """The dataset's shingling: the index's if there is one (so runs stay comparable), else by config or length."""
     if index is not None and index.shingling is not None:
         return index.shingling
-    mode = cfg.shingle
-    if mode == "auto":
-        step = max(1, len(ds) // 2000)
-        mode = choose_shingle_mode(content_texts(ds.select(range(0, len(ds), step))), cfg.auto_min_words)
-    return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram)
+    return choose_shingling(ds, cfg)
 
 
 def _leader_signatures(
-    leaders: Dataset, cfg: DedupConfig, shingling: Shingling, eval_set: EvalSet | None
+    leaders: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set: EvalSet | None
 ) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
     """Signatures, shingle sets and eval n-gram match (-1: none) of every exact-key leader, batch by batch.
 
@@ -91,7 +89,7 @@ def _leader_signatures(
     sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
     hits = np.full(len(leaders), -1, dtype=np.int64)
     sets: list[ShingleSets] = []
-    job = _SignatureJob(shingling, MinHasher(cfg.num_perm, cfg.hash_seed), eval_set)
+    job = _SignatureJob(near.shingling, near.hasher(), eval_set)
     batches = content_text_batches(leaders, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
@@ -119,28 +117,24 @@ class _SignatureJob:
         return self.hasher.signatures(sets), sets, np.array(hits, dtype=np.int64)
 
 
-def _near_pass(
-    plan: ClusterPlan, sigs: np.ndarray, sets: ShingleSets, index: DedupIndex | None, eval_set: EvalSet | None
-) -> None:
+def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: ShingleSets, index: DedupIndex | None,
+               eval_set: EvalSet | None) -> None:
     """LSH candidates over leaders, indexed and eval records; verified, then joined (or marked contaminated)."""
     cfg = plan.cfg
-    bands, rows = (cfg.bands, cfg.rows) if cfg.bands else choose_bands(cfg.num_perm, cfg.threshold, cfg.lsh_recall)
-    plan.bands = (bands, rows)
+    plan.bands = (near.bands, near.rows)
     parts = [(sigs, sets)]
     if index is not None and len(index):
         parts.append((index.signatures, index.sets))
     if eval_set is not None:
-        parts.append(eval_set.signatures(MinHasher(cfg.num_perm, cfg.hash_seed), plan.shingling))
+        parts.append(eval_set.signatures(near.hasher(), near.shingling))
     all_sets = ShingleSets.concat([p[1] for p in parts]) if len(parts) > 1 else sets
     n_leaders = len(sigs)
     n_joinable = n_leaders + (len(index) if index is not None else 0)
-    keys = np.concatenate([band_keys(p[0], bands, rows) for p in parts])  # keys are 3x smaller than signatures
-    pairs = bucket_pairs(keys)
+    pairs = near.candidate_pairs([p[0] for p in parts])
     pairs = pairs[pairs[:, 0] < n_leaders]  # pairs among indexed or eval records are not this run's business
     if not cfg.near:
         pairs = pairs[pairs[:, 1] >= n_leaders]
     eval_pairs = pairs[pairs[:, 1] >= n_joinable]
-    del keys
     uf, checked = verified_clusters(all_sets, pairs[pairs[:, 1] < n_joinable], cfg.threshold)
     plan.mark_contaminated_by_similarity(all_sets, eval_pairs, n_joinable, eval_set)
     plan.set_clusters(uf, all_sets, index)
