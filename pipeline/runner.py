@@ -23,7 +23,8 @@ from pipeline.dedup.index import check_index_path, commit_pending, discard_pendi
 from pipeline.dedup.leakage import measure_split_leakage
 from pipeline.dedup.stage import dedup
 from pipeline.ingest.stage import ingest
-from pipeline.readiness.checks import gate_passes, readiness_checks, verdict_from
+from pipeline.readiness.check import gate_passes, verdict_from
+from pipeline.readiness.checklist import readiness_checks
 from pipeline.readiness.measure import measure
 from pipeline.report.assemble import assemble_report, judged_report
 from pipeline.report.write import write_outputs

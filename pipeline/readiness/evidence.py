@@ -5,68 +5,60 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.checks import Check
+from pipeline.readiness.check import Check, Rule
 
 
 # Below this out-of-fold accuracy the probe disagrees with many correct labels, so confident learning over-flags.
 WEAK_BASELINE = 0.7
 
 
-def evidence_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
-    return [check_learning_curve(report, cfg), check_label_noise(report, cfg), check_diversity(report, cfg)]
-
-
 def check_learning_curve(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """A large expected gain from doubling the data means the model is still data-starved: more data will help."""
-    threshold = {"warn_above": cfg.max_expected_gain_2x}
+    rule = Rule("learning_curve", {"warn_above": cfg.max_expected_gain_2x})
     if report["task"] != "classification":
-        return Check("learning_curve", "skip", None, threshold, "learning curves are measured for classification only")
+        return rule.skip("learning curves are measured for classification only")
     curve = report.get("learning_curve")
     if not curve:
-        return Check("learning_curve", "skip", None, threshold, "too little data to train the baseline (needs 2 labels in train and a val split)")
+        return rule.skip("too little data to train the baseline (needs 2 labels in train and a val split)")
     gain, scores = curve["expected_gain_2x"], curve["scores"]
     weakest = list(curve.get("per_label_f1", {}).items())[:3]
     weak_note = ", ".join(f"{label} ({f1:.2f})" for label, f1 in weakest)
     message = (f"baseline macro-F1 {scores[0]:.3f} -> {scores[-1]:.3f} from {curve['sizes'][0]} to {curve['sizes'][-1]} "
                f"examples; doubling the data would add about {gain:+.3f}")
-    if gain > cfg.max_expected_gain_2x:
-        return Check("learning_curve", "warn", gain, threshold, message,
-                     f"more data will likely help: about {curve['sizes'][-1]} more training examples, first for the "
-                     f"weakest labels {weak_note}")
-    return Check("learning_curve", "pass", gain, threshold, message + (f"; weakest labels {weak_note}" if weak_note else ""))
+    if rule.status(gain) == "warn":
+        return rule.result(gain, message, f"more data will likely help: about {curve['sizes'][-1]} more training "
+                           f"examples, first for the weakest labels {weak_note}")
+    return rule.result(gain, message + (f"; weakest labels {weak_note}" if weak_note else ""))
 
 
 def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """cleanlab's estimate of the share of mislabeled examples, from out-of-fold baseline probabilities."""
-    threshold = {"warn_above": cfg.max_label_noise_rate}
+    rule = Rule("label_noise", {"warn_above": cfg.max_label_noise_rate})
     if report["task"] != "classification":
-        return Check("label_noise", "skip", None, threshold, "label noise is estimated for classification only")
+        return rule.skip("label noise is estimated for classification only")
     noise = report.get("label_noise")
     if not noise:
-        return Check("label_noise", "skip", None, threshold, f"too little data: needs 2 labels with {cfg.noise_folds}+ examples")
+        return rule.skip(f"too little data: needs 2 labels with {cfg.noise_folds}+ examples")
     rate = noise["estimated_rate"]
     message = f"{noise['flagged']} of {noise['examined']} examples ({rate:.1%}) look mislabeled"
     accuracy = noise.get("baseline_accuracy")
     if accuracy is not None and accuracy < WEAK_BASELINE:
         message += f" (baseline accuracy only {accuracy:.0%}: with this little data the rate is overstated)"
-    if rate > cfg.max_label_noise_rate:
-        return Check("label_noise", "warn", rate, threshold, message,
-                     f"review the {len(noise['suspects'])} listed suspects in suspect_labels.jsonl (most confident first) "
-                     "and fix their labels")
-    return Check("label_noise", "pass", rate, threshold, message)
+    return rule.result(rate, message, f"review the {len(noise['suspects'])} listed suspects in suspect_labels.jsonl "
+                       "(most confident first) and fix their labels")
 
 
 def check_diversity(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Generative data should not be one template or a few repeated answers; novelty says if more would add anything."""
-    threshold = {
+    rule = Rule("diversity", {
         "max_cluster_share": cfg.max_cluster_share,
         "min_distinct_2": cfg.min_distinct_2,
         "max_template_share": cfg.max_template_share,
         "min_novelty": cfg.min_novelty,
-    }
+    })
     section = report.get("diversity")
     if report["task"] == "classification" or not section:
-        return Check("diversity", "skip", None, threshold, "diversity is measured for completion and chat data")
+        return rule.skip("diversity is measured for completion and chat data")
     template_share = max(section["templates"]["prefix"]["share"], section["templates"]["suffix"]["share"])
     observed = {
         "cluster_share": section["near_duplicate_cluster_share"],
@@ -78,9 +70,10 @@ def check_diversity(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = (f"distinct-2 {observed['distinct_2']:.2f}, novelty {observed['novelty']:.2f}, duplicate-cluster share "
                f"{observed['cluster_share']:.1%}, templated prompts {template_share:.0%}")
     if problems:
-        return Check("diversity", "warn", observed, threshold, message + ": " + "; ".join(problems),
-                     "add examples of new tasks and phrasings rather than more of the same (vary prompts and answers)")
-    return Check("diversity", "pass", observed, threshold, message)
+        return rule.result(observed, message + ": " + "; ".join(problems),
+                           "add examples of new tasks and phrasings rather than more of the same (vary prompts and answers)",
+                           status="warn")
+    return rule.result(observed, message, status="pass")
 
 
 def _diversity_problems(observed: dict[str, float], cfg: ReadinessConfig) -> list[str]:

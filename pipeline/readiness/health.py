@@ -9,44 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.core.markdown import name_list
+from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import totals_over_splits
-from pipeline.core.markdown import name_list
-from pipeline.readiness.checks import Check
-
-
-def health_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
-    return [
-        check_duplicate_rate(report, cfg),
-        check_label_conflicts(report, cfg),
-        check_split_leakage(report),
-        check_contamination(report),
-        check_pii(report, cfg),
-        check_language_mix(report, cfg),
-        check_expectations(report),
-        check_max_tokens(report, cfg),
-    ]
-
-
-def _skip(name: str, threshold: Any, why: str) -> Check:
-    return Check(name, "skip", None, threshold, why)
 
 
 def check_duplicate_rate(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Records that repeat an earlier record's cluster (exact, or near after dedup) are wasted and overweighted."""
-    threshold = {"warn_above": cfg.max_duplicate_rate}
+    rule = Rule("duplicate_rate", {"warn_above": cfg.max_duplicate_rate})
     overlap = report.get("overlap")
     if not overlap:
-        return _skip("duplicate_rate", threshold, "no overlap section in this report (written by ftprep run)")
+        return rule.skip("no overlap section in this report (written by ftprep run)")
     remaining, records = overlap["duplicates_remaining"], overlap["records"]
     rate = round(remaining / records, 4) if records else 0.0
     removed = _removed_duplicates(report.get("duplicates"))
     message = f"{remaining} of {records} kept records ({rate:.1%}) repeat another one" + (
         f"; dedup removed {removed}" if removed is not None else "; the dedup stage did not run (exact duplicates only)")
-    if rate > cfg.max_duplicate_rate:
-        return Check("duplicate_rate", "warn", rate, threshold, message,
-                     f"remove {remaining} duplicates (run dedup, or a stricter dedup policy)")
-    return Check("duplicate_rate", "pass", rate, threshold, message)
+    return rule.result(rate, message, f"remove {remaining} duplicates (run dedup, or a stricter dedup policy)")
 
 
 def _removed_duplicates(section: dict[str, Any] | None) -> int | None:
@@ -57,19 +37,16 @@ def _removed_duplicates(section: dict[str, Any] | None) -> int | None:
 
 def check_label_conflicts(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Identical texts with different labels teach the model contradictions."""
-    threshold = {"warn_above": cfg.max_label_conflicts}
+    rule = Rule("label_conflicts", {"warn_above": cfg.max_label_conflicts})
     overlap = report.get("overlap") or {}
     if "label_conflicts" not in overlap:
-        return _skip("label_conflicts", threshold, "labels apply to classification only")
+        return rule.skip("labels apply to classification only")
     found = overlap["label_conflicts"]
     removed = (report.get("duplicates") or {}).get("label_conflicts")
     removed_note = f"; dedup handled {_count(removed)} conflicting groups" if removed is not None else ""
-    message = f"{found} groups of identical texts with different labels remain{removed_note}"
-    if found > cfg.max_label_conflicts:
-        examples = "; ".join(f"{e['text'][:40]!r}: {'/'.join(e['labels'])}" for e in overlap.get("label_conflict_examples", [])[:3])
-        return Check("label_conflicts", "warn", found, threshold, message,
-                     f"relabel or drop the {found} conflicting groups (e.g. {examples})")
-    return Check("label_conflicts", "pass", found, threshold, message)
+    examples = "; ".join(f"{e['text'][:40]!r}: {'/'.join(e['labels'])}" for e in overlap.get("label_conflict_examples", [])[:3])
+    return rule.result(found, f"{found} groups of identical texts with different labels remain{removed_note}",
+                       f"relabel or drop the {found} conflicting groups (e.g. {examples})")
 
 
 def _count(value: Any) -> int:
@@ -87,14 +64,14 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
     overlap = report.get("overlap")
     duplicates = report.get("duplicates") or {}
     near = duplicates.get("split_leakage")
+    rule = Rule("split_leakage", {"max_pairs": 0, "jaccard": near["threshold"]} if near else {"max_pairs": 0})
     if not overlap and near is None:
-        return _skip("split_leakage", 0, "no overlap section in this report (written by ftprep run)")
+        return Rule("split_leakage", 0).skip("no overlap section in this report (written by ftprep run)")
     shared = overlap["cross_split"] if overlap else 0
     pairs = near["pairs"] if near else 0
-    threshold = {"max_pairs": 0, "jaccard": near["threshold"]} if near else {"max_pairs": 0}
     if not shared and not pairs:
         measured = f"no near-duplicate pair (Jaccard >= {near['threshold']})" if near else "no text or duplicate cluster"
-        return Check("split_leakage", "pass", 0, threshold, f"{measured} spans two splits")
+        return rule.result(0, f"{measured} spans two splits", status="pass")
     found = []
     if pairs:
         where = ", ".join(f"{k}: {v}" for k, v in near["by_splits"].items())
@@ -103,45 +80,45 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
         found.append(f"{shared} texts or duplicate clusters appear in more than one split")
     observed = pairs if near else shared
     if shared or duplicates.get("enabled", True):
-        return Check("split_leakage", "fail", observed, threshold, "; ".join(found),
-                     "report this as a bug: ftprep keeps every duplicate cluster in one split")
-    return Check("split_leakage", "warn", observed, threshold, "; ".join(found),
-                 "turn dedup on (drop --no-dedup) so that near duplicates are removed or kept in one split")
+        return rule.result(observed, "; ".join(found),
+                           "report this as a bug: ftprep keeps every duplicate cluster in one split", status="fail")
+    return rule.result(observed, "; ".join(found),
+                       "turn dedup on (drop --no-dedup) so that near duplicates are removed or kept in one split",
+                       status="warn")
 
 
 def check_contamination(report: dict[str, Any]) -> Check:
     """Rows matching a held-out eval set were removed by dedup's decontamination (skip when none was given)."""
+    rule = Rule("contamination", 0)
     section = report.get("duplicates") or {}
     if "contaminated" not in section:
-        return _skip("contamination", 0, "no eval set to decontaminate against (dedup --decontaminate not used)")
+        return rule.skip("no eval set to decontaminate against (dedup --decontaminate not used)")
     removed = _count(section["contaminated"])
-    return Check("contamination", "pass", removed, 0,
-                 f"{removed} rows matching the eval sets were removed; none remain")
+    return rule.result(removed, f"{removed} rows matching the eval sets were removed; none remain", status="pass")
 
 
 def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Personal data found by the clean stage (emails, phones, cards, keys...), redacted or not."""
-    threshold = {"warn_above": cfg.max_pii_findings}
+    rule = Rule("pii", {"warn_above": cfg.max_pii_findings})
     pii = (report.get("cleaning") or {}).get("pii")
     if pii is None:
-        return _skip("pii", threshold, "no PII scan in this report (the clean stage writes cleaning.pii)")
+        return rule.skip("no PII scan in this report (the clean stage writes cleaning.pii)")
     by_type = pii.get("found") or {}  # cleaning.pii = {mode, records_with_pii, found: {type: n}}
     total = sum(by_type.values())
+    if rule.status(total) == "pass":
+        return rule.result(total, "no PII found", status="pass")
     top = ", ".join(f"{k} {n}" for k, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])) if n)
-    if total > cfg.max_pii_findings:
-        done = {"redact": "redacted", "reject": "rejected", "off": "left in place"}.get(pii.get("mode"), "found")
-        return Check("pii", "warn", total, threshold,
-                     f"{total} PII findings in {pii.get('records_with_pii', '?')} records ({top}), {done}",
-                     "review the redacted placeholders, and the source of the data, before training on it")
-    return Check("pii", "pass", total, threshold, "no PII found")
+    done = {"redact": "redacted", "reject": "rejected", "off": "left in place"}.get(pii.get("mode"), "found")
+    return rule.result(total, f"{total} PII findings in {pii.get('records_with_pii', '?')} records ({top}), {done}",
+                       "review the redacted placeholders, and the source of the data, before training on it")
 
 
 def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Records outside the allowed languages (or outside the dominant one when none is configured)."""
-    threshold = {"allowed": list(cfg.allowed_languages) or "dominant", "warn_above": cfg.max_off_language_share}
+    rule = Rule("language_mix", {"allowed": list(cfg.allowed_languages) or "dominant", "warn_above": cfg.max_off_language_share})
     per_split = report.get("languages")
     if not per_split:
-        return _skip("language_mix", threshold, "no language per record (the clean stage adds the lang column)")
+        return rule.skip("no language per record (the clean stage adds the lang column)")
     totals = totals_over_splits(per_split)
     judged = {lang: n for lang, n in totals.items() if lang != "und"}
     allowed = set(cfg.allowed_languages) or {max(judged, key=lambda k: (judged[k], k))} if judged else set()
@@ -149,46 +126,41 @@ def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     share = round(sum(off.values()) / sum(judged.values()), 4) if judged else 0.0
     mix = ", ".join(f"{lang} {n}" for lang, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
     message = f"{share:.1%} of records outside {'/'.join(sorted(allowed)) or 'any language'} ({mix})"
-    if share > cfg.max_off_language_share:
-        return Check("language_mix", "warn", share, threshold, message,
-                     f"filter languages in the clean stage or add data in {name_list(sorted(off, key=lambda k: (-off[k], k)), limit=5)}"
-                     " on purpose")
-    return Check("language_mix", "pass", share, threshold, message)
+    most_off = name_list(sorted(off, key=lambda k: (-off[k], k)), limit=5)
+    return rule.result(share, message, f"filter languages in the clean stage or add data in {most_off} on purpose")
 
 
 def check_expectations(report: dict[str, Any]) -> Check:
     """The validate stage's suites: a failed ``critical`` expectation fails, a failed ``warning`` one warns, a failed
     ``info`` one is only reported."""
+    rule = Rule("expectations", {"fail_on": "critical", "warn_on": "warning"})
     section = report.get("expectations")
-    threshold = {"fail_on": "critical", "warn_on": "warning"}
     if section is None:
-        return _skip("expectations", threshold, "no expectations section (the validate stage writes it)")
+        return rule.skip("no expectations section (the validate stage writes it)")
     critical, warning = section["failed_critical"], section["failed_warning"]
     observed = {"failed_critical": len(critical), "failed_warning": len(warning)}
     if critical:
-        return Check("expectations", "fail", observed, threshold,
-                     f"{len(critical)} critical expectation(s) failed: {'; '.join(critical[:3])}",
-                     "see the expectations table in report.md for the unexpected values, then fix the data or the suite")
+        return rule.result(observed, f"{len(critical)} critical expectation(s) failed: {'; '.join(critical[:3])}",
+                           "see the expectations table in report.md for the unexpected values, then fix the data or the suite",
+                           status="fail")
     if warning:
-        return Check("expectations", "warn", observed, threshold,
-                     f"{len(warning)} warning expectation(s) failed: {'; '.join(warning[:3])}",
-                     "see the expectations table in report.md for the unexpected values")
-    return Check("expectations", "pass", observed, threshold, "every expectation that ran passed")
+        return rule.result(observed, f"{len(warning)} warning expectation(s) failed: {'; '.join(warning[:3])}",
+                           "see the expectations table in report.md for the unexpected values", status="warn")
+    return rule.result(observed, "every expectation that ran passed", status="pass")
 
 
 def check_max_tokens(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Examples over the maximum sequence length are truncated in training; also shows the training-token cost."""
-    threshold = {"max_seq_tokens": cfg.max_seq_tokens, "warn_above_share": cfg.max_truncated_share}
+    rule = Rule("max_tokens", {"max_seq_tokens": cfg.max_seq_tokens, "warn_above_share": cfg.max_truncated_share})
     section = report.get("lengths") or {}
     if "over_max_tokens" not in section:
-        return _skip("max_tokens", threshold, "no token counts (the clean stage adds n_tokens)")
+        return rule.skip("no token counts (the clean stage adds n_tokens)")
     over = section["over_max_tokens"]
     total = sum(s["count"] for s in section["tokens"].values())
     share = round(over / total, 4) if total else 0.0
     cost = section["training_tokens"]
     message = (f"{over} of {total} examples exceed {cfg.max_seq_tokens} tokens; training processes "
                f"{cost['total']:,} tokens ({cost['per_epoch']:,} x {cost['epochs']} epochs)")
-    if share > cfg.max_truncated_share:
-        return Check("max_tokens", "warn", share, threshold, message,
-                     f"shorten or drop the {over} examples over {cfg.max_seq_tokens} tokens, or raise max_seq_tokens")
-    return Check("max_tokens", "pass", share, threshold, message)
+    return rule.result(share, message,
+                       f"shorten or drop the {over} examples over {cfg.max_seq_tokens} tokens, or raise max_seq_tokens",
+                       status="warn" if share > cfg.max_truncated_share else "pass")

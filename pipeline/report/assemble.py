@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.core.records import SPLITS, column
-from pipeline.readiness.checks import Check, verdict_from
+from pipeline.readiness.check import Check, verdict_from
 
 # Sections the assembler places itself (at the head of the report), not in the order of the stages.
 _PLACED = ("input", "split", "labels")

@@ -13,8 +13,10 @@ from pipeline.readiness import evidence, health
 from pipeline.cli import cli
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import accuracy_half_width, examples_for_half_width
-from pipeline.readiness.checks import (Check, check_eval_power, check_label_balance, check_min_examples, check_min_per_label,
-                                check_reject_rate, gate_passes, readiness_checks, verdict_from)
+from pipeline.readiness.check import Check, Rule, gate_passes, verdict_from
+from pipeline.readiness.checklist import readiness_checks
+from pipeline.readiness.volume import (check_eval_power, check_label_balance, check_min_examples, check_min_per_label,
+                                       check_reject_rate)
 
 CFG = ReadinessConfig()
 SLICE = Path(__file__).parent.parent / "data" / "banking77_20labels.csv"
@@ -211,7 +213,7 @@ def test_evidence_checks_skip_for_the_other_task():
     """Learning curve and label noise skip for chat; diversity skips for classification."""
     chat = _report(diversity=_diversity())
     chat["task"] = "chat"
-    assert [c.status for c in evidence.evidence_checks(chat, CFG)][:2] == ["skip", "skip"]
+    assert [evidence.check_learning_curve(chat, CFG).status, evidence.check_label_noise(chat, CFG).status] == ["skip", "skip"]
     assert evidence.check_diversity(_report(), CFG).status == "skip"
 
 
@@ -359,3 +361,16 @@ def test_thresholds_come_from_the_readiness_config_section(tmp_path):
     check = next(c for c in report["checks"] if c["name"] == "min_per_label")
     assert (check["status"], check["threshold"]["warn_below"]) == ("pass", 50)
     assert len((out / "suspect_labels.jsonl").read_text().splitlines()) <= 3
+
+
+@pytest.mark.parametrize(("value", "status"), [(9, "fail"), (10, "warn"), (99, "warn"), (100, "pass"), (0.5, "fail")])
+def test_a_rule_reads_its_status_off_its_thresholds(value, status):
+    """A Rule's status follows the thresholds the report shows; a bound is crossed only strictly."""
+    rule = Rule("volume", {"fail_below": 10, "warn_below": 100})
+    assert rule.status(value) == status
+    check = rule.result(value, "message", "what to do")
+    assert (check.status, check.threshold) == (status, {"fail_below": 10, "warn_below": 100})
+    assert check.recommendation == (None if status == "pass" else "what to do")
+    assert Rule("share", {"warn_above": 0.2, "fail_above": 0.4}).status(0.3) == "warn"
+    assert Rule("x", 0).skip("no figure").as_dict() == {"name": "x", "status": "skip", "observed": None, "threshold": 0,
+                                                        "message": "no figure", "recommendation": None}
