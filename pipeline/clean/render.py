@@ -8,7 +8,7 @@ from pipeline.core.markdown import table_cell
 
 
 def render_cleaning(cleaning: dict[str, Any]) -> list[str]:
-    """The ``cleaning`` section: what changed, what was dropped, languages, PII, labels and lengths."""
+    """The ``cleaning`` section: what changed, what was dropped, languages, PII and labels."""
     lines = ["## Cleaning", "", f"Tokens counted with `{cleaning.get('tokenizer')}`.", ""]
     lines += ["| cleaner | records changed |", "|---|---|"]
     lines += [f"| {name} | {n} |" for name, n in cleaning["cleaners"].items()]
@@ -30,20 +30,8 @@ def render_cleaning(cleaning: dict[str, Any]) -> list[str]:
     if variants:
         lines += ["", "Labels that differ only by case or whitespace: " + "; ".join(
             " / ".join(f"`{label}` ({n})" for label, n in v["labels"].items()) for v in variants)]
-    lines += _render_lengths(cleaning)
     if cleaning.get("examples"):
         lines += ["", "| cleaner | id | before | after |", "|---|---|---|---|"]
         for e in cleaning["examples"]:
             lines.append(f"| {e['cleaner']} | {table_cell(e['id'])} | {table_cell(e['before'])} | {table_cell(e['after'])} |")
-    return lines
-
-
-def _render_lengths(cleaning: dict[str, Any]) -> list[str]:
-    per_split = cleaning.get("length_per_split") or {"all": cleaning.get("length") or {}}
-    columns = ("total", "mean", "p50", "p90", "p99", "max")
-    lines = ["", "| split | records | tokens " + " | ".join(columns) + " | chars mean |", "|---" * 9 + "|"]
-    for name, stats in per_split.items():
-        tokens, chars = stats.get("tokens") or {}, stats.get("chars") or {}
-        cells = [name, stats.get("records", 0), *(tokens.get(c, 0) for c in columns), chars.get("mean", 0)]
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return lines

@@ -25,8 +25,9 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset, Features, Value
 
-from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats, length_stats
+from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats
 from pipeline.clean.config import CleanConfig
+from pipeline.core.lengths import length_profile
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, detect_languages, detection_key
 from pipeline.clean.pii import redact_pii
@@ -44,7 +45,7 @@ from pipeline.core.records import (
 from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps
 from pipeline.clean.tokens import token_counter
 
-__all__ = ["clean", "length_stats"]
+__all__ = ["clean"]
 
 LANG_COLUMN = "lang"
 TOKENS_COLUMN = "n_tokens"
@@ -82,7 +83,7 @@ def _clean(ds: Dataset, cfg: CleanConfig, seed: int) -> StageResult:
     marked, language = _mark_language(marked, cfg, num_proc, seed)
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
-    stats.update(tokenizer=tokenizer, language=language, length=length_stats(kept))
+    stats.update(tokenizer=tokenizer, language=language, length=length_profile(kept))
     return StageResult(kept=kept, rejected=rejected, sections={"cleaning": stats})
 
 

@@ -1,26 +1,21 @@
-"""Figures of the clean stage for the report: what each cleaner changed, what each filter dropped, PII and labels,
-and :func:`length_stats`, the length and token distribution of a set of records (the report calls it per split).
-"""
+"""Figures of the clean stage for the report: what each cleaner changed, what each filter dropped, PII and labels."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 from datasets import Dataset
 
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.pii import PII_TYPES, redact_pii
-from pipeline.core.records import REJECT_COLUMN, Task, column, fold, task_of
+from pipeline.core.records import REJECT_COLUMN, Task, column, fold
 from pipeline.clean.textfix import CLEANERS, LABEL_BIT, cleaner_steps, trace_cleaners
 
 EXAMPLES_PER_CLEANER = 3
 _SNIPPET = 160
-TOKEN_BINS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
 
 # Working columns the clean stage's marking map adds for these figures
@@ -106,79 +101,3 @@ def _label_stats(marked: Dataset, reasons: list[str | None]) -> dict[str, Any]:
         spellings[fold(label)][label] = n
     variants = [{"folded": key, "labels": dict(sorted(v.items()))} for key, v in sorted(spellings.items()) if len(v) > 1]
     return {"distinct": len(counts), "case_or_space_variants": variants}
-
-
-# -- lengths ----------------------------------------------------------------------------------------------------------
-
-
-def length_stats(ds: Dataset) -> dict[str, Any]:
-    """Records, characters and tokens (total and distribution) of cleaned records."""
-    return length_figures(_content_chars(ds), _tokens(ds))
-
-
-def length_stats_per_split(ds: Dataset, splits: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """:func:`length_stats` of each split, from the lengths of all records read once."""
-    chars, tokens = _content_chars(ds), _tokens(ds)
-    names = np.asarray(column(ds, "split"), dtype=object)
-    masks = {name: names == name for name in splits}
-    return {name: length_figures(chars[m], None if tokens is None else tokens[m]) for name, m in masks.items()}
-
-
-def length_figures(chars: np.ndarray, tokens: np.ndarray | None) -> dict[str, Any]:
-    """Records, characters and (when counted) tokens: totals, distributions and a token histogram."""
-    stats: dict[str, Any] = {"records": len(chars), "chars": _distribution(chars)}
-    if tokens is not None:
-        stats["tokens"] = _distribution(tokens)
-        stats["token_histogram"] = _histogram(tokens)
-    return stats
-
-
-def _tokens(ds: Dataset) -> np.ndarray | None:
-    if "n_tokens" not in ds.column_names:
-        return None
-    return ds.with_format("arrow")["n_tokens"].to_numpy(zero_copy_only=False) if len(ds) else np.zeros(0)
-
-
-def _content_chars(ds: Dataset) -> np.ndarray:
-    """Characters of each record's trainable content, computed column-wise in Arrow."""
-    if not len(ds):
-        return np.zeros(0, dtype=np.int64)
-    table = ds.with_format("arrow")[:]
-    task = task_of(ds)
-    if task is Task.CHAT:
-        messages = table["messages"].combine_chunks()
-        contents = pc.struct_field(pc.list_flatten(messages), "content")
-        lengths = pc.fill_null(pc.utf8_length(contents), 0).to_numpy(zero_copy_only=False)
-        parents = pc.list_parent_indices(messages).to_numpy(zero_copy_only=False)
-        return np.bincount(parents, weights=lengths, minlength=len(ds)).astype(np.int64)
-    names = ["text"] if task is Task.CLASSIFICATION else ["prompt", "completion"]
-    total = np.zeros(len(ds), dtype=np.int64)
-    for name in names:
-        total += pc.fill_null(pc.utf8_length(table[name]), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return total
-
-
-def _distribution(values: np.ndarray) -> dict[str, float | int]:
-    if not len(values):
-        return {"total": 0, "min": 0, "mean": 0, "p50": 0, "p90": 0, "p99": 0, "max": 0}
-    p50, p90, p99 = np.percentile(values, [50, 90, 99], method="lower")
-    return {
-        "total": int(values.sum()),
-        "min": int(values.min()),
-        "mean": round(float(values.mean()), 1),
-        "p50": int(p50),
-        "p90": int(p90),
-        "p99": int(p99),
-        "max": int(values.max()),
-    }
-
-
-def _histogram(tokens: np.ndarray) -> dict[str, int]:
-    """Records per token-count bucket: ``<=16``, ``<=32``, ... and ``>32768``."""
-    edges = np.searchsorted(np.asarray(TOKEN_BINS), tokens, side="left")
-    counts = np.bincount(edges, minlength=len(TOKEN_BINS) + 1)
-    labels = [f"<={b}" for b in TOKEN_BINS] + [f">{TOKEN_BINS[-1]}"]
-    return {label: int(n) for label, n in zip(labels, counts)}
-
-
-

@@ -9,23 +9,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
 from datasets import Dataset
+
+from pipeline.core.lengths import content_chars, distribution, token_counts
 
 from pipeline.core.records import SPLITS, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.diversity import cluster_sizes, diversity
-from pipeline.readiness.measures import histogram, over_limit, summary, training_tokens
+from pipeline.readiness.measures import histogram, over_limit, training_tokens
 from pipeline.core.records import Task, column, content_texts, exact_key, task_of
 
 
 def measure(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageResult:
     """The measure stage: :func:`analyse` the split records; records pass through unchanged."""
     sections = analyse(records, cfg, ctx.seed)
-    if "cleaning" in ctx.sections and "n_tokens" in records.column_names:
-        from pipeline.clean.stats import length_stats_per_split  # the clean stage's own figures, per split
-
-        sections = {"cleaning": {"length_per_split": length_stats_per_split(records, SPLITS)}, **sections}
     return StageResult(kept=records, rejected=rejections_to_dataset([]), sections=sections)
 
 
@@ -35,7 +34,7 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]
     texts = content_texts(records)
     splits = column(records, "split")
     sections: dict[str, Any] = {
-        "lengths": lengths(texts, splits, _column(records, "n_tokens"), cfg),
+        "lengths": lengths(records, splits, cfg),
         "overlap": overlap(texts, splits, column(records, "cluster"), _column(records, "label")),
     }
     langs = _column(records, "lang")
@@ -53,18 +52,20 @@ def _column(records: Dataset, name: str) -> list | None:
     return column(records, name) if name in records.column_names else None
 
 
-def lengths(texts: list[str], splits: list[str], tokens: list[int] | None, cfg: ReadinessConfig) -> dict[str, Any]:
-    """Character (and, when the clean stage counted them, token) lengths per split, and the training cost."""
+def lengths(records: Dataset, splits: list[str], cfg: ReadinessConfig) -> dict[str, Any]:
+    """The length profile of each split (characters and, when counted, tokens), and the training cost."""
+    chars, tokens = content_chars(records), token_counts(records)
+    masks = {name: np.asarray(splits, dtype=object) == name for name in SPLITS}
     section: dict[str, Any] = {
-        "chars": {s: summary([len(t) for t, sp in zip(texts, splits) if sp == s]) for s in SPLITS},
-        "chars_histogram": histogram([len(t) for t in texts]),
+        "chars": {name: distribution(chars[mask]) for name, mask in masks.items()},
+        "chars_histogram": histogram(chars),
     }
     if tokens is not None:
-        section["tokens"] = {s: summary([t for t, sp in zip(tokens, splits) if sp == s]) for s in SPLITS}
+        section["tokens"] = {name: distribution(tokens[mask]) for name, mask in masks.items()}
         section["tokens_histogram"] = histogram(tokens)
         section["over_max_tokens"] = over_limit(tokens, cfg.max_seq_tokens)
         section["max_seq_tokens"] = cfg.max_seq_tokens
-        train = [t for t, sp in zip(tokens, splits) if sp == "train"]
+        train = tokens[masks["train"]]
         section["training_tokens"] = {"per_epoch": training_tokens(train, 1), "epochs": cfg.epochs,
                                       "total": training_tokens(train, cfg.epochs)}
     return section

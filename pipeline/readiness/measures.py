@@ -1,4 +1,4 @@
-"""Pure figures the readiness checks are built on: evaluation power, balance, lengths and training cost."""
+"""Pure figures the readiness checks are built on: evaluation power, balance, histograms and training cost."""
 
 from __future__ import annotations
 
@@ -55,21 +55,6 @@ def shortfall(counts: Mapping[str, int], minimum: int) -> dict[str, int]:
     return dict(sorted(needs.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def summary(values: Sequence[float]) -> dict[str, float]:
-    """count, mean, min, median, p95 and max of a list of lengths (zeros when it is empty)."""
-    if not len(values):
-        return {"count": 0, "mean": 0, "min": 0, "p50": 0, "p95": 0, "max": 0}
-    arr = np.asarray(values, dtype=float)
-    return {
-        "count": int(arr.size),
-        "mean": round(float(arr.mean()), 1),
-        "min": int(arr.min()),
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-        "max": int(arr.max()),
-    }
-
-
 def histogram(values: Sequence[float], bins: int = 30) -> dict[str, list]:
     """A compact histogram (``edges`` has one more entry than ``counts``), small enough for report.json."""
     if not len(values):
@@ -80,9 +65,9 @@ def histogram(values: Sequence[float], bins: int = 30) -> dict[str, list]:
 
 def training_tokens(train_tokens: Sequence[int], epochs: int) -> int:
     """Tokens a training run processes: every training token once per epoch."""
-    return int(sum(train_tokens)) * epochs
+    return int(np.sum(train_tokens)) * epochs
 
 
 def over_limit(tokens: Sequence[int], limit: int) -> int:
     """How many examples are longer than ``limit`` tokens (they would be truncated)."""
-    return int(sum(1 for t in tokens if t > limit))
+    return int(np.count_nonzero(np.asarray(tokens) > limit))

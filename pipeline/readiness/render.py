@@ -12,12 +12,13 @@ from pipeline.readiness.measures import totals_over_splits
 
 
 def lengths_md(section: dict[str, Any]) -> list[str]:
-    lines = ["## Lengths", "", "| split | unit | count | mean | p50 | p95 | max |", "|---|---|---|---|---|---|---|"]
+    figures = ("count", "total", "mean", "p50", "p90", "p95", "p99", "max")
+    lines = ["## Lengths", "", "| split | unit | " + " | ".join(figures) + " |", "|---" * (len(figures) + 2) + "|"]
     for unit in ("chars", "tokens"):
         for split in SPLITS:
             if unit in section:
                 s = section[unit][split]
-                lines.append(f"| {split} | {unit} | {s['count']} | {s['mean']} | {s['p50']} | {s['p95']} | {s['max']} |")
+                lines.append(f"| {split} | {unit} | " + " | ".join(str(s.get(f, "")) for f in figures) + " |")
     if "training_tokens" in section:
         cost = section["training_tokens"]
         lines += ["", f"Training tokens: {cost['per_epoch']:,} per epoch x {cost['epochs']} epochs = **{cost['total']:,}**; "

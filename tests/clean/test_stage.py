@@ -12,7 +12,8 @@ import bpe_openai
 import pytest
 from datasets import Dataset
 
-from pipeline.clean.stage import clean, length_stats, tidy_label
+from pipeline.clean.stage import clean, tidy_label
+from pipeline.core.lengths import length_profile
 from pipeline.cli import cli
 from pipeline.clean.config import CleanConfig
 from pipeline.config import load_config
@@ -232,16 +233,16 @@ def test_stats_count_changes_per_cleaner_with_examples():
     assert example == {"cleaner": "ftfy", "id": "r3", "field": "text", "before": "HÃ´tel", "after": "Hôtel"}
 
 
-def test_length_stats_sum_tokens_and_characters():
-    """length_stats gives totals and a distribution of tokens and characters, for any task."""
+def test_length_profile_sums_tokens_and_characters():
+    """length_profile gives totals and a distribution of tokens and characters, for any task (chat: contents only)."""
     kept = clean(texts(["one two three", "four five"]), FAST, CONTEXT).kept
-    stats = length_stats(kept)
+    stats = length_profile(kept)
     assert stats["records"] == 2 and stats["tokens"]["total"] == 5 and stats["chars"]["total"] == 22
     assert stats["token_histogram"]["<=16"] == 2
     chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": "abc"},
                                                    {"role": "assistant", "content": "de"}]}]), FAST, CONTEXT).kept  # fmt: skip
-    assert length_stats(chat)["chars"]["total"] == 5
-    assert length_stats(kept.select([]))["records"] == 0
+    assert length_profile(chat)["chars"]["total"] == 5
+    assert length_profile(kept.select([]))["records"] == 0
 
 
 def test_worker_processes_give_byte_identical_results():
@@ -275,7 +276,8 @@ def test_cli_language_filter_end_to_end(runner, tmp_path: Path):
     cleaning = report["cleaning"]
     assert cleaning["language"]["allowed"] == ["en"] and cleaning["pii"]["mode"] == "reject"
     assert report["counts"]["rejected"]["wrong_language"] >= 250
-    assert set(cleaning["length_per_split"]) == {"train", "val", "test"}
+    assert cleaning["length"]["records"] >= report["counts"]["kept"]
+    assert set(report["lengths"]["tokens"]) == {"train", "val", "test"}
     rejected = read_jsonl(out / "rejected.jsonl")
     assert {r["reason"] for r in rejected if r["stage"] == "clean"} == {"wrong_language"}
     kept = read_jsonl(out / "train.jsonl")
