@@ -24,6 +24,9 @@ def atomic_open(path: Path) -> Iterator[IO[str]]:
     """Open ``path`` for writing text; it appears, complete, only when the block ends without error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # mkstemp creates 0600 files; an output must get the user's umask like any file they write (a training job
+    # running as another user has to read train.jsonl)
+    os.fchmod(fd, 0o666 & ~_umask())
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -31,6 +34,12 @@ def atomic_open(path: Path) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from pipeline.core.errors import OutputError
@@ -28,3 +31,19 @@ def test_non_empty_out_dir_needs_overwrite(tmp_path):
     prepare_out_dir(tmp_path, overwrite=True)
     prepare_out_dir(tmp_path / "new" / "dir", overwrite=False)
     assert (tmp_path / "new" / "dir").is_dir()
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_outputs_follow_the_users_umask(runner, tmp_path, umask, mode):
+    """Every output gets the permissions the user's umask gives new files (they were 0600 from the temp file)."""
+    from pipeline.cli import cli
+    from tests.conftest import SAMPLES
+
+    previous = os.umask(umask)
+    try:
+        out = tmp_path / "out"
+        assert runner.invoke(cli, ["run", str(SAMPLES / "product_reviews.csv"), "--out", str(out), "-q"]).exit_code == 0
+    finally:
+        os.umask(previous)
+    files = [p for p in out.iterdir() if p.is_file()]
+    assert len(files) >= 8 and {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: mode for p in files}
