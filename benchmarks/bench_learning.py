@@ -1,6 +1,6 @@
 """Time the learning curve + label-noise analysis on banking77 (run by hand; the issue's budget is 30 s).
 
-    PYTHONPATH=$PWD /tmp/venv1/bin/python benchmarks/bench_learning.py [path/to/banking77/train.csv]
+    PYTHONPATH=$PWD python benchmarks/bench_learning.py [path/to/banking77/train.csv]
 
 Prints wall time of each part and its ratio to the budget, then the same analysis on a million rows (banking77
 repeated 100 times): sampling above max_analysis_examples (12,000 by default) keeps that cost bounded.

@@ -2,7 +2,7 @@
 
 Run by hand (needs /work/shared/data or a path to banking77's train.csv):
 
-    PYTHONPATH=$PWD /tmp/venv1/bin/python benchmarks/bench_validate.py [train.csv] [--repeat 10]
+    PYTHONPATH=$PWD python benchmarks/bench_validate.py [train.csv] [--repeat 10]
 
 The baseline, measured in the same run, is the same checks written directly in pandas (nulls, unique ids, text
 lengths, labels in set, label shares, per-split label presence): the ratio says what GX costs on top.
