@@ -6,7 +6,7 @@ from typing import Any
 
 from pipeline.readiness.check import Check
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.evidence import check_diversity, check_label_noise, check_learning_curve
+from pipeline.readiness.evidence import check_diversity, check_learning_curve
 from pipeline.readiness.health import (
     check_contamination,
     check_duplicate_rate,
@@ -17,6 +17,10 @@ from pipeline.readiness.health import (
     check_pii,
     check_split_leakage,
 )
+from pipeline.readiness.label_leakage import check_label_leakage
+from pipeline.readiness.label_noise import check_label_noise
+from pipeline.readiness.placeholders import check_placeholders
+from pipeline.readiness.response_collapse import check_response_collapse
 from pipeline.readiness.volume import (
     check_eval_power,
     check_label_balance,
@@ -43,12 +47,15 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check
         check_split_leakage(report),
         check_contamination(report),
         check_pii(report, cfg),
+        check_placeholders(report, cfg),
         check_language_mix(report, cfg),
         check_expectations(report),
         check_max_tokens(report, cfg),
         check_learning_curve(report, cfg),
         check_label_noise(report, cfg),
+        check_label_leakage(report, cfg),
         check_diversity(report, cfg),
+        check_response_collapse(report, cfg),
     ]
     variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
     if variants is not None:

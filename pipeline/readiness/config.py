@@ -33,7 +33,11 @@ class ReadinessConfig(Section):
         epochs: training epochs, to show the training-token cost (tokens in train x epochs).
         max_expected_gain_2x: an expected macro-F1 gain from doubling the data above this warns (more data helps).
         max_label_noise_rate: a larger estimated share of mislabeled examples warns.
-        max_suspects: most suspects listed in the report and in ``suspect_labels.jsonl``.
+        fail_label_noise_rate: a larger one fails (when the estimate can be trusted, see the next two).
+        noise_min_per_label: with a median of fewer examples per label the baseline is too weak to trust the
+            noise estimate: it never fails then, and warns only above ``fail_label_noise_rate``.
+        noise_min_skill: the same when the baseline's balanced accuracy above chance is lower than this.
+        max_suspects: how many suspects report.md and report.html list (``suspect_labels.jsonl`` holds all).
         noise_folds: cross-validation folds of the out-of-fold probabilities.
         max_analysis_examples: learning curve, label noise and diversity sample this many records above it, so
             their cost stays bounded however large the data is.
@@ -41,6 +45,14 @@ class ReadinessConfig(Section):
         min_distinct_2: distinct bigram ratio of the responses below this warns (diversity).
         max_template_share: a larger share of prompts following one repeated prefix/suffix template warns.
         min_novelty: Good-Turing novelty of response n-grams below this warns (more data adds little new).
+        max_top_response_share: the most repeated (near-identical) response taking a larger share of the
+            responses (completions or assistant turns) warns; ``fail_top_response_share`` fails.
+        max_repeated_response_share: a larger share of responses repeating another one (near-)identically warns;
+            ``fail_repeated_response_share`` fails.
+        min_leak_coverage: a label's name, or a first/last token, in at least this share of the label's texts...
+        min_leak_precision: ...and at least this share of the texts holding it carrying the label is a leak.
+        max_placeholder_share: a larger share of records with unfilled template markers warns;
+            ``fail_placeholder_share`` fails.
         fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
     """
 
@@ -65,13 +77,24 @@ class ReadinessConfig(Section):
     epochs: int = 3
     max_expected_gain_2x: float = 0.02
     max_label_noise_rate: float = 0.05
-    max_suspects: int = 100
+    fail_label_noise_rate: float = 0.15
+    noise_min_per_label: int = 50
+    noise_min_skill: float = 0.35
+    max_suspects: int = 20
     noise_folds: int = 5
     max_analysis_examples: int = 12_000
     max_cluster_share: float = 0.1
     min_distinct_2: float = 0.2
     max_template_share: float = 0.5
     min_novelty: float = 0.1
+    max_top_response_share: float = 0.2
+    fail_top_response_share: float = 0.5
+    max_repeated_response_share: float = 0.3
+    fail_repeated_response_share: float = 0.7
+    min_leak_coverage: float = 0.85
+    min_leak_precision: float = 0.98
+    max_placeholder_share: float = 0.01
+    fail_placeholder_share: float = 0.2
     fail_on: Literal["fail", "warn"] = "fail"
 
     def problems(self) -> list[str]:
@@ -81,4 +104,22 @@ class ReadinessConfig(Section):
         for key in ("min_examples", "min_per_label", "max_analysis_examples", "epochs", "max_suspects"):
             if getattr(self, key) < 0:
                 found.append(f"{key} must not be negative, got {getattr(self, key)}")
+        found += _share_problems(self, ("max_label_noise_rate", "fail_label_noise_rate"),
+                                  ("max_top_response_share", "fail_top_response_share"),
+                                  ("max_repeated_response_share", "fail_repeated_response_share"),
+                                  ("max_placeholder_share", "fail_placeholder_share"))
         return found
+
+
+_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
+           "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
+           "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share")
+
+
+def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str]) -> list[str]:
+    """Shares must lie in [0, 1], and a warn line must not be above its fail line."""
+    found = [f"{key} must be a share between 0 and 1, got {getattr(cfg, key)}" for key in _SHARES
+             if not 0 <= getattr(cfg, key) <= 1]
+    found += [f"{warn} ({getattr(cfg, warn)}) must not be above {fail} ({getattr(cfg, fail)})" for warn, fail in pairs
+              if getattr(cfg, warn) > getattr(cfg, fail)]
+    return found

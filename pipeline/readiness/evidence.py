@@ -1,4 +1,7 @@
-"""Checks on the evidence a baseline gives: learning curve and label noise (classification), diversity (generative)."""
+"""Checks on the evidence a baseline gives: learning curve (classification), diversity (generative).
+
+The label-noise check lives with its measurement in :mod:`pipeline.readiness.label_noise`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,6 @@ from typing import Any
 
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.check import Check, Rule
-
-
-# Below this out-of-fold accuracy the probe disagrees with many correct labels, so confident learning over-flags.
-WEAK_BASELINE = 0.7
 
 
 def check_learning_curve(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -29,23 +28,6 @@ def check_learning_curve(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
         return rule.result(gain, message, f"more data will likely help: about {curve['sizes'][-1]} more training "
                            f"examples, first for the weakest labels {weak_note}")
     return rule.result(gain, message + (f"; weakest labels {weak_note}" if weak_note else ""))
-
-
-def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    """cleanlab's estimate of the share of mislabeled examples, from out-of-fold baseline probabilities."""
-    rule = Rule("label_noise", {"warn_above": cfg.max_label_noise_rate})
-    if report["task"] != "classification":
-        return rule.skip("label noise is estimated for classification only")
-    noise = report.get("label_noise")
-    if not noise:
-        return rule.skip(f"too little data: needs 2 labels with {cfg.noise_folds}+ examples")
-    rate = noise["estimated_rate"]
-    message = f"{noise['flagged']} of {noise['examined']} examples ({rate:.1%}) look mislabeled"
-    accuracy = noise.get("baseline_accuracy")
-    if accuracy is not None and accuracy < WEAK_BASELINE:
-        message += f" (baseline accuracy only {accuracy:.0%}: with this little data the rate is overstated)"
-    return rule.result(rate, message, f"review the {len(noise['suspects'])} listed suspects in suspect_labels.jsonl "
-                       "(most confident first) and fix their labels")
 
 
 def check_diversity(report: dict[str, Any], cfg: ReadinessConfig) -> Check:

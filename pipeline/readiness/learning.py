@@ -1,4 +1,5 @@
-"""Evidence from a fast baseline: a learning curve and an estimate of label noise (classification only).
+"""Evidence from a fast baseline: a learning curve (classification only); label noise uses the same baseline
+(:mod:`pipeline.readiness.label_noise`).
 
 The baseline is TF-IDF word uni/bigrams + logistic regression (scikit-learn). It is not the model the user will
 fine-tune; it is a cheap, deterministic probe whose *trend* says whether more data of this kind still helps and
@@ -12,9 +13,8 @@ dataset size: on banking77 (10k rows, 77 labels) both together take a few second
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import curve_fit
@@ -22,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
 CURVE_FRACTIONS = (0.125, 0.25, 0.5, 1.0)
@@ -74,39 +74,6 @@ class LearningCurve:
             "per_label_f1": self.per_label_f1,
             "sampled_from": self.sampled_from,
             "evaluation": self.evaluation,
-        }
-
-
-@dataclass(frozen=True)
-class LabelNoise:
-    """Likely mislabeled rows found by cleanlab's ``find_label_issues`` on out-of-fold probabilities.
-
-    Args:
-        estimated_rate: flagged rows / examined rows.
-        suspects: the most confident suspects first: ``id``, ``text``, ``given_label``, ``suggested_label``,
-            ``confidence`` (the baseline's probability of the suggested label).
-        examined: rows analysed (after sampling and after leaving out labels too rare to cross-validate).
-        flagged: rows cleanlab flagged (``suspects`` holds at most ``max_suspects`` of them).
-        baseline_accuracy: out-of-fold accuracy of the baseline; when it is low, the baseline disagrees with
-            many correct labels and the rate overstates the noise.
-        skipped_labels: labels left out because they have fewer examples than folds.
-    """
-
-    estimated_rate: float
-    suspects: list[dict]
-    examined: int
-    flagged: int
-    baseline_accuracy: float
-    skipped_labels: list[str] = field(default_factory=list)
-
-    def as_report(self) -> dict:
-        return {
-            "estimated_rate": self.estimated_rate,
-            "suspects": self.suspects,
-            "examined": self.examined,
-            "flagged": self.flagged,
-            "baseline_accuracy": self.baseline_accuracy,
-            "skipped_labels": self.skipped_labels,
         }
 
 
@@ -256,56 +223,3 @@ def expected_gain_2x(sizes: Sequence[int], scores: Sequence[float]) -> tuple[dic
     a, b, c = (float(p) for p in params)
     gain = float(_saturating(2 * n[-1], a, b, c) - _saturating(n[-1], a, b, c))
     return {"a": round(a, 4), "b": round(b, 4), "c": round(c, 4)}, round(max(0.0, gain), 4)
-
-
-def label_noise(
-    ids: Sequence[str],
-    texts: Sequence[str],
-    labels: Sequence[str],
-    *,
-    seed: int,
-    max_examples: int = 12_000,
-    folds: int = 5,
-    max_suspects: int = 50,
-) -> LabelNoise | None:
-    """Flag likely mislabeled rows with cleanlab's ``find_label_issues`` on out-of-fold probabilities.
-
-    Labels with fewer than ``folds`` examples are left out (cleanlab's FAQ advises removing extremely rare
-    classes; they cannot be cross-validated either). Returns ``None`` when fewer than two labels remain.
-    """
-    from cleanlab.filter import find_label_issues  # cleanlab is slow to import; only classification needs it
-
-    keep = _sample(len(texts), labels, max_examples, seed)
-    counts = Counter(np.asarray(labels, dtype=object)[keep])
-    skipped = sorted(label for label, n in counts.items() if n < folds)
-    keep = np.array([i for i in keep if counts[labels[i]] >= folds], dtype=int)
-    classes = sorted(label for label in counts if counts[label] >= folds)
-    if len(classes) < 2:
-        return None
-    x = np.asarray(texts, dtype=object)[keep]
-    y = np.searchsorted(classes, np.asarray(labels, dtype=object)[keep].astype(str))
-    probs = _out_of_fold_probs(x, y, folds, seed)
-    issues = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
-    suspects = [_suspect(ids[keep[i]], x[i], classes, y[i], probs[i]) for i in issues[:max_suspects]]
-    accuracy = round(float(np.mean(probs.argmax(axis=1) == y)), 4)
-    return LabelNoise(round(len(issues) / len(keep), 4), suspects, len(keep), int(len(issues)), accuracy, skipped)
-
-
-def _out_of_fold_probs(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    model = baseline(len(x))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        # n_jobs=2: the folds are independent and this machine has two cores; results do not depend on it.
-        return cross_val_predict(model, list(x), y, cv=splitter, method="predict_proba", n_jobs=2)
-
-
-def _suspect(row_id: str, text: str, classes: list[str], given: int, probs: np.ndarray) -> dict:
-    suggested = int(np.argmax(probs))
-    return {
-        "id": row_id,
-        "text": text,
-        "given_label": classes[given],
-        "suggested_label": classes[suggested],
-        "confidence": round(float(probs[suggested]), 4),
-    }

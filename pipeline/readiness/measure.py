@@ -18,6 +18,9 @@ from pipeline.core.records import SPLITS, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.diversity import cluster_sizes, diversity
+from pipeline.readiness.label_leakage import measure_label_leakage
+from pipeline.readiness.placeholders import measure_placeholders
+from pipeline.readiness.response_collapse import measure_response_collapse
 from pipeline.readiness.measures import histogram, over_limit, training_tokens
 from pipeline.core.records import Task, column, content_texts, exact_key, task_of
 
@@ -45,6 +48,8 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]
         sections.update(_classification_evidence(records, splits, cfg, seed))
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
+        sections["response_collapse"] = measure_response_collapse(records, seed=seed, max_examples=cfg.max_analysis_examples)
+    sections["placeholders"] = measure_placeholders(records, seed=seed, max_examples=cfg.max_analysis_examples)
     return sections
 
 
@@ -104,7 +109,8 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
 
 
 def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
-    from pipeline.readiness.learning import label_noise, learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
+    from pipeline.readiness.label_noise import label_noise
+    from pipeline.readiness.learning import learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
 
     texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
     train = [i for i, s in enumerate(splits) if s == "train"]
@@ -114,8 +120,9 @@ def _classification_evidence(records: Dataset, splits: list[str], cfg: Readiness
         seed=seed, max_examples=cfg.max_analysis_examples,
     )
     noise = label_noise(ids, texts, labels, seed=seed, max_examples=cfg.max_analysis_examples,
-                        folds=cfg.noise_folds, max_suspects=cfg.max_suspects)
+                        folds=cfg.noise_folds, shown=cfg.max_suspects)
     return {
         "learning_curve": curve.as_report() if curve else None,
         "label_noise": noise.as_report() if noise else None,
+        "label_leakage": measure_label_leakage(texts, labels, cfg, seed),
     }

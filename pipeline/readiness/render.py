@@ -8,7 +8,11 @@ from typing import Any
 
 from pipeline.core.records import SPLITS
 from pipeline.core.markdown import table_cell
+from pipeline.readiness.label_leakage import label_leakage_md
+from pipeline.readiness.label_noise import label_noise_md
 from pipeline.readiness.measures import totals_over_splits
+from pipeline.readiness.placeholders import placeholders_md
+from pipeline.readiness.response_collapse import response_collapse_md
 
 
 def lengths_md(section: dict[str, Any]) -> list[str]:
@@ -64,20 +68,6 @@ def learning_curve_md(section: dict[str, Any]) -> list[str]:
     return lines
 
 
-def label_noise_md(section: dict[str, Any]) -> list[str]:
-    lines = ["## Label noise (cleanlab, out-of-fold baseline probabilities)", "",
-             f"{section['flagged']} of {section['examined']} examples look mislabeled "
-             f"(estimated rate **{section['estimated_rate']:.1%}**; baseline out-of-fold accuracy "
-             f"{section.get('baseline_accuracy', float('nan')):.1%}); all listed suspects are in `suspect_labels.jsonl`."]
-    if section.get("skipped_labels"):
-        lines.append(f"Labels too rare to cross-validate, not examined: {', '.join(section['skipped_labels'])}.")
-    if section["suspects"]:
-        lines += ["", "| id | text | given label | suggested label | confidence |", "|---|---|---|---|---|"]
-        lines += [f"| {table_cell(s['id'])} | {table_cell(s['text'][:100])} | {table_cell(s['given_label'])} | {table_cell(s['suggested_label'])} | "
-                  f"{s['confidence']:.2f} |" for s in section["suspects"][:20]]
-    return lines
-
-
 def diversity_md(section: dict[str, Any]) -> list[str]:
     lines = [
         "## Diversity",
@@ -101,5 +91,8 @@ READINESS_SECTIONS: dict[str, Callable[[Any], list[str]]] = {
     "overlap": overlap_md,
     "learning_curve": learning_curve_md,
     "label_noise": label_noise_md,
+    "label_leakage": label_leakage_md,
     "diversity": diversity_md,
+    "response_collapse": response_collapse_md,
+    "placeholders": placeholders_md,
 }

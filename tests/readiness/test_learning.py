@@ -1,4 +1,4 @@
-"""Learning curve and label noise on real and generated data."""
+"""Learning curve on real and generated data (label noise: test_label_noise.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.readiness.learning import expected_gain_2x, label_noise, learning_curve, stratified_order
+from pipeline.readiness.learning import expected_gain_2x, learning_curve, stratified_order
 
 SLICE = Path(__file__).parent.parent / "data" / "banking77_20labels.csv"
 
@@ -102,62 +102,3 @@ def test_expected_gain_follows_the_fitted_power_law():
 def test_expected_gain_is_zero_for_a_flat_curve():
     """Equal scores at every size mean no gain (and no fit)."""
     assert expected_gain_2x([10, 20, 40], [0.5, 0.5, 0.5]) == (None, 0.0)
-
-
-def test_label_noise_finds_shuffled_labels():
-    """Shuffling 10% of a real banking77 slice's labels: cleanlab recovers most of them, and the rate is close."""
-    texts, labels = _banking()
-    rng = np.random.default_rng(0)
-    flipped = rng.choice(len(labels), size=len(labels) // 10, replace=False)
-    classes = sorted(set(labels))
-    noisy = list(labels)
-    for i in flipped:
-        noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
-    ids = [str(i) for i in range(len(texts))]
-    noise = label_noise(ids, texts, noisy, seed=1, max_suspects=len(texts))
-    found = {int(s["id"]) for s in noise.suspects}
-    recall = len(found & set(flipped.tolist())) / len(flipped)
-    precision = len(found & set(flipped.tolist())) / len(found)
-    assert recall >= 0.6, recall
-    assert precision >= 0.6, precision
-    assert 0.05 <= noise.estimated_rate <= 0.15
-    suspect = next(s for s in noise.suspects if int(s["id"]) in set(flipped.tolist()))
-    assert suspect["given_label"] == noisy[int(suspect["id"])]
-    assert set(suspect) == {"id", "text", "given_label", "suggested_label", "confidence"}
-
-
-def test_label_noise_is_deterministic_with_the_seed():
-    """Same data and seed give the same suspects in the same order."""
-    texts, labels = _banking()
-    ids = [str(i) for i in range(len(texts))]
-    first = label_noise(ids, texts, labels, seed=5, max_examples=600)
-    second = label_noise(ids, texts, labels, seed=5, max_examples=600)
-    assert first == second
-    assert first.examined <= 600
-
-
-def test_label_noise_leaves_out_labels_too_rare_to_cross_validate():
-    """A label with fewer examples than folds is skipped and named, not analysed."""
-    texts, labels = _easy(200)
-    texts, labels = texts + ["lonely one", "lonely two"], labels + ["rare", "rare"]
-    noise = label_noise([str(i) for i in range(len(texts))], texts, labels, seed=0)
-    assert noise.skipped_labels == ["rare"]
-    assert noise.examined == 200
-
-
-@pytest.mark.slow
-def test_label_noise_estimate_tracks_the_shuffled_rate():
-    """Shuffling 0%, 5%, 10% and 20% of the slice's labels: the estimate rises with the true rate and stays near it."""
-    texts, labels = _banking()
-    classes = sorted(set(labels))
-    ids = [str(i) for i in range(len(texts))]
-    estimates = []
-    for rate in (0.0, 0.05, 0.1, 0.2):
-        rng = np.random.default_rng(11)
-        noisy = list(labels)
-        for i in rng.choice(len(labels), size=int(rate * len(labels)), replace=False):
-            noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
-        estimates.append(label_noise(ids, texts, noisy, seed=2).estimated_rate)
-    assert estimates == sorted(estimates), estimates
-    for rate, estimate in zip((0.05, 0.1, 0.2), estimates[1:]):
-        assert abs(estimate - rate) < rate * 0.5 + estimates[0], (rate, estimate, estimates)
