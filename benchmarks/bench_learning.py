@@ -14,7 +14,8 @@ import sys
 import time
 
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.learning import label_noise, learning_curve, stratified_order
+from pipeline.readiness.label_noise import label_noise
+from pipeline.readiness.learning import learning_curve, stratified_order
 
 DEFAULT = "/work/shared/data/banking77/train.csv"
 BUDGET_S = 30.0

@@ -6,7 +6,8 @@ to the least certain:
 - ``double_brace``: ``{{name}}`` (Jinja, Mustache, Handlebars, LLaMA-Factory's identity set);
 - ``single_brace``: ``{name}`` in prose (``str.format`` / f-string fields), never on a line that looks like code;
 - ``angle``: ``<PLACEHOLDER>``, ``<YOUR_API_KEY>``: upper-case identifiers of 4+ characters (or with ``_``) in angle
-  brackets, except HTML element names and ftprep's own PII placeholders (``<EMAIL>``, ``<PHONE>``...);
+  brackets, except HTML element names and typed redaction tags (ftprep's own ``<EMAIL>``, ``<PHONE>``..., and the
+  ``<DECIMAL>``, ``<TIME>``, ``<URL>`` of anonymised corpora);
 - ``dollar``: ``${NAME}`` anywhere in prose, bare ``$FIRST_NAME`` only with an ``_`` (``$HOME``, ``$INDU`` and
   ``$US5`` are a shell variable, a ticker and a currency);
 - ``fill_in``: ``[INSERT ...]``, ``[Your Name]``, ``[insert date]``, ``[COMPANY NAME]``: a gap left for a person.
@@ -46,7 +47,10 @@ HTML_TAGS = frozenset(
     "button select option textarea label img br hr p a b i u em strong small big code pre ul ol li dl dt dd nav "
     "header footer section article aside main figure caption iframe frame object embed video audio source canvas svg".upper().split()
 )
-OWN_PLACEHOLDERS = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IP_ADDRESS", "SECRET"})  # written by ftprep's PII redaction
+# Typed redaction markers: ftprep's own PII placeholders and the anonymisation tags of public corpora (the SMS Spam
+# Collection writes <DECIMAL>, <TIME>, <URL>). They replace data on purpose; nobody is meant to fill them in.
+REDACTION_TAGS = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IP_ADDRESS", "SECRET", "URL", "DECIMAL", "NUMBER", "TIME",
+                            "DATE", "MONEY", "PERSON", "LOCATION", "ORGANIZATION", "USER", "MENTION", "HASHTAG"})
 # "[insert date]", "[Your Name]": a fill word and what to fill; "[Name]", "[COMPANY]": a fill-in noun on its own.
 _FILL_WORDS = r"insert|enter|your|fill(?:\s+in)?|add|type|recipient'?s?|customer'?s?|company'?s?"
 _FILL_NOUNS = r"name|first name|last name|full name|date|company|company name|address|recipient|customer|product|amount|placeholder|todo|tbd|x{3,}"
@@ -78,7 +82,7 @@ def find_placeholders(text: str) -> list[tuple[str, str, int]]:
         for m in pattern.finditer(masked):
             if kind == "single_brace" and _CODE_LINE.search(_line_at(masked, m.start())):
                 continue
-            if kind == "angle" and (m.group(1) in HTML_TAGS or m.group(1) in OWN_PLACEHOLDERS):
+            if kind == "angle" and (m.group(1) in HTML_TAGS or m.group(1) in REDACTION_TAGS):
                 continue
             found.append((kind, m.group(), m.start()))
     return sorted(found, key=lambda f: f[2])

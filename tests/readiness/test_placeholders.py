@@ -61,6 +61,7 @@ def test_share_of_records_on_both_sides_of_the_lines(templated, status):
     "```bash\necho $HOME && export MY_VAR=1 && echo ${MY_VAR}\n```",
     "Shares of $INDU rose; the deal was worth $US51 million.",
     "Your account <#> was charged <UKP>2000; write to <EMAIL> or call <PHONE>.",
+    "Refilled by INR <DECIMAL> at <TIME>, see <URL>.",
     "Add a line break with <BR> or wrap it in <SPAN>.",
     "Wikipedia footnotes [1], [citation needed] and editorial [They] insertions.",
     "See [the docs](https://example.org) and press the [Insert] key.",
