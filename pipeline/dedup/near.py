@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from pipeline.core.records import content_texts
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands
+from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
 from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode
 
 _MODE_SAMPLE = 2000  # records the shingle mode is chosen on: the median length of 2,000 is stable enough
@@ -52,6 +52,12 @@ class NearDuplicates:
         """Unique candidate pairs ``(i, j)``, i < j, over signature blocks laid end to end (positions run on)."""
         keys = np.concatenate([band_keys(block, self.bands, self.rows) for block in signatures])
         return bucket_pairs(keys)  # band keys are 3x smaller than the signatures they come from
+
+    def clusters(self, texts: list[str]) -> np.ndarray:
+        """The root (smallest member) of each text's near-duplicate cluster: verified pairs joined transitively."""
+        sets = self.shingling.sets(texts)
+        pairs = self.candidate_pairs([self.hasher().signatures(sets)])
+        return verified_clusters(sets, pairs, self.threshold)[0].roots()
 
     def similar_pairs(self, sets: ShingleSets, pairs: np.ndarray) -> list[tuple[int, int, float]]:
         """The candidate pairs whose exact Jaccard reaches the threshold, with it."""

@@ -30,7 +30,8 @@ from datasets import Dataset
 
 from pipeline.core.markdown import table_cell
 from pipeline.core.records import Task, column, task_of
-from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.near import NearDuplicates
 from pipeline.dedup.shingling import Shingling, choose_shingle_mode
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
@@ -75,8 +76,9 @@ def response_key(text: str) -> str:
     return _DIGITS.sub("0", key) if len(words) > MASK_DIGITS_ABOVE_WORDS else key
 
 
-def near_clusters(keys: Sequence[str], threshold: float = NEAR_THRESHOLD, num_perm: int = 128) -> np.ndarray:
-    """Cluster id (its first member's index) of every key; keys join when their shingle Jaccard >= ``threshold``.
+def near_clusters(keys: Sequence[str], threshold: float = NEAR_THRESHOLD) -> np.ndarray:
+    """Cluster id (its first member's index) of every key; keys join when their shingle Jaccard >= ``threshold``
+    (the dedup stage's near-duplicate pass with its default settings).
 
     Only distinct keys are shingled and hashed; equal keys share their cluster.
     """
@@ -84,11 +86,10 @@ def near_clusters(keys: Sequence[str], threshold: float = NEAR_THRESHOLD, num_pe
     position = {key: i for i, key in enumerate(distinct)}
     roots = np.arange(len(distinct))
     if len(distinct) > 1:
-        shingling = Shingling(choose_shingle_mode(distinct, 30), 5)  # dedup's defaults: auto_min_words 30, n 5
-        sets = shingling.sets(distinct)
-        bands, rows = choose_bands(num_perm, threshold, 0.998)
-        pairs = bucket_pairs(band_keys(MinHasher(num_perm).signatures(sets), bands, rows))
-        roots = verified_clusters(sets, pairs, threshold)[0].roots()
+        defaults = DedupConfig(threshold=threshold)
+        mode = choose_shingle_mode(distinct, defaults.auto_min_words)
+        shingling = Shingling(mode, defaults.word_ngram if mode == "word" else defaults.char_ngram)
+        roots = NearDuplicates.of(defaults, shingling).clusters(distinct)
     first_member: dict[int, int] = {}
     return np.array([first_member.setdefault(int(roots[position[key]]), i) for i, key in enumerate(keys)], dtype=np.int64)
 
