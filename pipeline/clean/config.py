@@ -33,7 +33,11 @@ class CleanConfig(Section):
         language_detection: ``auto`` detects every record when ``languages`` is set and a seeded sample of
             ``language_sample_size`` records otherwise; ``all``, ``sample`` and ``off`` force one way.
         language_prefix_chars: detect on this many leading characters (speed; the start says enough).
-        language_min_letters: fewer letters than this is ``und``, which is never rejected for language.
+        language_min_letters: texts with at least this many letters are judged by ``language_backend``; shorter
+            ones (from 5 letters) by lingua, which is built for short text; fewer than 5 letters is ``und``.
+        language_und: what a language filter does with ``und`` (too short or no letters to name the language):
+            ``auto`` rejects it when its script excludes every allowed language (a short Cyrillic text under
+            ``en``) and keeps it otherwise; ``keep`` and ``reject`` force it.
         num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
             records or more and one below.
         pii_types: which of email, phone, credit_card, ip_address, secret to look for.
@@ -63,6 +67,7 @@ class CleanConfig(Section):
     language_sample_size: int = 1000
     language_prefix_chars: int = 200
     language_min_letters: int = 20
+    language_und: Literal["auto", "keep", "reject"] = "auto"
     num_proc: int | None = None
 
     pii: Literal["redact", "reject", "off"] = "redact"

@@ -29,7 +29,7 @@ from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, clean
 from pipeline.clean.config import CleanConfig
 from pipeline.core.lengths import length_profile
 from pipeline.core.stage import RunContext, StageResult
-from pipeline.clean.language import UNDETERMINED, detect_languages, detection_key
+from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
 from pipeline.clean.pii import redact_pii
 from pipeline.clean.quality import quality_failure
 from pipeline.core.records import (
@@ -271,7 +271,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) 
     keys = column(marked, KEY_COLUMN)
     measured = _rows_to_measure(keys, cfg, seed)
     distinct = list(dict.fromkeys(keys[i] for i in measured))  # never detect the same normalised text twice
-    found = detect_languages(
+    found = identify_languages(
         distinct,
         backend=cfg.language_backend,
         allowed=cfg.languages,
@@ -280,14 +280,16 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) 
         num_proc=num_proc,
     )
     language_of = dict(zip(distinct, found))
-    langs: list[str | None] = [None] * len(keys)
+    identified: list[Identified | None] = [None] * len(keys)
     for i in measured:
-        langs[i] = language_of[keys[i]]
+        identified[i] = language_of[keys[i]]
+    langs = [f.lang if f else None for f in identified]
     if LANG_COLUMN in marked.column_names:  # records cleaned before: detect again rather than trust old values
         marked = marked.remove_columns(LANG_COLUMN)
     marked = marked.add_column(LANG_COLUMN, langs, feature=Value("string"))
+    und_rejected = 0
     if cfg.languages:
-        marked = _mark_wrong_language(marked, langs, cfg.languages)
+        marked, und_rejected = _mark_wrong_language(marked, identified, cfg)
     mix = Counter(langs[i] for i in measured)
     return marked, {
         "backend": cfg.language_backend,
@@ -298,6 +300,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) 
         "prefix_chars": cfg.language_prefix_chars,
         "allowed": list(cfg.languages),
         "mix": dict(sorted(mix.items(), key=lambda item: (-item[1], item[0]))),
+        "und": {"policy": cfg.language_und, "records": mix.get(UNDETERMINED, 0), "rejected": und_rejected},
     }
 
 
@@ -325,12 +328,16 @@ def _rows_to_measure(keys: list[str | None], cfg: CleanConfig, seed: int) -> lis
     return [candidates[j] for j in sorted(picked)]
 
 
-def _mark_wrong_language(marked: Dataset, langs: list[str | None], allowed: tuple[str, ...]) -> Dataset:
+def _mark_wrong_language(marked: Dataset, identified: list[Identified | None], cfg: CleanConfig) -> tuple[Dataset, int]:
+    """``wrong_language`` marks for records still in, and how many of them were ``und`` rejected by the policy."""
     reasons, details = column(marked, REJECT_COLUMN), column(marked, DETAIL_COLUMN)
-    wanted = ", ".join(allowed)
-    for i, lang in enumerate(langs):
-        if reasons[i] is None and lang not in (None, UNDETERMINED) and lang not in allowed:
-            reasons[i], details[i] = "wrong_language", f"detected '{lang}', allowed: {wanted}"
+    und_rejected = 0
+    for i, found in enumerate(identified):
+        if reasons[i] is None and found is not None:
+            detail = wrong_language(found, cfg.languages, cfg.language_und)
+            if detail:
+                reasons[i], details[i] = "wrong_language", detail
+                und_rejected += found.lang == UNDETERMINED
     marked = marked.remove_columns([REJECT_COLUMN, DETAIL_COLUMN])
     marked = marked.add_column(REJECT_COLUMN, reasons, feature=Value("string"))
-    return marked.add_column(DETAIL_COLUMN, details, feature=Value("string"))
+    return marked.add_column(DETAIL_COLUMN, details, feature=Value("string")), und_rejected

@@ -191,13 +191,20 @@ def test_language_filter_keeps_only_allowed_languages(backend):
     assert result.sections["cleaning"]["language"]["measured_on"] == "all"
 
 
-def test_texts_too_short_to_judge_pass_the_language_filter_as_und():
-    """Below language_min_letters a text is 'und' and kept; at the minimum it is judged (and rejected)."""
+def test_short_texts_are_judged_by_script_and_lingua_and_und_follows_its_policy():
+    """Below language_min_letters lingua judges (a short German greeting is rejected under en); under 5 letters a
+    text is 'und': kept when its script allows English, rejected when it cannot be English, as the policy says."""
     german = texts(["Guten Morgen, lieber Herr Meyer"])  # 26 letters
     below = clean(german, replace(FAST, languages=("en",), language_min_letters=27), CONTEXT)
-    assert column(below.kept, "lang") == ["und"] and len(below.rejected) == 0
-    at = clean(german, replace(FAST, languages=("en",), language_min_letters=26), CONTEXT)
-    assert reasons(at) == {"r0": "wrong_language"}
+    assert reasons(below) == {"r0": "wrong_language"}
+    tiny = texts(["Ok.", "Да.", "ഞാൻ"])  # Latin und, Cyrillic und, Malayalam (named by its script at any length)
+    auto = clean(tiny, replace(FAST, languages=("en",)), CONTEXT)
+    assert column(auto.kept, "lang") == ["und"] and reasons(auto) == {"r1": "wrong_language", "r2": "wrong_language"}
+    assert auto.sections["cleaning"]["language"]["und"] == {"policy": "auto", "records": 2, "rejected": 1}
+    keep = clean(tiny, replace(FAST, languages=("en",), language_und="keep"), CONTEXT)
+    assert len(keep.kept) == 2 and reasons(keep) == {"r2": "wrong_language"}
+    reject = clean(tiny, replace(FAST, languages=("en",), language_und="reject"), CONTEXT)
+    assert len(reject.kept) == 0
 
 
 def test_language_detection_is_deterministic_and_never_repeats_a_text():
