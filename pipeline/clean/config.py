@@ -42,6 +42,10 @@ class CleanConfig(Section):
             records or more and one below.
         pii_types: which of email, phone, credit_card, ip_address, secret to look for.
         quality_min_chars: quality ratios are judged only on texts at least this long.
+        reject_truncated, reject_echo, reject_refusal, reject_language_mismatch: the response rules of
+            fine-tuning records (``pipeline.clean.responses``); ``false`` switches one off.
+        refusal_max_bytes: a refusal is only rejected when the response is at most this many UTF-8 bytes (a
+            disclaimer followed by the answer does the task); ``None`` rejects every AI-disclaimer refusal.
     """
 
     name = "clean"
@@ -80,6 +84,11 @@ class CleanConfig(Section):
     max_dup_line_fraction: float | None = 0.3
     max_dup_ngram_fraction: float | None = 0.4
     reject_url_only: bool = True
+    reject_truncated: bool = True
+    reject_echo: bool = True
+    reject_refusal: bool = True
+    refusal_max_bytes: int | None = 400
+    reject_language_mismatch: bool = True
 
     def problems(self) -> list[str]:
         """Option values a run could only fail on later, each naming the option and what is valid."""
@@ -100,7 +109,7 @@ class CleanConfig(Section):
         if unsupported:
             found.append(f"languages: {', '.join(unsupported)} not ISO 639-1 codes that {self.language_backend} knows "
                          f"(valid: {', '.join(sorted(supported))})")
-        for key in ("min_chars", "max_chars", "min_tokens", "max_tokens", "max_char_run", "num_proc"):
+        for key in ("min_chars", "max_chars", "min_tokens", "max_tokens", "max_char_run", "num_proc", "refusal_max_bytes"):
             value = getattr(self, key)
             if value is not None and value < 0:
                 found.append(f"{key} must not be negative, got {value}")

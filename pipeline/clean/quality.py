@@ -1,34 +1,94 @@
-"""Quality heuristics of the clean stage: each finds one kind of junk text, or returns ``None``.
+"""Quality rules of the clean stage, built for fine-tuning records: each finds one kind of bad example, or ``None``.
 
-Each heuristic returns ``(check, detail)`` when the text fails it, where ``check`` names the heuristic (the report
-counts drops per check) and ``detail`` says what was measured against which threshold. The thresholds follow the
-Gopher rules (Rae et al. 2021, "Scaling Language Models", appendix A) where those apply to short fine-tuning
-examples, and each one can be switched off with ``None`` in the config.
+A failure is ``(check, detail)``: ``check`` names the rule (the report counts drops per check) and ``detail`` says
+which part of the record failed, what was measured and against which threshold.
+
+Two families:
+
+- **Text heuristics** (Gopher rules, Rae et al. 2021, appendix A, where they fit short examples): ``alnum_ratio``,
+  ``caps_ratio``, ``char_run``, ``dup_lines``, ``dup_ngrams``, ``url_only``. They judge each part of a record on
+  its own (a prompt, a response; never both joined, so an answer that restates its question is not "repetition"),
+  and only its prose: fenced code blocks, JSON documents and table rows are exempt from the repetition and symbol
+  rules (code repeats lines, JSON is mostly symbols). Tool messages and JSON function calls are not text.
+- **Response rules** (:mod:`pipeline.clean.responses`: what SFT data actually suffers from), on completions and
+  assistant messages: ``empty_response``, ``truncated``, ``echo``, ``refusal``, ``language_mismatch``.
+
+Prompts (``prompt``, ``user`` and ``system`` messages) are not judged on repetition: they quote inputs, data and
+code that repeat legitimately, and are usually masked out of the loss. Symbol soup and character runs are junk
+anywhere.
+
+Each rule can be switched off in the config (a ``None`` threshold or a ``false`` flag).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+
 from pipeline.clean.config import CleanConfig
+from pipeline.clean.prose import is_json, prose, prose_lines
+from pipeline.clean.responses import response_failure
 
 Failure = tuple[str, str]
+Part = tuple[str, str]
+"""One text of a record: ``(role or field, text)``: ``text``, ``prompt``, ``completion`` or a chat role."""
+
+PROMPT_ROLES = frozenset({"prompt", "user", "system"})
+RESPONSE_ROLES = frozenset({"completion", "assistant"})
+
 
 _URL_ONLY = re.compile(r"\s*(?:https?://|www\.)\S+\s*", re.I)
-# Separator lines (----, ====, ####) are normal in Markdown and code comments: runs of these are not junk.
 _CHAR_RUN = r"([^\s\-=_*#~.])\1{%d,}"
 _SPACE = re.compile(r"\s")
 _WORD = re.compile(r"\w+")
-_NGRAM = 5  # Gopher measures duplicated 5- to 10-grams; the 5-gram rule is the strictest and the cheapest
+_NGRAM = 5
 
 
 def quality_failure(text: str, cfg: CleanConfig) -> Failure | None:
-    """The first quality heuristic ``text`` fails, or ``None`` when it passes them all."""
+    """The first text heuristic ``text`` fails (one text judged alone, e.g. a classification text), or ``None``."""
     if cfg.reject_url_only and _URL_ONLY.fullmatch(text):
         return "url_only", "the text is only a URL"
+    return _text_failure(text, cfg)
+
+
+def record_quality_failure(parts: Sequence[Part], cfg: CleanConfig) -> Failure | None:
+    """The first rule a record fails, judging each part on its own and each response against its prompt."""
+    if cfg.reject_url_only and parts and all(_URL_ONLY.fullmatch(text) for _, text in parts if text):
+        return "url_only", "the text is only a URL"
+    prompt = ""
+    for i, (role, text) in enumerate(parts):
+        if role == "tool" or is_json(text):
+            continue  # tool results and function calls are data, not text
+        failure = _text_failure(text, cfg, repetition=role not in PROMPT_ROLES)
+        if failure is None and role in RESPONSE_ROLES:
+            failure = response_failure(text, prompt, cfg)
+        if failure is not None:
+            return failure[0], f"{_part_name(parts, i)}: {failure[1]}"
+        if role in PROMPT_ROLES and role != "system":
+            prompt = text
+    return None
+
+
+def _part_name(parts: Sequence[Part], index: int) -> str:
+    role = parts[index][0]
+    if role in ("text", "prompt", "completion"):
+        return role
+    return f"{role} message {index}"
+
+
+# -- text heuristics, on prose only -----------------------------------------------------------------------------------
+
+
+def _text_failure(text: str, cfg: CleanConfig, repetition: bool = True) -> Failure | None:
+    failure = _char_run(text, cfg)  # a run of 5,000 zeros is junk inside a code block too
+    if failure:
+        return failure
+    text = prose(text)
     if len(text) < cfg.quality_min_chars:
         return None  # too short to judge ratios on; the length filters handle short texts
-    for check in (_alnum_ratio, _caps_ratio, _char_run, _duplicate_lines, _duplicate_ngrams):
+    checks = (_alnum_ratio, _caps_ratio, _duplicate_lines, _duplicate_ngrams) if repetition else (_alnum_ratio, _caps_ratio)
+    for check in checks:
         failure = check(text, cfg)
         if failure:
             return failure
@@ -39,7 +99,6 @@ def _alnum_ratio(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.min_alnum_ratio is None:
         return None
     visible = len(text) - len(_SPACE.findall(text))
-    # Letters and digits against symbols: tables and code are fine, symbol soup is not.
     ratio = sum(map(str.isalnum, text)) / visible if visible else 0.0
     if ratio < cfg.min_alnum_ratio:
         return "alnum_ratio", (
@@ -53,7 +112,7 @@ def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
         return None
     upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
     if upper + lower < cfg.quality_min_chars // 2:
-        return None  # scripts without case (CJK, Arabic) or too few letters to judge
+        return None
     ratio = upper / (upper + lower)
     if ratio > cfg.max_caps_ratio:
         return "caps_ratio", f"{ratio:.2f} of letters are capitals, above the maximum {cfg.max_caps_ratio}"
@@ -61,7 +120,7 @@ def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
 
 
 def _char_run(text: str, cfg: CleanConfig) -> Failure | None:
-    if cfg.max_char_run is None:
+    if cfg.max_char_run is None or len(text) <= cfg.max_char_run:
         return None
     runs = [m.end() - m.start() for m in _char_run_pattern(cfg.max_char_run + 1).finditer(text)]
     if runs:
@@ -71,20 +130,21 @@ def _char_run(text: str, cfg: CleanConfig) -> Failure | None:
 
 @functools.lru_cache(maxsize=4)
 def _char_run_pattern(length: int) -> re.Pattern[str]:
-    """Matches runs of at least ``length`` identical characters (one search instead of scanning every run)."""
     return re.compile(_CHAR_RUN % (length - 1))
 
 
 def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_dup_line_fraction is None:
         return None
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = prose_lines(text)
     if len(lines) < 4:
         return None  # with 2-3 lines one repeat is already a third: too few to judge
     repeats = len(lines) - len(set(lines))
     fraction = repeats / len(lines)
     if fraction > cfg.max_dup_line_fraction:
-        return "dup_lines", f"{fraction:.2f} of lines repeat an earlier line, above the maximum {cfg.max_dup_line_fraction}"
+        return "dup_lines", (
+            f"{fraction:.2f} of prose lines repeat an earlier line, above the maximum {cfg.max_dup_line_fraction}"
+        )
     return None
 
 
@@ -96,8 +156,7 @@ def _duplicate_ngrams(text: str, cfg: CleanConfig) -> Failure | None:
         return None
     grams = list(zip(*(words[k:] for k in range(_NGRAM))))
     if len(set(grams)) == len(grams):
-        return None  # the common case, decided without the per-word loop below
-    # Gopher: characters of the words inside a repeat of an earlier n-gram, over all word characters.
+        return None
     seen: set[tuple[str, ...]] = set()
     covered = [False] * len(words)
     for i, gram in enumerate(grams):

@@ -31,7 +31,7 @@ from pipeline.core.lengths import length_profile
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
 from pipeline.clean.pii import redact_pii
-from pipeline.clean.quality import quality_failure
+from pipeline.clean.quality import record_quality_failure
 from pipeline.core.records import (
     DETAIL_COLUMN,
     REJECT_COLUMN,
@@ -218,7 +218,7 @@ def _row_mark(
     return (
         _shape_mark(row, task, parts)
         or _length_mark(len(content), n_tokens, cfg)
-        or _quality_mark(content, cfg)
+        or _quality_mark(parts, cfg)
         or _pii_mark(pii, cfg)
     )
 
@@ -251,8 +251,8 @@ def _length_mark(chars: int, tokens: int, cfg: CleanConfig) -> Mark | None:
     return None
 
 
-def _quality_mark(content: str, cfg: CleanConfig) -> Mark | None:
-    failure = quality_failure(content, cfg)
+def _quality_mark(parts: list[tuple[str, str]], cfg: CleanConfig) -> Mark | None:
+    failure = record_quality_failure(parts, cfg)
     return ("low_quality", failure[1], failure[0]) if failure else None
 
 

@@ -7,9 +7,11 @@ from dataclasses import replace
 import pytest
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.quality import quality_failure
+from pipeline.clean.quality import quality_failure, record_quality_failure
+from tests.clean.sft_slices import alpaca, glaive
 
 CFG = CleanConfig()
+SAME = "the very same line"  # prose lines have 3 words or more: shorter lines (labels, speaker names) repeat freely
 PROSE = "The committee reviewed every proposal carefully before the vote on Friday afternoon."
 
 
@@ -34,8 +36,8 @@ def test_url_only_text_is_rejected():
         ("min_alnum_ratio", 0.5, "abcde ##### " * 5 + "a", "abcde ##### " * 5 + "#", "alnum_ratio"),
         ("max_caps_ratio", 0.5, "ABCDEfghij " * 6, "ABCDEFghij " * 6, "caps_ratio"),
         ("max_char_run", 10, PROSE + " " + "!" * 10, PROSE + " " + "!" * 11, "char_run"),
-        ("max_dup_line_fraction", 0.25, "\n".join(["same line", "a", "b", "c", "same line"]) + "\n" + PROSE,
-         "\n".join(["same line", "a", "b", "same line", "same line"]) + "\n" + PROSE, "dup_lines"),
+        ("max_dup_line_fraction", 0.25, "\n".join([SAME, "one two three", "four five six", "seven eight nine", SAME]) + "\n" + PROSE,
+         "\n".join([SAME, "one two three", "four five six", SAME, SAME]) + "\n" + PROSE, "dup_lines"),
     ],
 )
 def test_each_heuristic_has_a_threshold(option, threshold, inside, outside, check):
@@ -59,3 +61,45 @@ def test_short_texts_are_not_judged_on_ratios():
     """Below quality_min_chars, ratios are not computed (the length filters judge short texts)."""
     assert quality_failure("!!!! 1234 ####", CFG) is None
     assert quality_failure("$$$ ### @@@ !!! ??? *** %%% &&& ^^^ ((( ))) [[[ ]]] {{{", CFG)[0] == "alnum_ratio"
+
+
+# -- fine-tuning records: parts judged apart, code/JSON/tables exempt (issue 12) -------------------------------------
+
+
+def check_of(parts) -> str | None:
+    failure = record_quality_failure(parts, CFG)
+    return failure[0] if failure else None
+
+
+def test_alpaca_answers_restating_the_question_are_not_repetition():
+    """The 7 old rejects of Alpaca EN (answers that restate the question, a screenplay) pass: prompt and response
+    are judged apart, and short lines (speaker names, stage directions) are not prose lines."""
+    records = alpaca("alpaca_en_quality.json")
+    keys = ("Name two countries with a population siz", "What is the result of 4 raised to the po",
+            "Identify the predicate of the given sent", "Find the name of the tallest mountain in",
+            "Generate a regular expression that can m", "Organize the sentences chronologically.",
+            "Draft a screenplay for a comedic short f")  # fmt: skip
+    assert {key: check_of(records[key]) for key in keys} == dict.fromkeys(keys)
+
+
+def test_glaive_code_json_and_tool_refusals_are_kept_and_junk_is_not():
+    """glaive: JSON tool calls, code with repeated lines and tool-scope refusals pass (9 of the 12 old rejects were
+    good examples); the 5,639-zero run, a looping answer and an answer cut at 'For' do not."""
+    verdicts = {key: check_of(parts) for key, parts in glaive().items()}
+    rejected = {key: check for key, check in verdicts.items() if check}
+    assert sorted(rejected.values()) == ["char_run", "dup_ngrams", "truncated"], rejected  # the looping one twice
+    assert verdicts["Can you please order a pizza for me?"] is None  # "I'm sorry, but as an AI ... my functions"
+
+
+def test_alpaca_zh_code_and_flow_charts_are_not_repetition():
+    """The 4 old Alpaca ZH rejects (SQL and JS in code blocks, an ASCII flow chart, a reordered story) pass."""
+    records = alpaca("alpaca_zh_quality.json")
+    keys = [k for k in records if k.startswith(("写一个查询", "根据以下步骤", "重新排列给定的句子", "JavaScript中if"))]
+    assert len(keys) == 4 and {key: check_of(records[key]) for key in keys} == dict.fromkeys(keys)
+
+
+def test_code_blocks_and_tables_are_exempt_in_a_single_text():
+    """A classification text is judged by the same heuristics, with code and tables exempt from repetition."""
+    code = "```\n" + "print('x')\n" * 10 + "```\nThat prints x ten times, once per line of the loop body."
+    table = "| a | b |\n|---|---|\n" + "| 1 | 1 |\n" * 8 + "A table of ones, each row the same as the one above."
+    assert quality_failure(code, CFG) is None and quality_failure(table, CFG) is None

@@ -49,12 +49,13 @@ def test_every_text_field_of_every_task_is_cleaned():
     """text, prompt, completion and each message's content are all repaired."""
     broken, fixed = "HÃ´tel de Police  &amp; co", "Hôtel de Police & co"
     cls = clean(records(Task.CLASSIFICATION, [{"text": broken, "label": "a"}]), FAST, CONTEXT).kept
-    comp = clean(records(Task.COMPLETION, [{"prompt": broken, "completion": broken}]), FAST, CONTEXT).kept
+    answer, fixed_answer = "Oui: " + broken, "Oui: " + fixed  # not the prompt again: that is an echo
+    comp = clean(records(Task.COMPLETION, [{"prompt": broken, "completion": answer}]), FAST, CONTEXT).kept
     chat = clean(records(Task.CHAT, [{"messages": [{"role": "user", "content": broken},
-                                                   {"role": "assistant", "content": broken}]}]), FAST, CONTEXT).kept  # fmt: skip
+                                                   {"role": "assistant", "content": answer}]}]), FAST, CONTEXT).kept  # fmt: skip
     assert column(cls, "text") == [fixed]
-    assert column(comp, "prompt") == column(comp, "completion") == [fixed]
-    assert [m["content"] for m in column(chat, "messages")[0]] == [fixed, fixed]
+    assert column(comp, "prompt") == [fixed] and column(comp, "completion") == [fixed_answer]
+    assert [m["content"] for m in column(chat, "messages")[0]] == [fixed, fixed_answer]
 
 
 def test_kept_records_gain_lang_and_n_tokens_and_keep_their_schema():
