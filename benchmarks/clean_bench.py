@@ -72,7 +72,7 @@ def build_examples(sources: dict[str, list[str]], n: int, seed: int) -> list[dic
         if roll < 0.05:
             text = text.encode("utf-8").decode("cp1252", errors="replace")  # mojibake
         elif roll < 0.065:
-            text += f" Write to me at user{i}@example.com"
+            text += f" Write to me at user{i}@mailbox.org"  # not example.com: reserved example values are not redacted
         elif roll < 0.08:
             text += f" Call me on 07{rng.randrange(10**8, 10**9)}"
         examples.append({"text": text, "label": source})

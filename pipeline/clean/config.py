@@ -41,6 +41,10 @@ class CleanConfig(Section):
         num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
             records or more and one below.
         pii_types: which of email, phone, credit_card, ip_address, secret to look for.
+        pii_keep_examples: keep values reserved for examples and documentation (example.com, 192.0.2.x,
+            555-0100..0199, Ofcom drama numbers, test card numbers; ``pipeline.clean.pii_examples``) as written:
+            not counted as PII, not redacted, listed in the report as example values kept.
+        pii_allowlist: the user's own values to keep: exact values, ``@domain`` (with subdomains), CIDR networks.
         quality_min_chars: quality ratios are judged only on texts at least this long.
         reject_truncated, reject_echo, reject_refusal, reject_language_mismatch: the response rules of
             fine-tuning records (``pipeline.clean.responses``); ``false`` switches one off.
@@ -76,6 +80,8 @@ class CleanConfig(Section):
 
     pii: Literal["redact", "reject", "off"] = "redact"
     pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret")
+    pii_keep_examples: bool = True
+    pii_allowlist: tuple[str, ...] = ()
 
     quality_min_chars: int = 50
     min_alnum_ratio: float | None = 0.25
@@ -116,6 +122,9 @@ class CleanConfig(Section):
         if self.languages and self.language_detection in ("sample", "off"):
             found.append(f"a language filter needs every record detected: language_detection = "
                          f"'{self.language_detection}' cannot be combined with languages = {list(self.languages)}")
+        empty = [i for i, entry in enumerate(self.pii_allowlist) if not entry.strip() or entry.strip() == "@"]
+        if empty:
+            found.append(f"pii_allowlist: entries must be values, '@domain' or CIDR networks; entry {empty[0] + 1} is empty")
         if self.language_sample_size < 1 or self.language_prefix_chars < 1:
             found.append("language_sample_size and language_prefix_chars must be at least 1")
         return found

@@ -14,6 +14,11 @@ Kinds found (and the placeholder each becomes):
 
 Kinds are applied in the order above: each replacement removes the digits a later, looser pattern could misread
 (a card number is never half-read as a phone number).
+
+**Example values are not personal data.** With an :class:`~pipeline.clean.pii_examples.ExampleValues` policy
+(the clean stage passes one unless ``pii_keep_examples = false``), values reserved for documentation and the
+user's allowlist are kept as written, counted apart (``kept``) and never redacted or rejected; see
+:mod:`pipeline.clean.pii_examples` for the list. Without a policy (:func:`redact_pii`'s default) every finding is redacted, as before.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from pipeline.clean.pii_examples import ExampleValues
 
 PII_TYPES = ("email", "phone", "credit_card", "ip_address", "secret")
 """The groups a user can switch on or off (``[clean] pii_types``); ``secret`` covers every secret kind."""
@@ -133,27 +141,80 @@ _FINDERS: tuple[tuple[str, str, Finder, Callable[[str, int], bool]], ...] = (
 _DIGIT = re.compile(r"\d")
 
 
-def redact_pii(text: str, types: Iterable[str] = PII_TYPES) -> tuple[str, Counter[str]]:
-    """``text`` with every finding replaced by its placeholder, and the number of findings per kind."""
+def redact_pii(
+    text: str, types: Iterable[str] = PII_TYPES, examples: ExampleValues | None = None
+) -> tuple[str, Counter[str]]:
+    """``text`` with every finding replaced by its placeholder, and the number of findings per kind.
+
+    With ``examples``, reserved and allowlisted values are left in place and not counted (see :func:`scan_pii`).
+    """
+    scan = scan_pii(text, types, examples)
+    return scan.text, scan.found
+
+
+class PiiScan(NamedTuple):
+    """What :func:`scan_pii` did to one text."""
+
+    text: str
+    """The text with every finding replaced by its placeholder (example values left as written)."""
+    found: Counter[str]
+    """Findings redacted, per kind."""
+    kept: Counter[str]
+    """Example or allowlisted values left in place, per kind."""
+    kept_values: tuple[str, ...] = ()
+    """The reserved values kept (never allowlisted ones, which may be real), for the report."""
+
+
+def scan_pii(text: str, types: Iterable[str] = PII_TYPES, examples: ExampleValues | None = None) -> PiiScan:
+    """Find PII in ``text``: redact real findings, keep example values (when ``examples`` is given), count both."""
     enabled = set(types)
     found: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    kept_spans: list[str] = []
+    reserved: list[str] = []
     digits = len(_DIGIT.findall(text))
     for kind, group, finder, worth_trying in _FINDERS:
         if group not in enabled or not worth_trying(text, digits):
             continue
         spans = finder(text)
-        if spans:
-            found[kind] += len(spans)
-            text = _replace_spans(text, spans, PLACEHOLDERS[group])
-            digits = len(_DIGIT.findall(text))
-    return text, found
+        if not spans:
+            continue
+        redact, keep = spans, []
+        if examples is not None:
+            redact, keep = [], []
+            for span in spans:
+                why = examples.why_kept(kind, text[span[0] : span[1]])
+                (redact if why is None else keep).append(span)
+                if why == "reserved":
+                    reserved.append(text[span[0] : span[1]])
+        found[kind] += len(redact)
+        kept[kind] += len(keep)
+        # Kept values are swapped for a sentinel while later, looser finders run (a kept test card number must not
+        # be half-read as a phone number), then restored.
+        replacements = [(s, PLACEHOLDERS[group]) for s in redact]
+        for span in keep:
+            replacements.append((span, _sentinel(len(kept_spans))))
+            kept_spans.append(text[span[0] : span[1]])
+        text = _replace(text, replacements)
+        digits = len(_DIGIT.findall(text))
+    if kept_spans:
+        text = _SENTINEL.sub(lambda m: kept_spans[ord(m.group(1)) - 0xF0000], text)
+    return PiiScan(text, +found, +kept, tuple(reserved))
 
 
-def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+_SENTINEL = re.compile("\ue000([\U000F0000-\U000FFFFD])")
+
+
+def _sentinel(index: int) -> str:
+    # Two private-use characters, no digit and no word character: no finder can match into or across them.
+    return "\ue000" + chr(0xF0000 + index)
+
+
+def _replace(text: str, replacements: list[tuple[tuple[int, int], str]]) -> str:
     pieces, last = [], 0
-    for start, end in spans:
+    for (start, end), replacement in sorted(replacements):
         pieces.append(text[last:start])
-        pieces.append(placeholder)
+        pieces.append(replacement)
         last = end
     pieces.append(text[last:])
     return "".join(pieces)

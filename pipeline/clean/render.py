@@ -22,10 +22,19 @@ def render_cleaning(cleaning: dict[str, Any]) -> list[str]:
         mix = ", ".join(f"{lang} {n}" for lang, n in language["mix"].items())
         lines += ["", f"Languages ({language['backend']}, measured on {language['measured_on']}: "
                       f"{language['records_measured']} records, seed {language['seed']}): {mix}"]
+        und = language.get("und") or {}
+        if und.get("records") and language.get("allowed"):
+            lines += ["", f"Undetermined (`und`, too short to name the language): {und['records']} records, "
+                          f"{und['rejected']} rejected by the `{und['policy']}` policy"]
     pii = cleaning.get("pii") or {}
     if pii.get("found"):
         found = ", ".join(f"{kind} {n}" for kind, n in pii["found"].items())
         lines += ["", f"PII ({pii['mode']}): {pii['records_with_pii']} records; {found}"]
+    if pii.get("example_values_kept"):
+        kept = ", ".join(f"{kind} {n}" for kind, n in pii["example_values_kept"].items())
+        shown = ", ".join(f"`{table_cell(value)}`" for value in pii.get("example_values") or [])
+        lines += ["", f"Example values kept (reserved for documentation, or allowlisted; not PII): {kept}"
+                      + (f": {shown}" if shown else "")]
     variants = (cleaning.get("labels") or {}).get("case_or_space_variants") or []
     if variants:
         lines += ["", "Labels that differ only by case or whitespace: " + "; ".join(

@@ -25,12 +25,13 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset, Features, Value
 
-from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, cleaning_stats
+from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, PII_KEPT_COLUMN, cleaning_stats, example_policy
 from pipeline.clean.config import CleanConfig
 from pipeline.core.lengths import length_profile
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
-from pipeline.clean.pii import redact_pii
+from pipeline.clean.pii import scan_pii
+from pipeline.clean.pii_examples import ExampleValues
 from pipeline.clean.quality import record_quality_failure
 from pipeline.core.records import (
     DETAIL_COLUMN,
@@ -51,7 +52,7 @@ LANG_COLUMN = "lang"
 TOKENS_COLUMN = "n_tokens"
 # Working columns of the marking map (CHECK, CLEANED and PII are read by clean_stats); none of them leaves the stage.
 KEY_COLUMN = "_lang_key"
-_WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, KEY_COLUMN)
+_WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, PII_KEPT_COLUMN, KEY_COLUMN)
 _AUTO_PARALLEL_ROWS = 20_000
 
 Mark = tuple[str, str, str | None]
@@ -108,6 +109,7 @@ def _marked_features(features: Features) -> Features:
             CHECK_COLUMN: Value("string"),
             CLEANED_COLUMN: Value("int64"),
             PII_COLUMN: Value("string"),
+            PII_KEPT_COLUMN: Value("string"),
             KEY_COLUMN: Value("string"),
         }
     )
@@ -134,10 +136,11 @@ def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig)
     out: dict[str, list] = {name: [] for name in (TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *_WORK_COLUMNS)}
     fields = TASK_FIELDS[task]
     cleaned_fields: dict[str, list] = {name: [] for name in fields}
+    examples = example_policy(cfg)
     for i in range(rows):
         row = {name: batch[name][i] for name in fields}
         row, changed = _clean_row(row, task, steps, cfg)
-        row, pii_found = _redact_row(row, task, cfg)
+        row, pii_found, pii_kept = _redact_row(row, task, cfg, examples)
         parts = _text_parts(row, task)
         n_tokens = sum(count_tokens(text) for _, text in parts)
         mark = _row_mark(row, task, parts, n_tokens, pii_found, cfg)
@@ -149,6 +152,7 @@ def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig)
         out[CHECK_COLUMN].append(mark[2] if mark else None)
         out[CLEANED_COLUMN].append(changed)
         out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
+        out[PII_KEPT_COLUMN].append(json.dumps(pii_kept) if pii_kept else None)
         out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
     return {**cleaned_fields, **out}
 
@@ -181,20 +185,29 @@ def tidy_label(label: str | None, cfg: CleanConfig) -> str:
     return label.casefold() if cfg.label_casefold else label
 
 
-def _redact_row(row: dict[str, Any], task: Task, cfg: CleanConfig) -> tuple[dict[str, Any], Counter[str]]:
-    """PII redacted in every text field (or only counted, in ``reject`` mode), with counts per kind."""
+def _redact_row(
+    row: dict[str, Any], task: Task, cfg: CleanConfig, examples: ExampleValues | None
+) -> tuple[dict[str, Any], Counter[str], dict[str, Any] | None]:
+    """PII redacted in every text field (or only counted, in ``reject`` mode), with counts per kind, and the
+    example values kept (``{"kept": {kind: n}, "values": [reserved values]}``, or ``None``)."""
     found: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    values: list[str] = []
     if cfg.pii == "off":
-        return row, found
+        return row, found, None
 
     def redact(text: str) -> str:
-        redacted, counts = redact_pii(text, cfg.pii_types)
-        found.update(counts)
-        return redacted if cfg.pii == "redact" else text
+        scan = scan_pii(text, cfg.pii_types, examples)
+        found.update(scan.found)
+        kept.update(scan.kept)
+        values.extend(scan.kept_values)
+        return scan.text if cfg.pii == "redact" else text
 
     if task is Task.CHAT:
-        return {"messages": [{**m, "content": redact(m["content"])} for m in row["messages"]]}, found
-    return {name: value if name == "label" else redact(value) for name, value in row.items()}, found
+        row = {"messages": [{**m, "content": redact(m["content"])} for m in row["messages"]]}
+    else:
+        row = {name: value if name == "label" else redact(value) for name, value in row.items()}
+    return row, found, {"kept": dict(sorted(kept.items())), "values": values} if kept else None
 
 
 def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:

@@ -10,7 +10,8 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.pii import PII_TYPES, redact_pii
+from pipeline.clean.pii import scan_pii
+from pipeline.clean.pii_examples import ExampleValues
 from pipeline.core.records import REJECT_COLUMN, Task, column, fold
 from pipeline.clean.textfix import CLEANERS, LABEL_BIT, cleaner_steps, trace_cleaners
 
@@ -22,6 +23,8 @@ _SNIPPET = 160
 CHECK_COLUMN = "_check"
 CLEANED_COLUMN = "_cleaned"
 PII_COLUMN = "_pii"
+PII_KEPT_COLUMN = "_pii_kept"
+EXAMPLE_VALUES_LISTED = 10
 
 
 def cleaning_stats(ds: Dataset, marked: Dataset, task: Task, cfg: CleanConfig) -> dict[str, Any]:
@@ -37,7 +40,7 @@ def cleaning_stats(ds: Dataset, marked: Dataset, task: Task, cfg: CleanConfig) -
         "examples": _examples(ds, masks, task, cfg),
         "dropped": dict(sorted(Counter(r for r in reasons if r).items())),
         "dropped_by_check": dict(sorted(Counter(c for r, c in zip(reasons, checks) if r and c).items())),
-        "pii": _pii_stats(table[PII_COLUMN].to_pylist(), cfg),
+        "pii": _pii_stats(table[PII_COLUMN].to_pylist(), table[PII_KEPT_COLUMN].to_pylist(), cfg),
         "labels": _label_stats(marked, reasons) if task is Task.CLASSIFICATION else {},
     }
 
@@ -67,7 +70,14 @@ def _examples(ds: Dataset, masks: np.ndarray, task: Task, cfg: CleanConfig) -> l
 
 def _hide_pii(text: str, cfg: CleanConfig) -> str:
     # The report is shared more widely than the data: an example must not carry the PII the stage removes.
-    return redact_pii(text, PII_TYPES)[0] if cfg.pii != "off" else text
+    return scan_pii(text, cfg.pii_types, example_policy(cfg)).text if cfg.pii != "off" else text
+
+
+def example_policy(cfg: CleanConfig) -> ExampleValues | None:
+    """The values PII detection keeps: reserved example values (``pii_keep_examples``) and ``pii_allowlist``."""
+    if not cfg.pii_keep_examples and not cfg.pii_allowlist:
+        return None
+    return ExampleValues(reserved=cfg.pii_keep_examples, allowlist=cfg.pii_allowlist)
 
 
 def _raw_texts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
@@ -83,14 +93,29 @@ def _snippets(before: str, after: str) -> dict[str, str]:
     return {"before": before[start : start + _SNIPPET], "after": after[start : start + _SNIPPET]}
 
 
-def _pii_stats(found: list[str | None], cfg: CleanConfig) -> dict[str, Any]:
+def _pii_stats(found: list[str | None], kept: list[str | None], cfg: CleanConfig) -> dict[str, Any]:
     totals: Counter[str] = Counter()
     records = 0
     for counts in found:
         if counts:
             records += 1
             totals.update(json.loads(counts))
-    return {"mode": cfg.pii, "records_with_pii": records, "found": dict(sorted(totals.items()))}
+    kept_totals: Counter[str] = Counter()
+    values: Counter[str] = Counter()
+    for entry in kept:
+        if entry:
+            payload = json.loads(entry)
+            kept_totals.update(payload["kept"])
+            values.update(payload["values"])
+    listed = [value for value, _ in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLE_VALUES_LISTED]]
+    return {
+        "mode": cfg.pii,
+        "records_with_pii": records,
+        "found": dict(sorted(totals.items())),
+        # Reserved documentation values (and the allowlist's) are not personal data: kept as written.
+        "example_values_kept": dict(sorted(kept_totals.items())),
+        "example_values": listed,  # reserved values only: allowlisted ones may be real and are never listed
+    }
 
 
 def _label_stats(marked: Dataset, reasons: list[str | None]) -> dict[str, Any]:

@@ -1,10 +1,14 @@
-"""PII detection and redaction: every kind found and replaced, and the look-alikes left alone."""
+"""PII detection and redaction: every kind found and replaced, the look-alikes left alone, example values kept."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from pipeline.clean.pii import PII_TYPES, luhn_valid, redact_pii
+from pipeline.clean.pii import PII_TYPES, luhn_valid, redact_pii, scan_pii
+from pipeline.clean.pii_examples import ExampleValues, is_reserved
+from tests.conftest import DATA
 
 TRUE_POSITIVES = [
     ("Write to john.doe+test@example.co.uk today", "Write to <EMAIL> today", "email"),
@@ -77,3 +81,93 @@ def test_counts_add_up_over_several_findings():
     """Several findings of several kinds in one text are each counted."""
     _, found = redact_pii("a@b.io, c@d.io, 192.168.1.1, call +1 555 123 4567")
     assert found == {"email": 2, "ip_address": 1, "phone": 1}
+
+
+# -- example values are not personal data (issue 12) -----------------------------------------------------------------
+
+SPARE = ExampleValues()
+
+RESERVED = [
+    ("Write to jane@example.com", "email"),
+    ("mail ops@mail.example.org or qa@build.test", "email"),
+    ("bounce to nobody@site.invalid and dev@app.localhost", "email"),
+    ("call +1 202-555-0142 now", "phone"),
+    ("US: (312) 555-0199", "phone"),
+    ("London 020 7946 0018, mobile 07700 900123", "phone"),
+    ("ring +44 20 7946 0958 or +44 161 496 0000", "phone"),
+    ("host 192.0.2.7, 198.51.100.23 and 203.0.113.255", "ip_address"),
+    ("ping 2001:db8::8a2e:370:7334 or 127.0.0.1", "ip_address"),
+    ("card 4111 1111 1111 1111, 4242-4242-4242-4242, amex 378282246310005", "credit_card"),
+]
+REAL = [
+    ("Write to jane@gmail.com", "Write to <EMAIL>", "email"),
+    ("Write to john.doe+test@example.co.uk today", "Write to <EMAIL> today", "email"),  # not an RFC 2606 domain
+    ("call +1 202-555-0242 now", "call <PHONE> now", "phone"),  # 555 but outside 0100-0199
+    ("London +44 20 7123 4567", "London <PHONE>", "phone"),
+    ("Call 09061701461 now", "Call <PHONE> now", "phone"),
+    ("host 192.168.0.17 is down", "host <IP_ADDRESS> is down", "ip_address"),
+    ("ping fe80::1", "ping <IP_ADDRESS>", "ip_address"),
+    ("card 4539 1488 0343 6467 exp 12/27", "card <CREDIT_CARD> exp 12/27", "credit_card"),  # Luhn-valid, no test card
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), RESERVED)
+def test_reserved_values_are_kept_and_counted_apart(text, kind):
+    """A reserved value is left as written, not counted as found, and counted as kept."""
+    scan = scan_pii(text, examples=SPARE)
+    assert scan.text == text and not scan.found
+    assert set(scan.kept) == {kind} and len(scan.kept_values) == scan.kept[kind] >= 1
+
+
+@pytest.mark.parametrize(("text", "redacted", "kind"), REAL)
+def test_real_values_next_to_the_reserved_ranges_are_redacted(text, redacted, kind):
+    """Values just outside every reserved range are still redacted with the sparing policy on."""
+    scan = scan_pii(text, examples=SPARE)
+    assert (scan.text, dict(scan.found), dict(scan.kept)) == (redacted, {kind: 1}, {})
+
+
+def test_every_legacy_case_without_an_example_value_is_still_redacted():
+    """13 of the 18 legacy true positives hold no reserved value: redacted as before with the policy on. The other 5
+    (three test cards, 2001:db8::/32, Ofcom's 020 7946 0958) are exactly what the policy spares."""
+    changed = []
+    for text, redacted, kind in TRUE_POSITIVES:
+        scan = scan_pii(text, examples=SPARE)
+        if scan.text != redacted:
+            changed.append(text)
+            assert kind in scan.kept
+    assert len(changed) == 5, changed
+    for text in FALSE_POSITIVES:
+        assert scan_pii(text, examples=SPARE).text == text
+
+
+def test_kept_values_do_not_leak_into_looser_finders():
+    """A kept test card is not half-read as a phone number; the real number next to it is redacted."""
+    scan = scan_pii("test 4111 1111 1111 1111 then call 07712345678", examples=SPARE)
+    assert scan.text == "test 4111 1111 1111 1111 then call <PHONE>"
+    assert dict(scan.found) == {"phone": 1} and dict(scan.kept) == {"credit_card": 1}
+
+
+def test_allowlist_keeps_the_users_own_values():
+    """Exact values, @domains (with subdomains) and CIDR networks are kept, but never listed as reserved."""
+    spare = ExampleValues(allowlist=("@mycompany.com", "10.0.0.0/8", "+1 415 555 2671"))
+    text = "help@mycompany.com, a@eu.mycompany.com, 10.1.2.3, (415) 555-2671, x@othercompany.com"
+    scan = scan_pii(text, examples=spare)
+    assert scan.text == "help@mycompany.com, a@eu.mycompany.com, 10.1.2.3, (415) 555-2671, <EMAIL>"
+    assert dict(scan.kept) == {"email": 2, "ip_address": 1, "phone": 1} and scan.kept_values == ()
+    assert scan_pii(text, examples=ExampleValues(reserved=False)).text.count("<") == 5
+
+
+def test_without_a_policy_everything_is_redacted():
+    """redact_pii's default (no policy) redacts reserved values too, as it always did."""
+    assert redact_pii("jane@example.com") == ("<EMAIL>", {"email": 1})
+    assert is_reserved("email", "jane@example.com") and not is_reserved("email", "jane@example.co.uk")
+
+
+def test_glaive_example_addresses_survive():
+    """Real glaive tool calls addressed to boss@example.com keep their recipient."""
+    records = json.loads((DATA / "glaive_quality.json").read_text(encoding="utf-8"))  # 3 records mail boss@example.com
+    texts = [m["value"] for r in records for m in r["conversations"] if "example.com" in m["value"]]
+    assert texts
+    for text in texts:
+        scan = scan_pii(text, examples=SPARE)
+        assert "example.com" in scan.text and "<EMAIL>" not in scan.text

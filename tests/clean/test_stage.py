@@ -142,10 +142,11 @@ def test_completion_without_completion_is_empty_text():
 
 def test_pii_is_redacted_by_default_and_rejected_on_request():
     """PII becomes typed placeholders (counted per kind); in reject mode the record is quarantined."""
-    ds = texts(["Mail me at jane@example.org or call +1 555 123 4567.", "Nothing personal here."])
+    ds = texts(["Mail me at jane@mailbox.org or call +1 555 123 4567.", "Nothing personal here."])
     redacted = clean(ds, FAST, CONTEXT)
     assert column(redacted.kept, "text")[0] == "Mail me at <EMAIL> or call <PHONE>."
-    assert redacted.sections["cleaning"]["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1}}
+    assert redacted.sections["cleaning"]["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1},
+                                                    "example_values_kept": {}, "example_values": []}
     rejected = clean(ds, replace(FAST, pii="reject"), CONTEXT)
     assert reasons(rejected) == {"r0": "pii"}
     assert "jane@" not in column(rejected.rejected, "detail")[0]
@@ -154,9 +155,30 @@ def test_pii_is_redacted_by_default_and_rejected_on_request():
 
 def test_examples_in_the_stats_never_show_pii():
     """Before/after examples are shown with PII redacted, so the report does not leak it."""
-    result = clean(texts(["Mail jane@example.org  please"]), FAST, CONTEXT)
+    result = clean(texts(["Mail jane@mailbox.org  please"]), FAST, CONTEXT)
     shown = json.dumps(result.sections["cleaning"]["examples"])
-    assert "jane@example.org" not in shown and "<EMAIL>" in shown
+    assert "jane@mailbox.org" not in shown and "<EMAIL>" in shown
+
+
+def test_example_values_are_kept_counted_apart_and_never_rejected():
+    """Reserved values (a task asking for a hypothetical phone number, a tool call to boss@example.com) survive
+    redact and reject modes and are listed as example values kept; the real address next to them is redacted;
+    pii_keep_examples = false and pii_allowlist change that."""
+    ds = records(Task.COMPLETION, [
+        {"prompt": "Generate a hypothetical phone number.", "completion": "+1 202-555-0142"},
+        {"prompt": "Email the report to my boss.", "completion": '{"recipient": "boss@example.com"} and cc jo@mailbox.org'},
+    ])  # fmt: skip
+    result = clean(ds, FAST, CONTEXT)
+    assert column(result.kept, "completion") == ["+1 202-555-0142", '{"recipient": "boss@example.com"} and cc <EMAIL>']
+    pii = result.sections["cleaning"]["pii"]
+    assert (pii["found"], pii["example_values_kept"]) == ({"email": 1}, {"email": 1, "phone": 1})
+    assert pii["example_values"] == ["+1 202-555-0142", "boss@example.com"]
+    assert reasons(clean(ds, replace(FAST, pii="reject"), CONTEXT)) == {"r1": "pii"}  # only the real address
+    strict = clean(ds, replace(FAST, pii_keep_examples=False), CONTEXT)
+    assert column(strict.kept, "completion")[0] == "<PHONE>"
+    allowed = clean(ds, replace(FAST, pii_allowlist=("@mailbox.org",)), CONTEXT)
+    assert "jo@mailbox.org" in column(allowed.kept, "completion")[1]
+    assert allowed.sections["cleaning"]["pii"]["example_values"] == ["+1 202-555-0142", "boss@example.com"]
 
 
 def test_labels_are_trimmed_mapped_and_case_variants_reported():
