@@ -31,6 +31,7 @@ from pipeline.core.lengths import length_profile
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
 from pipeline.clean.pii import scan_pii
+from pipeline.clean.prose import is_json
 from pipeline.clean.pii_examples import ExampleValues
 from pipeline.clean.quality import record_quality_failure
 from pipeline.core.records import (
@@ -218,8 +219,9 @@ def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
 
 
 def _language_text(parts: list[tuple[str, str]]) -> str:
-    # A system prompt is often boilerplate in another language than the conversation: judge the rest if any.
-    spoken = [text for role, text in parts if role != "system" and text]
+    # A system prompt is often boilerplate in another language than the conversation, and tool results and JSON
+    # function calls are data (a French sentence passed to a translate tool): judge the rest if any.
+    spoken = [text for role, text in parts if role not in ("system", "tool") and text and not is_json(text)]
     return "\n".join(spoken or [text for _, text in parts])
 
 

@@ -334,3 +334,13 @@ def test_lingua_filter_keeps_short_real_english_utterances():
     result = clean(records(Task.CLASSIFICATION, rows), replace(FAST, languages=("en",), language_backend="lingua"), CONTEXT)
     assert len(result.rejected) <= 15
     assert set(column(result.kept, "lang")) == {"en", "und"}
+
+
+def test_tool_calls_and_results_are_not_part_of_the_language_key():
+    """A real glaive request to translate a French sentence is English: the JSON call and the result are data."""
+    record = json.loads((DATA / "glaive_quality.json").read_text(encoding="utf-8"))[-1]
+    roles = {"human": "user", "gpt": "assistant", "function_call": "assistant", "observation": "tool"}
+    messages = [{"role": roles[m["from"]], "content": m["value"]} for m in record["conversations"]]
+    assert "Je suis très heureux" in messages[1]["content"]
+    kept = clean(records(Task.CHAT, [{"messages": messages}]), replace(FAST, languages=("en",)), CONTEXT).kept
+    assert column(kept, "lang") == ["en"]
