@@ -31,6 +31,7 @@ from pipeline.clean.config import CleanConfig
 from pipeline.core.errors import ConfigError
 from pipeline.core.section import SectionError, seed_problems
 from pipeline.dedup.config import DedupConfig
+from pipeline.gate.config import DriftConfig
 from pipeline.ingest.config import InputConfig
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.split.config import SplitConfig
@@ -62,6 +63,7 @@ class Config:
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data (for the manifest)."""

@@ -22,6 +22,7 @@ from pipeline.core.stage import RunContext, Stage, StageResult
 from pipeline.dedup.index import check_index_path, commit_pending, discard_pending
 from pipeline.dedup.leakage import measure_split_leakage
 from pipeline.dedup.stage import dedup
+from pipeline.gate.baseline import check_baseline, measure_drift
 from pipeline.ingest.stage import ingest
 from pipeline.readiness.check import gate_passes, verdict_from
 from pipeline.readiness.checklist import readiness_checks
@@ -40,6 +41,7 @@ STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
     ("validate", validate, "validate"),
     ("measure", measure, "readiness"),
     ("split leakage", measure_split_leakage, "dedup"),
+    ("drift", measure_drift, "drift"),
 ]
 
 
@@ -68,6 +70,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     check_suite_files(cfg.validate)
     if cfg.dedup.index_path:
         check_index_path(cfg.dedup.index_path)
+    check_baseline(cfg.drift)
     prepare_out_dir(out_dir, overwrite)
     ctx = RunContext(inputs=tuple(inputs), out_dir=out_dir, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
                      on_rows=progress.rows)
@@ -82,7 +85,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     all_rejected = concatenate_datasets(rejected)
     _check_conserved("the run", sections["input"]["rows_read"], StageResult(records, all_rejected))
     report = assemble_report(sections, records, all_rejected)
-    checks = readiness_checks(report, cfg.readiness)
+    checks = readiness_checks(report, cfg.readiness, cfg.drift)
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)

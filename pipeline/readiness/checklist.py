@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.gate.config import DriftConfig
+from pipeline.gate.drift import check_drift
 from pipeline.readiness.check import Check
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.evidence import check_diversity, check_learning_curve
@@ -32,8 +34,9 @@ from pipeline.readiness.volume import (
 )
 
 
-def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check]:
-    """Every check, in a stable order: volume and balance, evaluation, data health, evidence, label spelling."""
+def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, drift: DriftConfig | None = None) -> list[Check]:
+    """Every check, in a stable order: volume and balance, evaluation, data health, evidence, label spelling, and
+    drift against the baseline (only when the run had one; tolerances from ``drift``)."""
     labels = report.get("labels")
     checks = [check_min_examples(report["counts"]["kept"], cfg)]
     if labels and any(labels.values()):  # no label at all when nothing was kept: min_examples already fails
@@ -60,4 +63,4 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig) -> list[Check
     variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
     if variants is not None:
         checks.append(check_label_spelling(variants))
-    return checks
+    return checks + check_drift(report, drift or DriftConfig())

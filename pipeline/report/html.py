@@ -17,12 +17,13 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
+from pipeline.gate.render import drift_rows  # noqa: E402
 from pipeline.readiness.measures import totals_over_splits  # noqa: E402
 
 SPLIT_COLOURS = {"train": "#4C72B0", "val": "#DD8452", "test": "#55A868"}
 MAX_LABELS_PLOTTED = 40
 OWN_SECTIONS = {"lengths", "languages", "overlap", "learning_curve", "label_noise", "diversity", "labels", "checks",
-                "counts", "split", "verdict", "task", "field_mapping", "ftprep_version"}
+                "counts", "split", "verdict", "task", "field_mapping", "ftprep_version", "drift"}
 
 plt.rcParams.update({"svg.hashsalt": "ftprep", "svg.fonttype": "none", "font.size": 9})
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("pipeline.report", "templates"), autoescape=True,
@@ -34,7 +35,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole page for one report."""
     plots = {name: svg for name, svg in _plots(report).items() if svg}
     others = {k: v for k, v in report.items() if k not in OWN_SECTIONS and v}
-    return _ENV.get_template("report.html.j2").render(report=report, plots=plots, others=others)
+    return _ENV.get_template("report.html.j2").render(report=report, plots=plots, others=others,
+                                                       drift_rows=drift_rows(report))
 
 
 def _plots(report: dict[str, Any]) -> dict[str, str | None]:

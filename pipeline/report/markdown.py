@@ -9,6 +9,7 @@ from typing import Any
 from pipeline.clean.render import render_cleaning
 from pipeline.core.markdown import table_cell
 from pipeline.dedup.render import render_duplicates
+from pipeline.gate.render import drift_markdown
 from pipeline.readiness.render import READINESS_SECTIONS
 from pipeline.validate.render import expectations_markdown
 
@@ -52,6 +53,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     for key, renderer in SECTION_RENDERERS.items():
         if report.get(key):
             lines += ["", *renderer(report[key])]
+    lines += drift_markdown(report)  # needs the whole report: the baseline's figures and this run's
     return "\n".join(lines) + "\n"
 
 
