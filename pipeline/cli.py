@@ -121,6 +121,8 @@ def cli() -> None:
 @click.option("--decontaminate", multiple=True, metavar="FILE", type=click.Path(exists=True, path_type=str), help="Eval file (any input format) whose records must not appear in training data; repeat for several files.")
 @click.option("--dedup-index", metavar="PATH", help="Directory of a persistent dedup index: deduplicate against earlier runs, and add this run's kept records if the data passes the gate.")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
+@click.option("--baseline", metavar="PATH", help="An accepted earlier run (its output folder, or its report.json) to measure drift against: drift_* checks.")
+@click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), help="Also write the checks as JUnit XML (one test case per check and per failed expectation).")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
 @common_options
@@ -128,9 +130,10 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
     from pipeline.config import load_config
     from pipeline.core.progress import Progress
+    from pipeline.gate.junit import junit_on_error, write_junit
     from pipeline.runner import run_pipeline
 
-    with user_errors(debug):
+    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name):
         overrides = {
             "input": {
                 "task": flags["task"],
@@ -155,10 +158,13 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "index_path": flags["dedup_index"],
                 "num_proc": flags["num_proc"],
             },
+            "drift": {"baseline": flags["baseline"]},
         }
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
                               data_docs=flags["data_docs"], verbose=flags["verbose"])
+        if flags["junit"]:
+            write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:
         click.echo(_summary(result.report, out_dir))
     sys.exit(0 if result.passed else 1)
@@ -214,6 +220,7 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
 
     from pipeline.core.errors import InputError
     from pipeline.core.output import write_text
+    from pipeline.gate.recheck import record_renderings
     from pipeline.report.html import render_html
     from pipeline.report.markdown import render_markdown
 
@@ -234,8 +241,68 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
                              path=str(path)) from None
         write_text(out_dir / "report.md", markdown)
         write_text(out_dir / "report.html", html)
+        record_renderings(out_dir)  # the manifest keeps proving the folder unchanged (ftprep check)
     if not quiet:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
+
+
+@cli.command("check")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="OUT_DIR")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Judge with this file's [readiness] and [drift] thresholds.  [default: the run's own, from manifest.json]")
+@click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: from the config]")
+@click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), help="Also write the checks as JUnit XML.")
+@common_options
+def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, junit: Path | None, quiet: bool, debug: bool) -> None:
+    """Re-judge OUT_DIR from its report.json without recomputing anything: a fast gate for a later CI step.
+
+    Refuses (exit 2) when a file of OUT_DIR changed since the run (its sha256 differs from manifest.json). Writes
+    nothing in OUT_DIR. Exit 0/1/2 like `ftprep run`.
+    """
+    from pipeline.gate.junit import junit_on_error, write_junit
+    from pipeline.gate.recheck import recheck
+
+    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name):
+        result = recheck(out_dir, config_file, fail_on)
+        if junit:
+            write_junit(junit, result.report, out_dir.resolve().name, result.fail_on)
+    if not quiet:
+        report = result.report
+        click.echo(f"verdict: {report['verdict']} (at the run: {result.verdict_before}); gate {'passed' if result.passed else 'failed'}")
+        for check in report["checks"]:
+            if check["status"] in ("warn", "fail"):
+                click.echo(f"{check['status']}: {check['name']}: {check['message']}")
+    sys.exit(0 if result.passed else 1)
+
+
+@cli.command("batch")
+@click.argument("jobs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="JOBS.toml")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for summary.md, summary.json and summary.xml.  [default: the folder of JOBS.toml]")
+@click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True, help="Jobs run at once, each in its own process.")
+@click.option("--overwrite", is_flag=True, help="Let every job replace the outputs in its non-empty out folder.")
+@common_options
+def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrite: bool, quiet: bool, debug: bool) -> None:
+    """Run every [[job]] of JOBS.toml (one `ftprep run` each) and summarise them, one row per dataset.
+
+    Exit 0 when every dataset passes its gate, 1 when one does not, 2 when a job could not run (its own exit 2 or 3)
+    or JOBS.toml is invalid. A failing job never stops the others.
+    """
+    from pipeline.gate.batch import load_jobs, run_batch
+    from pipeline.gate.summary import summary_row, write_summary
+
+    def done(result: Any, n: int) -> None:
+        row = summary_row(result)
+        click.echo(f"[{n}/{len(jobs)}] {row['name']}: {row['status']} (exit {row['exit_code']}, {row['seconds']:.1f} s)"
+                   + (f": {row['error']}" if row["error"] else ""))
+
+    with user_errors(debug):
+        jobs = load_jobs(jobs_file)
+        results = run_batch(jobs, jobs_file.resolve().parent, parallel=parallel, overwrite=overwrite,
+                            on_done=None if quiet else done)
+        target = out_dir or jobs_file.parent
+        summary = write_summary(results, target, jobs_file)
+    if not quiet:
+        click.echo(f"wrote {target}/summary.md, summary.json and summary.xml")
+    sys.exit(summary["exit_code"])
 
 
 def _summary(report: dict[str, Any], out_dir: Path) -> str:
