@@ -205,8 +205,9 @@ def _label_set(before: dict[str, float], after: dict[str, float]) -> list[Change
     return [Change("drift_label_set", "labels", len(before), len(after), len(removed) + len(added), detail)]
 
 
-def _names(names: list[str], most: int = 5) -> str:
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+def _names(names: list[str], most: int = 5, chars: int = 40) -> str:
+    shown = [name if len(name) <= chars else name[:chars] + "..." for name in names[:most]]
+    return ", ".join(shown) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _share_changes(check: str, what: str, before: dict[str, float], after: dict[str, float]) -> Iterator[Change]:

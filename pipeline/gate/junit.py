@@ -83,12 +83,14 @@ def junit_document(suites: list[ET.Element], name: str = "ftprep") -> str:
 
 
 def write_junit(path: Path, report: dict[str, Any], name: str, fail_on: str) -> None:
-    """Write the JUnit file of one run (atomically)."""
+    """Write the JUnit file of one run (atomically; its folder is created if needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, junit_document([report_suite(report, name, fail_on)]))
 
 
 def write_junit_error(path: Path, name: str, message: str) -> None:
     """Write the JUnit file of a run that stopped with an error, so CI shows the error where it shows the checks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, junit_document([error_suite(name, message)]))
 
 
