@@ -196,7 +196,8 @@ def _package_root() -> str:
 
 
 def _last_lines(text: str, most: int = 3) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    """The last lines of a job's stderr (its error line), without the ``error: `` the CLI puts before it."""
+    lines = [line.removeprefix("error: ") for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[-most:])
 
 

@@ -188,7 +188,7 @@ def format_change(check: str, change: float | None) -> str:
     if kind == "relative":
         return f"{100 * change:+.1f}%"
     if kind == "number":
-        return f"{change:g}"
+        return f"{change:,g}"
     return f"{100 * change:+.1f} pt"
 
 
