@@ -14,7 +14,10 @@ from tests.conftest import DATA
 from tests.gate.junit_schema import schema_problems
 
 pytestmark = pytest.mark.slow
-junitparser = pytest.importorskip("junitparser", reason="junitparser is a dev dependency: pip install -e '.[dev]'")
+
+
+def _junitparser():
+    return pytest.importorskip("junitparser", reason="junitparser is a dev dependency: pip install -e '.[dev]'")
 
 SLICE = DATA / "banking77_slice.csv"
 DRIFT = ("drift_counts", "drift_label_set", "drift_label_shares", "drift_reject_reasons", "drift_duplicate_rate",
@@ -86,7 +89,7 @@ def test_junit_of_a_real_run_as_ci_reads_it(runs):
     """junitparser lists one case per check (and per failed expectation), statuses as in report.json."""
     xml_text = (runs["root"] / "changed.xml").read_text(encoding="utf-8")
     assert schema_problems(xml_text) == []
-    (suite,) = list(junitparser.JUnitXml.fromstring(xml_text))
+    (suite,) = list(_junitparser().JUnitXml.fromstring(xml_text))
     cases = {case.name: case for case in suite}
     checks = _checks(runs["changed"])
     assert set(checks) <= set(cases)
@@ -148,5 +151,5 @@ ratios = [0.7, 0.15, 0.15]
         assert rows[name]["status"] in ("ready", "ready_with_warnings", "not_ready") and rows[name]["kept"] > 0
     sms = json.loads((tmp_path / "runs" / "sms" / "report.json").read_text(encoding="utf-8"))
     assert sms["split"]["ratios"] == [0.7, 0.15, 0.15]  # the inline [job.split] reached the run
-    xml = junitparser.JUnitXml.fromfile(str(tmp_path / "summary.xml"))
+    xml = _junitparser().JUnitXml.fromfile(str(tmp_path / "summary.xml"))
     assert [suite.name for suite in xml] == ["banking77", "broken", "sms_spam"]
