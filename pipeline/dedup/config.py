@@ -42,6 +42,8 @@ class DedupConfig(Section):
             updated with this run's kept records.
         num_proc: processes computing signatures (used above ``parallel_min_rows`` rows).
         examples: how many example clusters the report shows.
+        strip_accents: also drop Latin, Greek and Cyrillic accents before keying and shingling ("café" = "cafe");
+            texts are always casefolded with punctuation and symbols turned into spaces.
     """
 
     name = "dedup"
@@ -67,6 +69,7 @@ class DedupConfig(Section):
     parallel_min_rows: int = 20_000
     batch_size: int = 1000
     examples: int = 5
+    strip_accents: bool = False
 
     def problems(self) -> list[str]:
         found = seed_problems("hash_seed", self.hash_seed)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.shingling import ShingleSets, Shingling, normalise
+from pipeline.dedup.normalise import normalise
+from pipeline.dedup.shingling import ShingleSets, Shingling
 
 
 class EvalSet:

@@ -4,7 +4,7 @@ datasketch's own storage backends are an in-memory dict or Redis/Cassandra serve
 its pickled ``MinHashLSH`` would cost ~7 KB per record; so the index keeps what LSH is rebuilt from, in a
 directory of plain files:
 
-- ``index.json``: ``{"format": 2, "num_perm", "seed", "shingle", "ngram", "count"}``
+- ``index.json``: ``{"format": 3, "num_perm", "seed", "shingle", "ngram", "accents", "count"}``
 - ``signatures.npy``: ``(count, num_perm)`` uint32 MinHash values (datasketch ``affine32`` hash values of the
   :func:`pipeline.shingling.shingle_hash32` shingle hashes; a row is
   ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")``)
@@ -31,8 +31,10 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.core.errors import ConfigError
 from pipeline.dedup.shingling import ShingleSets, Shingling
 
-# 2: shingles hashed by pipeline.shingling (format 1 used SHA-1 per shingle; its hashes cannot be converted)
-FORMAT = 2
+# 3: char shingles of normalised text (punctuation dropped, as word shingles and keys always had it), "accents"
+# 2: char shingles kept punctuation; a format-2 index of word shingles is still comparable and is read as is
+# 1: SHA-1 per shingle; its hashes cannot be converted
+FORMAT = 3
 
 
 class DedupIndex:
@@ -58,7 +60,12 @@ class DedupIndex:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{meta_path}: not a readable dedup index: {exc}") from None
-        if meta.get("format") != FORMAT:
+        if meta.get("format") == 2 and meta.get("shingle") == "char":
+            raise ConfigError(
+                f"{path}: dedup index format 2 holds character shingles taken with punctuation, which this ftprep "
+                "drops before shingling (format 3); start a new index with another --dedup-index path"
+            )
+        if meta.get("format") not in (2, FORMAT):
             raise ConfigError(
                 f"{path}: dedup index format {meta.get('format')} cannot be read by this ftprep (format {FORMAT}: "
                 "shingles are hashed differently); start a new index with another --dedup-index path"
@@ -68,7 +75,7 @@ class DedupIndex:
                 f"{path}: dedup index was built with num_perm={meta.get('num_perm')}, hash_seed={meta.get('seed')}; "
                 f"this run uses num_perm={cfg.num_perm}, hash_seed={cfg.hash_seed}"
             )
-        index.shingling = Shingling(meta["shingle"], int(meta["ngram"]))
+        index.shingling = Shingling(meta["shingle"], int(meta["ngram"]), accents=meta.get("accents", True))
         index.signatures = np.load(index.path / "signatures.npy")
         index.sets = ShingleSets(np.load(index.path / "shingles.npy"), np.load(index.path / "offsets.npy"))
         with open(index.path / "records.jsonl", encoding="utf-8") as fh:
@@ -109,6 +116,7 @@ class DedupIndex:
             "seed": self.cfg.hash_seed,
             "shingle": self.shingling.mode,
             "ngram": self.shingling.n,
+            "accents": self.shingling.accents,
             "count": len(self),
         }
         (tmp / "index.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

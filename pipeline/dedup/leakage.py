@@ -29,7 +29,10 @@ def measure_split_leakage(records: Dataset, cfg: DedupConfig, ctx: RunContext) -
     It uses the dedup stage's settings, shingling included (as dedup published it), so both judge alike.
     """
     params = (ctx.sections.get("duplicates") or {}).get("parameters", {})
-    shingling = Shingling(params["shingle"], params["ngram"]) if "shingle" in params else choose_shingling(records, cfg)
+    if "shingle" in params:
+        shingling = Shingling(params["shingle"], params["ngram"], accents=not params.get("strip_accents", False))
+    else:
+        shingling = choose_shingling(records, cfg)
     leakage = measure_leakage(split_parts(records), NearDuplicates.of(cfg, shingling))
     return StageResult(kept=records, rejected=rejections_to_dataset([]), sections={"duplicates": {"split_leakage": leakage}})
 

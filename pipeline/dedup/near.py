@@ -78,4 +78,4 @@ def choose_shingling(ds: Dataset, cfg: DedupConfig) -> Shingling:
     if mode == "auto":
         step = max(1, len(ds) // _MODE_SAMPLE)
         mode = choose_shingle_mode(content_texts(ds.select(range(0, len(ds), step))), cfg.auto_min_words)
-    return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram)
+    return Shingling(mode, cfg.word_ngram if mode == "word" else cfg.char_ngram, accents=not cfg.strip_accents)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import UnionFind
 from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text, content_text_batches
-from pipeline.dedup.shingling import ShingleSets, Shingling, normalise
+from pipeline.dedup.shingling import ShingleSets, Shingling
 
 DUPLICATE_EXACT = "duplicate_exact"
 DUPLICATE_NEAR = "duplicate_near"
@@ -34,7 +35,7 @@ class ClusterPlan:
 
     def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling) -> None:
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
-        self.keys, self.lengths = _exact_keys(ds)
+        self.keys, self.lengths = _exact_keys(ds, shingling.prepare)
         self.leaders, self.row_leader = _leaders(self.keys)
         self.ids: list[str] = column(ds, "id")
         self.cluster_in: list[str | None] = column(ds, "cluster")
@@ -230,6 +231,9 @@ class ClusterPlan:
             "keep": cfg.keep,
             "label_conflicts": cfg.label_conflicts,
             "near": cfg.near,
+            "normalisation": "casefold, punctuation and symbols to spaces, whitespace collapsed"
+            + ("" if self.shingling.accents else ", accents stripped"),
+            "strip_accents": not self.shingling.accents,
         }
         if self.bands:
             bands, rows = self.bands
@@ -256,7 +260,7 @@ class ClusterPlan:
         return examples
 
 
-def _exact_keys(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+def _exact_keys(ds: Dataset, prepare: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
     """Per record: the exact-duplicate key (64-bit hash of the normalised content) and the content length.
 
     64 bits keep a million keys in 8 MB; the chance of any false collision among 10^6 records is ~3e-8.
@@ -265,7 +269,7 @@ def _exact_keys(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     lengths: list[int] = []
     for texts in content_text_batches(ds):
         for text in texts:
-            digests += hashlib.sha1(normalise(text).encode("utf-8")).digest()[:8]
+            digests += hashlib.sha1(prepare(text).encode("utf-8")).digest()[:8]
             lengths.append(len(text))
     return np.frombuffer(bytes(digests), dtype="<u8").astype(np.uint64), np.array(lengths, dtype=np.int64)
 

@@ -33,7 +33,8 @@ from pipeline.dedup.minhash import MinHasher, verified_clusters
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
-from pipeline.dedup.shingling import ShingleSets, Shingling, normalise
+from pipeline.dedup.normalise import normalise
+from pipeline.dedup.shingling import ShingleSets, Shingling
 
 __all__ = ["dedup"]
 

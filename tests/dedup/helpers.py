@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from pathlib import Path
 
 from datasets import Dataset
@@ -47,11 +48,24 @@ def alpaca_rows() -> list[dict]:
     return [{"prompt": f"{r['instruction']}\n{r['input']}".strip(), "completion": r["output"]} for r in records]
 
 
+def compared_form(text: str) -> str:
+    """The documented comparison form, written out character by character (independent of pipeline code):
+    casefold; punctuation, symbols and control characters become spaces, format characters vanish; spaces collapse."""
+    out = []
+    for char in text.casefold():
+        category = unicodedata.category(char)
+        if char != "_" and category[0] in "PS" or category == "Cc":
+            out.append(" ")
+        elif category != "Cf":
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
 def char_jaccard(a: str, b: str, n: int = 5) -> float:
-    """Jaccard of character n-gram sets of casefolded, whitespace-collapsed texts (independent of pipeline code)."""
+    """Jaccard of character n-gram sets of the texts in :func:`compared_form` (independent of pipeline code)."""
     grams = []
     for text in (a, b):
-        t = " ".join(text.casefold().split())
+        t = compared_form(text)
         grams.append({t[i : i + n] for i in range(max(1, len(t) - n + 1))})
     union = grams[0] | grams[1]
     return len(grams[0] & grams[1]) / len(union) if union else 1.0
@@ -80,14 +94,14 @@ def edited(words: list[str], positions: list[int], tag: str = "new") -> list[str
 
 
 def near_pairs(texts: list[str], threshold: float = 0.8, n: int = 5) -> list[tuple[int, int, float]]:
-    """Every pair of texts whose char n-gram Jaccard reaches ``threshold``, found by brute force.
+    """Every pair of texts whose char n-gram Jaccard (of :func:`compared_form`) reaches ``threshold``, by brute force.
 
     Only pairs whose set sizes are within the threshold ratio are compared: J(A, B) <= min/max of the sizes, so
     the others cannot reach it. That keeps the check exhaustive and still fast enough for a few thousand texts.
     """
     grams = []
     for text in texts:
-        t = " ".join(text.casefold().split())
+        t = compared_form(text)
         grams.append(frozenset(t[i : i + n] for i in range(max(1, len(t) - n + 1))))
     order = sorted(range(len(texts)), key=lambda i: len(grams[i]))
     found = []

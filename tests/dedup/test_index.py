@@ -14,7 +14,7 @@ from pipeline.dedup.index import commit_pending, discard_pending
 from pipeline.core.errors import ConfigError
 from pipeline.core.records import Task
 from pipeline.dedup.shingling import shingle_hash32, shingles
-from tests.dedup.helpers import make_dataset
+from tests.dedup.helpers import compared_form, make_dataset
 from tests.conftest import CONTEXT
 
 FIRST = [
@@ -51,7 +51,7 @@ def test_index_holds_datasketch_signatures(tmp_path) -> None:
     meta = json.loads((tmp_path / "ix" / "index.json").read_text())
     stored = np.load(tmp_path / "ix" / "signatures.npy")
     reference = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash32)
-    reference.update_batch(shingles(" ".join(FIRST[0]["text"].casefold().split()), meta["shingle"], meta["ngram"]))
+    reference.update_batch(shingles(compared_form(FIRST[0]["text"]), meta["shingle"], meta["ngram"]))
     assert meta["count"] == 1 and np.array_equal(stored[0], reference.hashvalues)
 
 
@@ -100,3 +100,20 @@ def test_index_path_holding_something_else_is_refused_and_left_alone(tmp_path, k
         dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(path)), CONTEXT)
     assert (path.read_text() if kind == "file" else (path / "data.csv").read_text()) == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
+
+
+def test_format_2_index_of_char_shingles_is_refused_word_shingles_read(tmp_path) -> None:
+    """A format-2 index kept punctuation in its char shingles (not comparable any more): refused; word: read."""
+    for mode in ("char", "word"):
+        dedup(make_dataset(Task.CLASSIFICATION, FIRST), DedupConfig(index_path=str(tmp_path / mode), shingle=mode), CONTEXT)
+        commit_pending(str(tmp_path / mode))
+        meta_path = tmp_path / mode / "index.json"
+        meta = json.loads(meta_path.read_text())
+        assert meta["format"] == 3 and meta["accents"] is True
+        meta["format"] = 2
+        del meta["accents"]
+        meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="format 2 holds character shingles"):
+        dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "char"), shingle="char"), CONTEXT)
+    second = dedup(make_dataset(Task.CLASSIFICATION, SECOND), DedupConfig(index_path=str(tmp_path / "word")), CONTEXT)
+    assert second.sections["duplicates"]["index"]["prior_records"] == 2

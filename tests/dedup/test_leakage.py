@@ -10,7 +10,7 @@ from pipeline.dedup.shingling import Shingling
 from tests.dedup.helpers import char_jaccard, make_dataset
 
 A = "Sorry, I'll call you later, I am in a meeting right now"
-A_NEAR = "Sorry, I'll call you later, I am in a meeting right now!"
+A_NEAR = "Sorry, I'll call you later, I am in a meeting right now ok"
 B = "Did you remember to book the table for Saturday night?"
 CHARS = Shingling("char", 5)
 
