@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from pipeline.core.records import content_texts
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.minhash import MinHasher, band_keys, bucket_pairs, choose_bands, verified_clusters
+from pipeline.dedup.minhash import MinHasher, choose_bands, lsh_pairs, verified_clusters
 from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode
 
 _MODE_SAMPLE = 2000  # records the shingle mode is chosen on: the median length of 2,000 is stable enough
@@ -50,8 +50,7 @@ class NearDuplicates:
 
     def candidate_pairs(self, signatures: list[np.ndarray]) -> np.ndarray:
         """Unique candidate pairs ``(i, j)``, i < j, over signature blocks laid end to end (positions run on)."""
-        keys = np.concatenate([band_keys(block, self.bands, self.rows) for block in signatures])
-        return bucket_pairs(keys)  # band keys are 3x smaller than the signatures they come from
+        return lsh_pairs(signatures, self.bands, self.rows)
 
     def clusters(self, texts: list[str]) -> np.ndarray:
         """The root (smallest member) of each text's near-duplicate cluster: verified pairs joined transitively."""
