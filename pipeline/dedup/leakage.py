@@ -1,7 +1,15 @@
-"""Split leakage: near-duplicate pairs whose two records ended up in different splits (the ``split_leakage`` check).
+"""Split leakage at two levels (the ``split_leakage`` check), re-measured on the final splits from scratch.
 
-Re-measured on the final splits from scratch (new signatures, LSH candidates, exact Jaccard of every candidate),
-so the check does not trust the dedup stage's own bookkeeping.
+1. **Near duplicates** (``threshold``, 0.8): record pairs in different splits whose shingle Jaccard reaches the
+   dedup threshold. Dedup removes such pairs and the split keeps clusters whole, so with dedup on any pair is a
+   bug: the check fails.
+2. **Near twins** (``group_threshold``, 0.5): the share of val and test records that have a near twin in train
+   (same label for classification: a near twin with another label is a different example, not a leak). The split
+   keeps near-twin groups whole, but the cap on group size refuses some joins, so a small share can remain: the
+   check warns above a few percent.
+
+Both come from one pass (new signatures, LSH candidates, exact Jaccard of every candidate), so the check does not
+trust the dedup stage's own bookkeeping, and a few example pairs of each level are shown with their texts.
 """
 
 from __future__ import annotations
@@ -20,11 +28,13 @@ from pipeline.dedup.shingling import Shingling
 from pipeline.split.stage import split_parts
 
 EXAMPLES_SHOWN = 5
+SNIPPET_CHARS = 80
+TRAIN = "train"
 
 
 def measure_split_leakage(records: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
-    """The split-leakage stage: re-measure near-duplicate pairs across the final splits, whether dedup ran or not,
-    into ``duplicates.split_leakage`` for the ``split_leakage`` check; records pass through unchanged.
+    """The split-leakage stage: re-measure near duplicates and near twins across the final splits, whether dedup
+    ran or not, into ``duplicates.split_leakage`` for the ``split_leakage`` check; records pass through unchanged.
 
     It uses the dedup stage's settings, shingling included (as dedup published it), so both judge alike.
     """
@@ -38,37 +48,75 @@ def measure_split_leakage(records: Dataset, cfg: DedupConfig, ctx: RunContext) -
 
 
 def measure_leakage(splits: dict[str, Dataset], near: NearDuplicates) -> dict[str, Any]:
-    """Count record pairs in different splits whose shingle Jaccard reaches the near-duplicate threshold."""
-    ids, split_of, texts = _collect(splits)
-    if not texts:
-        return {"pairs": 0, "records": 0, "threshold": near.threshold, "by_splits": {}, "examples": []}
-    sets = near.shingling.sets(texts)
-    pairs = near.candidate_pairs([near.hasher().signatures(sets)])
-    pairs = pairs[split_of[pairs[:, 0]] != split_of[pairs[:, 1]]] if len(pairs) else pairs
-    leaks = near.similar_pairs(sets, pairs)
+    """Near-duplicate pairs across splits, and val/test records with a near twin in train."""
+    ids, split_of, texts, labels = _collect(splits)
     names = list(splits)
+    base = {"records": len(texts), **near.as_report()}
+    if not texts:
+        twins = {**_twin_shares({}, split_of, names), "pairs": 0, "examples": []}
+        return {**base, "pairs": 0, "by_splits": {}, "examples": [], "near_twins": twins}
+    sets = near.shingling.sets(texts)
+    signatures = near.hasher().signatures(sets)
+    pairs = near.candidate_pairs([signatures])
+    if len(pairs):
+        pairs = pairs[split_of[pairs[:, 0]] != split_of[pairs[:, 1]]]
+    leaks, twins = [], []
+    with_twin: dict[int, set[int]] = {}
+    train = names.index(TRAIN) if TRAIN in names else -1
+    for i, j, similarity in near.similar_pairs(sets, near.likely_pairs([signatures], pairs)):
+        if similarity >= near.threshold:
+            leaks.append((i, j, similarity))
+        elif labels is None or labels[i] == labels[j]:
+            twins.append((i, j, similarity))
+        else:
+            continue
+        for a, b in ((i, j), (j, i)):  # an evaluation record with a partner in train
+            if split_of[a] != train and split_of[b] == train:
+                with_twin.setdefault(int(split_of[a]), set()).add(a)
+
+    def example(i: int, j: int, similarity: float) -> dict[str, Any]:
+        return {"ids": [ids[i], ids[j]], "splits": [names[split_of[i]], names[split_of[j]]],
+                "similarity": round(similarity, 4), "texts": [_snippet(texts[i]), _snippet(texts[j])]}
+
     by_splits = Counter("/".join(sorted((names[split_of[i]], names[split_of[j]]))) for i, j, _ in leaks)
-    examples = [
-        {"ids": [ids[i], ids[j]], "splits": [names[split_of[i]], names[split_of[j]]], "similarity": round(s, 4)}
-        for i, j, s in leaks[:EXAMPLES_SHOWN]
-    ]
+    strongest = sorted(twins, key=lambda t: (-t[2], t[0], t[1]))[:EXAMPLES_SHOWN]
     return {
+        **base,
         "pairs": len(leaks),
-        "records": len(texts),
-        **near.as_report(),
         "by_splits": dict(sorted(by_splits.items())),
-        "examples": examples,
+        "examples": [example(*leak) for leak in leaks[:EXAMPLES_SHOWN]],
+        "near_twins": {**_twin_shares(with_twin, split_of, names), "pairs": len(twins),
+                       "examples": [example(*twin) for twin in strongest]},
     }
 
 
-def _collect(splits: dict[str, Dataset]) -> tuple[list[str], np.ndarray, list[str]]:
+def _twin_shares(with_twin: dict[int, set[int]], split_of: np.ndarray, names: list[str]) -> dict[str, Any]:
+    """Per evaluation split: records with a near twin in train, of how many, and the largest share."""
+    by_split: dict[str, Any] = {}
+    for position, name in enumerate(names):
+        if name == TRAIN:
+            continue
+        total = int(np.count_nonzero(split_of == position))
+        found = len(with_twin.get(position, ()))
+        by_split[name] = {"records": found, "of": total, "share": round(found / total, 4) if total else 0.0}
+    return {"by_split": by_split, "max_share": max((f["share"] for f in by_split.values()), default=0.0)}
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def _collect(splits: dict[str, Dataset]) -> tuple[list[str], np.ndarray, list[str], list[str] | None]:
     ids: list[str] = []
     split_of: list[int] = []
     texts: list[str] = []
+    labels: list[str] | None = []
     for position, ds in enumerate(splits.values()):
         if not len(ds):
             continue
         ids += column(ds, "id")
         split_of += [position] * len(ds)
         texts += content_texts(ds)
-    return ids, np.array(split_of, dtype=np.int64), texts
+        labels = labels + column(ds, "label") if labels is not None and "label" in ds.column_names else None
+    return ids, np.array(split_of, dtype=np.int64), texts, labels

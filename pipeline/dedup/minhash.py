@@ -81,18 +81,23 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> s3)
 
 
-def choose_bands(num_perm: int, threshold: float, min_recall: float) -> tuple[int, int]:
-    """LSH ``(bands, rows)``: the most rows per band whose pairs at ``threshold`` still collide with ``min_recall``.
+def choose_bands(
+    num_perm: int, threshold: float, min_recall: float, also: tuple[float, float] | None = None
+) -> tuple[int, int]:
+    """LSH ``(bands, rows)``: the most rows per band whose pairs at ``threshold`` still collide with ``min_recall``
+    (and pairs at ``also[0]`` with ``also[1]``, for a second, lower level).
 
     More rows per band means fewer false candidates to verify; the recall condition puts the S-curve well below
-    the threshold (0.8 with 128 permutations gives 21 bands x 6 rows, P(candidate | J=0.8) = 0.998, midpoint 0.60).
+    the threshold (0.8 with 128 permutations gives 21 bands x 6 rows, P(candidate | J=0.8) = 0.998, midpoint 0.60;
+    adding 0.5 at 0.99 gives 42 x 3, P(candidate | J=0.5) = 0.996).
     """
+    levels = [(threshold, min_recall), *([also] if also else [])]
     best = (num_perm, 1)
     for rows in range(1, num_perm + 1):
         bands = num_perm // rows
         if bands < 2:
             break
-        if candidate_probability(threshold, bands, rows) >= min_recall:
+        if all(candidate_probability(j, bands, rows) >= recall for j, recall in levels):
             best = (bands, rows)
     return best
 
@@ -203,19 +208,3 @@ class UnionFind:
             if np.array_equal(grand, parent):
                 return parent.copy()
             parent = grand
-
-
-def verified_clusters(sets: ShingleSets, pairs: np.ndarray, threshold: float) -> tuple[UnionFind, int]:
-    """Join candidate pairs whose exact Jaccard reaches the threshold; returns the union-find and pairs checked.
-
-    A pair already in one cluster is not re-checked: clusters are the connected components of verified pairs.
-    """
-    uf = UnionFind(len(sets))
-    checked = 0
-    for i, j in pairs.tolist():
-        if uf.find(i) == uf.find(j):
-            continue
-        checked += 1
-        if sets.jaccard(i, j) >= threshold:
-            uf.union(i, j)
-    return uf, checked

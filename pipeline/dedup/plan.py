@@ -20,6 +20,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import UnionFind
 from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text, content_text_batches
+from pipeline.dedup.grouping import near_twin_groups
 from pipeline.dedup.shingling import ShingleSets, Shingling
 
 DUPLICATE_EXACT = "duplicate_exact"
@@ -53,6 +54,9 @@ class ClusterPlan:
         self.index = None
         self.groups: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
+        self.twins: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2), np.int64), np.zeros(0))
+        self.group_out: list[str | None] = [None] * n
+        self.group_stats: dict[str, Any] = {}
         self._rows_by_leader: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- contamination --------------------------------------------------------------------------------------------
@@ -122,6 +126,23 @@ class ClusterPlan:
                 self._decide_local(live)
             self.groups.append({"rows": rows, "priors": priors, "size": len(rows) + len(priors)})
 
+    def decide_groups(self) -> None:
+        """Near-twin groups over the kept records (``group`` column), from the verified near-twin pairs."""
+        kept_rows = np.flatnonzero(np.fromiter((r is None for r in self.reject), dtype=bool, count=len(self.reject)))
+        unit_of_row = self.leader_root[self.row_leader]
+        weights = np.bincount(unit_of_row[kept_rows], minlength=len(self.leaders))
+        unit_labels = [self.labels[r] for r in self.leaders.tolist()] if self.labels is not None else None
+        edges, similarity = self.twins
+        grouped = near_twin_groups(edges, similarity, self.leader_root, weights, unit_labels, self.cfg.group_max_share)
+        self.group_stats = {"threshold": self.cfg.group_threshold, **grouped.stats}
+        roots = grouped.root[unit_of_row[kept_rows]]
+        for row, root in zip(kept_rows[roots >= 0].tolist(), roots[roots >= 0].tolist()):
+            self.group_out[row] = self.cluster_out[int(self.leaders[root])]  # named after its root's cluster
+        if (roots >= 0).any():
+            top = np.bincount(roots[roots >= 0]).argmax()
+            members = kept_rows[roots == top][:MEMBERS_SHOWN].tolist()
+            self.group_stats["largest_members"] = [{"id": self.ids[r], "snippet": self._snippet(r)} for r in members]
+
     def _decide_local(self, rows: list[int]) -> None:
         labels = Counter(self.labels[r] for r in rows) if self.labels is not None else Counter()
         if len(labels) <= 1:
@@ -183,16 +204,21 @@ class ClusterPlan:
         """The input records with ``_reject``/``_detail``/``_info`` marks and the widened ``cluster``."""
         # built as Arrow columns directly: a map over a million rows would only copy these lists in batches
         table = self.ds.with_format("arrow")[:]
-        new_columns = {"cluster": pa.array(self.cluster_out, pa.string())}
+        new_columns = {"cluster": pa.array(self.cluster_out, pa.string()), "group": pa.array(self.group_out, pa.string())}
         for name, values in ((REJECT_COLUMN, self.reject), (DETAIL_COLUMN, self.detail), (INFO_COLUMN, self.info)):
             new_columns[name] = pa.array(values, pa.string())
-        table = table.set_column(table.column_names.index("cluster"), "cluster", new_columns.pop("cluster"))
+        for name in ("cluster", "group"):  # replaced where present (a record that went through dedup before)
+            values = new_columns.pop(name)
+            if name in table.column_names:
+                table = table.set_column(table.column_names.index(name), name, values)
+            else:
+                table = table.append_column(name, values)
         for name, values in new_columns.items():
             table = table.append_column(name, values)
-        features = Features({**self.ds.features, **{c: Value("string") for c in new_columns}})
+        features = Features({**self.ds.features, "group": Value("string"), **{c: Value("string") for c in new_columns}})
         # an explicit fingerprint: without one, datasets hashes the whole table (a full copy: +1 GB per 300k rows)
         digest = hashlib.sha1(self.ds._fingerprint.encode())
-        for name in ("cluster", *new_columns):
+        for name in ("cluster", "group", *new_columns):
             for buffer in table.column(name).combine_chunks().buffers():
                 digest.update(b"" if buffer is None else memoryview(buffer))
         return Dataset(table, info=DatasetInfo(features=features), fingerprint=digest.hexdigest())
@@ -219,6 +245,8 @@ class ClusterPlan:
             **self.candidates,
             "examples": self._examples(),
             "conflict_examples": self.conflicts[: self.cfg.examples],
+            "groups": self.group_stats,
+            "label_shift": _label_shift(self.labels, self.reject, self.cfg.label_shift),
         }
 
     def _parameters(self) -> dict[str, Any]:
@@ -249,15 +277,17 @@ class ClusterPlan:
         for group in biggest[: self.cfg.examples]:
             members = []
             for row in group["rows"][:MEMBERS_SHOWN]:
-                text = " ".join(content_text(self.ds[row], self.task).split())
-                snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
                 info = json.loads(self.info[row]) if self.info[row] else {}
-                member = {"id": self.ids[row], "snippet": snippet, "status": self.reject[row] or "kept"}
+                member = {"id": self.ids[row], "snippet": self._snippet(row), "status": self.reject[row] or "kept"}
                 if "similarity" in info:
                     member["similarity"] = info["similarity"]
                 members.append(member)
             examples.append({"size": group["size"], "members": members})
         return examples
+
+    def _snippet(self, row: int) -> str:
+        text = " ".join(content_text(self.ds[row], self.task).split())
+        return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
 def _exact_keys(ds: Dataset, prepare: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
@@ -281,3 +311,27 @@ def _leaders(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     position = np.empty_like(by_input_order)
     position[by_input_order] = np.arange(len(first))
     return first[by_input_order].astype(np.int64), position[inverse.ravel()].astype(np.int64)
+
+
+SHIFT_MIN_RECORDS = 20  # below this, one record more or less moves a label's share by 5% of itself or more
+
+
+def _label_shift(labels: list[str] | None, reject: list[str | None], relative: float) -> list[dict[str, Any]]:
+    """Labels of at least ``SHIFT_MIN_RECORDS`` records whose share dedup moved by ``relative`` of itself or more.
+
+    Dedup removes copies, and copies are not spread evenly: on SMS spam 29% of the spam but 7% of the ham goes,
+    which moves spam from 13.4% to 10.5% of the data (-21%; ham +3%). On banking77, with or without typo twins,
+    no label moves by more than 10% of its share.
+    """
+    if labels is None:
+        return []
+    before = Counter(labels)
+    after = Counter(label for label, reason in zip(labels, reject) if reason is None)
+    total_before, total_after = max(1, len(labels)), max(1, sum(after.values()))
+    moved = []
+    for label in sorted(before):
+        share_before, share_after = before[label] / total_before, after.get(label, 0) / total_after
+        if before[label] >= SHIFT_MIN_RECORDS and abs(share_after - share_before) >= relative * share_before:
+            moved.append({"label": label, "before": round(share_before, 4), "after": round(share_after, 4),
+                          "records": before[label], "removed": before[label] - after.get(label, 0)})
+    return moved

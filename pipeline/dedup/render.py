@@ -23,8 +23,12 @@ def render_duplicates(section: dict[str, Any]) -> list[str]:
         outcome = {True: "added to the index", False: "not added: the data did not pass the gate"}
         lines.append(f"- Dedup index {index['path']}: {index['prior_records']} records before this run; "
                      f"{index['added']} kept records {outcome.get(index.get('committed'), 'pending')}")
+    lines += _groups(section.get("groups") or {})
+    for shift in section.get("label_shift", []):
+        lines.append(f"- Dedup moved label {shift['label']} from {shift['before']:.1%} to {shift['after']:.1%} of the "
+                     f"records ({shift['removed']} of its {shift['records']} removed)")
     if "split_leakage" in section:
-        lines.append(f"- Near-duplicate pairs across splits (re-measured): {section['split_leakage']['pairs']}")
+        lines += _leakage(section["split_leakage"])
     for number, example in enumerate(section.get("examples", []), 1):
         lines += ["", f"Cluster {number} ({example['size']} records):", "", "| id | status | similarity | text |",
                   "|---|---|---|---|"]
@@ -34,4 +38,27 @@ def render_duplicates(section: dict[str, Any]) -> list[str]:
     for conflict in section.get("conflict_examples", []):
         labels = ", ".join(f"{k} x{v}" for k, v in conflict["labels"].items())
         lines.append(f"- Label conflict: {', '.join(conflict['ids'])} ({labels})")
+    return lines
+
+
+def _groups(groups: dict[str, Any]) -> list[str]:
+    if not groups:
+        return []
+    largest = f"largest {groups['largest']} records ({groups['largest_share']:.2%} of those kept"
+    if "largest_label" in groups:
+        largest += f", {groups['largest_label_share']:.1%} of label {groups['largest_label']}"
+    return [f"- Near twins kept together (Jaccard >= {groups['threshold']}, not removed): {groups['groups']} groups of "
+            f"{groups['records']} records; {largest}); {groups['refused']} joins refused by the cap of "
+            f"{groups['max_share']:.0%} of a label"]
+
+
+def _leakage(leakage: dict[str, Any]) -> list[str]:
+    lines = [f"- Near-duplicate pairs across splits (re-measured): {leakage['pairs']}"]
+    twins = leakage.get("near_twins")
+    if twins:
+        shares = ", ".join(f"{name} {f['records']} of {f['of']} ({f['share']:.1%})" for name, f in twins["by_split"].items())
+        lines.append(f"- Evaluation records with a near twin in train (Jaccard >= {leakage['group_threshold']}): {shares}")
+        for example in twins.get("examples", [])[:3]:
+            a, b = (text.replace("|", "\\|") for text in example["texts"])
+            lines.append(f"  - {example['splits'][0]} \"{a}\" / {example['splits'][1]} \"{b}\" ({example['similarity']})")
     return lines

@@ -11,6 +11,8 @@ The recipe:
    others are rejected as ``duplicate_exact`` / ``duplicate_near`` with the kept id and their Jaccard to it. A
    classification cluster with several labels is a ``label_conflict``, handled by policy.
 4. Kept records of a cluster share its ``cluster`` value, so the split stage keeps them in one split.
+5. Verified pairs in ``[group_threshold, threshold)`` are near twins: kept, but joined into capped groups
+   (``group`` column, :mod:`pipeline.dedup.grouping`) that the split stage also keeps in one split.
 
 Records matching an eval set (``decontaminate``) are rejected as ``contaminated``, and with ``index_path`` the
 records kept by earlier runs take part as already-kept representatives.
@@ -29,7 +31,7 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.decontaminate import EvalSet, load_eval_set
 from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan
-from pipeline.dedup.minhash import MinHasher, verified_clusters
+from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
@@ -62,6 +64,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     else:
         plan.sets = sets  # exact duplicates only: every leader is its own cluster
     plan.decide_clusters()
+    plan.decide_groups()
     stats = plan.stats()
     if index is not None:
         stats["index"] = index.update(plan.kept_for_index(), sigs, sets, shingling)
@@ -136,7 +139,9 @@ def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: 
     if not cfg.near:
         pairs = pairs[pairs[:, 1] >= n_leaders]
     eval_pairs = pairs[pairs[:, 1] >= n_joinable]
-    uf, checked = verified_clusters(all_sets, pairs[pairs[:, 1] < n_joinable], cfg.threshold)
+    verified = near.verify(all_sets, near.likely_pairs([p[0] for p in parts], pairs[pairs[:, 1] < n_joinable]))
     plan.mark_contaminated_by_similarity(all_sets, eval_pairs, n_joinable, eval_set)
-    plan.set_clusters(uf, all_sets, index)
-    plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(checked + len(eval_pairs))}
+    plan.set_clusters(verified.clusters, all_sets, index)
+    in_run = (verified.twins < n_leaders).all(axis=1)  # near twins of indexed records cannot be placed: theirs
+    plan.twins = (verified.twins[in_run], verified.similarity[in_run])
+    plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(verified.checked + len(eval_pairs))}

@@ -1,11 +1,19 @@
-"""Split stage: assign every record to train, val or test, seeded, stratified by label, whole clusters at once.
+"""Split stage: assign every record to train, val or test, seeded, stratified by label, whole groups at once.
 
 A cluster (``cluster`` column: exact duplicates after ingest, near duplicates after dedup) always lands in one
-split, and so do records whose content is identical now (up to case and whitespace), so no duplicate leaks from
-train into an evaluation split. Classification data is stratified: each label is
-split on its own with the configured ratios, and every label with at least as many records as there are splits
-appears in each of them. Each label draws from its own seeded generator, so adding a label does not reshuffle the
-others.
+split, and so do near twins dedup grouped (``group`` column: kept, not removed) and records whose content is
+identical now (up to case and whitespace), so no duplicate or near twin leaks from train into an evaluation split.
+Classification data is stratified: each label is split on its own with the configured ratios, and every label
+with at least as many records as there are splits appears in each of them. Each label draws from its own seeded
+generator, so adding a label does not reshuffle the others.
+
+Groups are placed in seeded random order, each in the split with the largest deficit *relative to its target*
+among the splits it still fits in (else the largest deficit). Every split so takes groups from the start, in
+proportion, and a large group goes where it fits: on banking77 with typo twins (groups of up to 20 records, 10% of
+a label) no label's split is off its ratio target by more than 1.6 records, while the old rule (largest absolute
+deficit) left 39 label-split cells off by up to 4% of a label. Placing the largest groups first balances the
+ratios too, but it sends every grouped record to train and leaves the evaluation splits with only records that
+have no near twin (2.8% of val/test against 63% of train had one), so it is not used.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ class SplitPlan:
 
     assignment: list[str]
     rare_labels: dict[str, int] = field(default_factory=dict)
+    stratification: dict[str, Any] = field(default_factory=dict)
 
     def sizes(self) -> dict[str, int]:
         counts = Counter(self.assignment)
@@ -41,12 +50,13 @@ class SplitPlan:
 def split(ds: Dataset, cfg: SplitConfig, ctx: RunContext) -> StageResult:
     """The split stage: a ``split`` column from a seeded, stratified, cluster-aware plan; no row is dropped.
 
-    Its sections: ``split`` (ratios, seed, labels too rare to stratify) and, for classification, ``labels``
-    (examples per label in each split).
+    Its sections: ``split`` (ratios, seed, labels too rare to stratify, how close whole groups let the strata come
+    to the ratios) and, for classification, ``labels`` (examples per label in each split).
     """
     plan = plan_split(ds, cfg, ctx.seed)
     kept = ds.add_column("split", plan.assignment, new_fingerprint=f"{ds._fingerprint}-split-{ctx.seed}")
-    sections: dict[str, Any] = {"split": {"ratios": list(cfg.ratios), "seed": ctx.seed, "rare_labels": plan.rare_labels}}
+    sections: dict[str, Any] = {"split": {"ratios": list(cfg.ratios), "seed": ctx.seed, "rare_labels": plan.rare_labels,
+                                          "stratification": plan.stratification}}
     if "label" in kept.column_names:
         sections["labels"] = labels_per_split(kept)
     return StageResult(kept=kept, rejected=rejections_to_dataset([]), sections=sections)
@@ -69,6 +79,7 @@ def plan_split(ds: Dataset, cfg: SplitConfig, seed: int) -> SplitPlan:
     active = [name for name, ratio in zip(SPLITS, cfg.ratios) if ratio > 0]
     assignment = [""] * len(ds)
     rare: dict[str, int] = {}
+    fit = _Fit(labels is not None)
     for stratum in sorted(strata):
         keys = sorted(strata[stratum])
         size = sum(len(groups[k]) for k in keys)
@@ -80,11 +91,12 @@ def plan_split(ds: Dataset, cfg: SplitConfig, seed: int) -> SplitPlan:
         assigned = dict.fromkeys(SPLITS, 0)
         for position in order:
             members = groups[keys[position]]
-            name = max(active, key=lambda s: (targets[s] - assigned[s], -SPLITS.index(s)))
+            name = _choose(active, targets, assigned, len(members))
             assigned[name] += len(members)
             for index in members:
                 assignment[index] = name
-    return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {})
+        fit.add(stratum, size, assigned, cfg.ratios, active, max(len(groups[k]) for k in keys))
+    return SplitPlan(assignment=assignment, rare_labels=rare if labels is not None else {}, stratification=fit.report())
 
 
 def split_parts(ds: Dataset) -> dict[str, Dataset]:
@@ -94,9 +106,10 @@ def split_parts(ds: Dataset) -> dict[str, Dataset]:
 
 
 def _groups(ds: Dataset) -> dict[str, list[int]]:
-    """Records that must share a split, by group name: a ``cluster``, joined with every other cluster holding a
-    record of the same content as now (cleaning can make texts that differed at ingest identical, e.g. by
-    redacting two phone numbers). A group is named after its smallest cluster, so unjoined clusters keep theirs.
+    """Records that must share a split, by group name: a ``cluster``, joined with the clusters of its near-twin
+    ``group`` (from dedup) and with every other cluster holding a record of the same content as now (cleaning can
+    make texts that differed at ingest identical, e.g. by redacting two phone numbers). A group is named after its
+    smallest cluster, so unjoined clusters keep theirs.
     """
     names, cluster_of_row = np.unique(np.asarray(column(ds, "cluster"), dtype=object), return_inverse=True)
     cluster_of_row = cluster_of_row.ravel().tolist()
@@ -106,11 +119,51 @@ def _groups(ds: Dataset) -> dict[str, list[int]]:
         first = cluster_of_key.setdefault(exact_key(text), cluster)
         if first != cluster:
             joined.union(cluster, first)
+    if "group" in ds.column_names:
+        cluster_of_group: dict[str, int] = {}
+        for cluster, group in zip(cluster_of_row, column(ds, "group")):
+            if group is not None:
+                first = cluster_of_group.setdefault(group, cluster)
+                if first != cluster:
+                    joined.union(cluster, first)
     roots = joined.roots()
     groups: dict[str, list[int]] = defaultdict(list)
     for index, cluster in enumerate(cluster_of_row):
         groups[names[roots[cluster]]].append(index)
     return groups
+
+
+def _choose(active: list[str], targets: dict[str, int], assigned: dict[str, int], size: int) -> str:
+    """The split a group of ``size`` records goes to: the largest deficit relative to the split's target among
+    the splits it fits in, else the largest deficit (ties: train, val, test)."""
+    fits = [s for s in active if targets[s] - assigned[s] >= size]
+    if fits:
+        return max(fits, key=lambda s: ((targets[s] - assigned[s]) / targets[s], -SPLITS.index(s)))
+    return max(active, key=lambda s: (targets[s] - assigned[s], -SPLITS.index(s)))
+
+
+class _Fit:
+    """How far placing whole groups left each stratum from its exact ratio targets: the worst label-split cell,
+    and the largest group (the report's ``split.stratification``)."""
+
+    def __init__(self, stratified: bool) -> None:
+        self.stratified = stratified
+        self.worst: dict[str, Any] = {"records": 0.0, "share": 0.0}
+        self.largest: dict[str, Any] = {"records": 0}
+
+    def add(self, stratum: str, size: int, assigned: dict[str, int], ratios: tuple[float, float, float],
+            active: list[str], largest: int) -> None:
+        label = {"label": stratum} if self.stratified else {}
+        if size >= len(active):  # rarer labels stay in train by design
+            for name in active:
+                off = abs(assigned[name] - size * ratios[SPLITS.index(name)])
+                if off > self.worst["records"]:
+                    self.worst = {"records": round(off, 1), "share": round(off / size, 4), **label, "split": name}
+        if largest > self.largest["records"]:
+            self.largest = {"records": largest, **label}
+
+    def report(self) -> dict[str, Any]:
+        return {"stratified": self.stratified, "max_deviation": self.worst, "largest_group": self.largest}
 
 
 def _targets(size: int, ratios: tuple[float, float, float], active: list[str]) -> dict[str, int]:

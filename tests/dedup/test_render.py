@@ -53,3 +53,20 @@ def test_duplicates_section_lists_counts_and_example_cluster() -> None:
     assert lines[0] == "## Duplicates"
     assert "- Exact duplicates rejected: 0; near duplicates rejected: 1" in lines
     assert any(line.startswith("| r1 | duplicate_near | 0.9") for line in lines)
+
+
+def test_duplicates_section_shows_groups_label_shift_and_near_twins() -> None:
+    """report.md names the near-twin groups, the labels dedup moved and the eval records with a twin in train."""
+    from tests.dedup.helpers import sms_rows
+
+    stats = dedup(make_dataset(Task.CLASSIFICATION, sms_rows()), DedupConfig(label_shift=0.05), CONTEXT).sections["duplicates"]
+    twins = [{"text": "How do I top up my card with a bank transfer?", "label": "t"},
+             {"text": "How do I top up my crad with a bank tranfser??", "label": "t"}]
+    ctx = dataclasses.replace(CONTEXT, sections={"duplicates": stats})
+    ds = make_dataset(Task.CLASSIFICATION, twins).add_column("split", ["train", "test"])
+    stats = {**stats, **measure_split_leakage(ds, DedupConfig(), ctx).sections["duplicates"]}
+    lines = render_duplicates(stats)
+    assert any(line.startswith("- Near twins kept together (Jaccard >= 0.5, not removed): ") for line in lines)
+    assert any(line.startswith("- Dedup moved label spam from 14.0% to 13.") for line in lines)
+    assert "- Evaluation records with a near twin in train (Jaccard >= 0.5): val 0 of 0 (0.0%), test 1 of 1 (100.0%)" in lines
+    assert '  - train "How do I top up my card with a bank transfer?" / test "How do I top up my crad with a bank tranfser??" (0.6)' in lines
