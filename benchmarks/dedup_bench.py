@@ -5,7 +5,8 @@ purpose on both sides of the threshold:
 
 - positive groups: a base document and 1-3 variants, each destroying d in 1..10 of its ~96 shingles
   (J = (S-d)/(S+d) between 0.81 and 0.98; "one changed word" is d = 5, J ~ 0.90);
-- near negatives: a base and one variant destroying 11..17 shingles (J between 0.70 and 0.794);
+- near negatives: a base and one variant destroying 11..17 shingles (J between 0.70 and 0.794): near twins, to be
+  kept and grouped;
 - hard negatives: a base and a document sharing its first half (J ~ 0.3);
 - and unrelated singletons.
 
@@ -13,8 +14,9 @@ Every planted pair's Jaccard is computed exactly, so the ground truth is measure
 run: examples/s of the naive datasketch loop (one ``MinHash.update`` per shingle, datasketch's default SHA-1 hash)
 and of ftprep's batched signatures on the same documents, their ratio, whether ftprep's signatures are
 bit-identical to ``MinHash(hashfunc=shingle_hash32)``, the whole dedup stage's wall time, examples/s and peak RSS (run
-in a fresh subprocess so that corpus generation does not count), and cluster recall, pair precision/recall and
-hard negatives removed.
+in a fresh subprocess so that corpus generation does not count), and cluster recall, pair precision/recall,
+hard negatives removed, the share of kept planted pairs in [0.5, 0.8) that share a near-twin group, and planted
+pairs under 0.5 that were grouped.
 
     PYTHONPATH=. python benchmarks/dedup_bench.py --n 100000
     PYTHONPATH=. python benchmarks/dedup_bench.py --n 1000000 --num-proc 2
@@ -195,8 +197,11 @@ def run_stage(data_dir: Path, result_path: Path, num_proc: int) -> None:
     rejected = result.rejected.select_columns(["id", "reason", "info"]).to_dict()
     kept_id = [json.loads(info).get("kept_id") if info else None for info in rejected["info"]]
     stats = {k: v for k, v in result.sections["duplicates"].items() if k not in ("examples", "conflict_examples")}
+    stats["groups"] = {k: v for k, v in stats.get("groups", {}).items() if k != "largest_members"}
+    kept = result.kept.select_columns(["id", "group"]).to_dict()
     out = {"seconds": seconds, "peak_rss_mib": _vm_hwm_kib() / 1024, "peak_pss_mib": sampler.peak_kib / 1024,
-           "ids": rejected["id"], "reasons": rejected["reason"], "kept_id": kept_id, "stats": stats}
+           "ids": rejected["id"], "reasons": rejected["reason"], "kept_id": kept_id, "stats": stats,
+           "group_of": {i: g for i, g in zip(kept["id"], kept["group"]) if g is not None}}
     result_path.write_text(json.dumps(out))
 
 
@@ -270,7 +275,16 @@ def score(docs, groups, kinds, outcome) -> dict[str, float]:
     negatives = [i for i, g in enumerate(groups) if g >= 0 and sizes[component[i]] == 1]
     removed_negatives = sum(predicted[i] != f"d{i}" for i in negatives)
     near_js = [j for _, _, j in pairs]
+    # near twins: planted pairs in [0.5, 0.8) whose two records were both kept should share a group; pairs under 0.5
+    # (the half-shared hard negatives, J ~ 0.3) should not
+    group_of = outcome["group_of"]
+    kept = set(range(len(docs))) - set(rejected)
+    together = lambda a, b: group_of.get(f"d{a}") is not None and group_of.get(f"d{a}") == group_of.get(f"d{b}")
+    between = [(a, b) for a, b, j in pairs if 0.5 <= j < THRESHOLD and a in kept and b in kept]
+    below = [(a, b) for a, b, j in pairs if j < 0.5 and a in kept and b in kept]
     return {
+        "group_recall_J_0.5-0.8": sum(together(a, b) for a, b in between) / len(between) if between else 1.0,
+        "grouped_pairs_J<0.5": sum(together(a, b) for a, b in below),
         "true_clusters": len(multi),
         "cluster_recall": recovered / len(multi) if multi else 1.0,
         "pair_recall": found_true / len(true_pairs) if true_pairs else 1.0,
@@ -330,6 +344,8 @@ def main() -> None:
         "cluster_recall>=0.995": figures["cluster_recall"] >= 0.995,
         "precision>=0.999": figures["precision"] >= 0.999,
         "no_hard_negative_removed": figures["hard_negatives_removed"] == 0,
+        "near_twins_grouped>=0.999": figures["group_recall_J_0.5-0.8"] >= 0.999,
+        "no_pair_under_0.5_grouped": figures["grouped_pairs_J<0.5"] == 0,
         "signatures>=20x_naive_per_process": batched / naive >= 20,
         "1M_within_180s_and_4GiB": None if len(docs) < 1_000_000 else
         outcome["seconds"] <= 180 and max(outcome["peak_rss_mib"], outcome["peak_pss_mib"]) <= 4096,
