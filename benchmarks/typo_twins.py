@@ -112,8 +112,10 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--max-edits", type=int, default=3)
-    parser.add_argument("run_args", nargs="*", help="extra `ftprep run` arguments (after --)")
-    args = parser.parse_args()
+    argv, run_args = sys.argv[1:], []
+    if "--" in argv:  # what follows -- goes to `ftprep run` unchanged
+        argv, run_args = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
+    args = parser.parse_args(argv)
     with args.input.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields, rows = list(reader.fieldnames or []), list(reader)
@@ -125,7 +127,7 @@ def main() -> None:
         writer.writerows(build(rows, args.text_field, args.share, args.seed, args.max_edits))
     print(f"{len(rows)} rows + {round(args.share * len(rows))} twins -> {twins}")
     run = [sys.executable, "-m", "pipeline", "run", str(twins), "--out", str(args.out / "run"), "--overwrite", "--quiet",
-           *args.run_args]
+           *run_args]
     subprocess.run(run, check=False)
     print(json.dumps(measure(args.out / "run"), indent=1))
 

@@ -46,7 +46,7 @@ class DedupConfig(Section):
             (same label for classification); ``threshold`` turns grouping off.
         group_recall: LSH banding also makes a pair exactly at ``group_threshold`` a candidate with this probability.
         group_max_share: a near-twin group never grows past this share of its label's kept records (of all kept
-            records without labels), or 2: joins that would are refused, so chains of weak pairs stop.
+            records without labels), or 3: joins that would are refused, so chains of weak pairs stop.
         label_shift: a label of at least 20 records whose share of the records dedup moves by this fraction of
             itself is listed in the report (0.15: a label at 13.4% that ends below 11.4% or above 15.4%).
         strip_accents: also drop Latin, Greek and Cyrillic accents before keying and shingling ("café" = "cafe");

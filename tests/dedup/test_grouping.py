@@ -48,12 +48,15 @@ def test_weights_and_the_smallest_member_cap_bound_a_group():
 
 def test_only_same_label_pairs_of_kept_units_are_grouped():
     """A pair across labels, or with a unit that kept nothing (a dropped label conflict), joins no group; the cap
-    is 10% of the label's kept records, at least 2."""
+    is 10% of the label's kept records, at least 3."""
     edges, sims = _pairs((0, 1, 0.7), (1, 2, 0.7), (3, 4, 0.6))
     labels = ["a", "a", "b", "a", "a"]
     grouped = near_twin_groups(edges, sims, np.arange(5), np.array([1, 1, 1, 1, 0]), labels, 0.1)
     assert grouped.root.tolist() == [0, 0, -1, -1, -1]
     assert grouped.stats["pairs"] == 1 and grouped.stats["largest"] == 2 and grouped.stats["largest_label"] == "a"
+    chain, sims = _pairs((0, 1, 0.7), (1, 2, 0.65), (2, 3, 0.6), (3, 4, 0.55))
+    capped = near_twin_groups(chain, sims, np.arange(5), np.ones(5, np.int64), ["a"] * 5, 0.1)
+    assert capped.root.tolist() == [0, 0, 0, 3, 3] and capped.stats["refused"] == 1
 
 
 def _twin_rows() -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
+import pytest
 from datasets import Dataset
 
 from pipeline.core.records import Task
@@ -70,3 +71,31 @@ def test_typo_twins_never_straddle_and_labels_keep_their_ratios():
     assert len(close) > 90 and all(where[a] == where[b] for a, b in close)
     fit = kept.sections["split"]["stratification"]
     assert fit["max_deviation"]["records"] <= 2
+
+
+@pytest.mark.slow
+def test_typo_twin_benchmark_on_banking77_1500(runner, tmp_path):
+    """benchmarks/typo_twins.py on 1,500 real banking77 rows (77 labels) through `ftprep run`: no twin pair at
+    Jaccard >= 0.5 spans two splits, split_leakage passes, and groups stay within 10% of a label."""
+    import sys
+
+    from pipeline.cli import cli
+
+    sys.path.insert(0, str(DATA.parent.parent / "benchmarks"))
+    from typo_twins import build, measure
+
+    with open(DATA / "banking77_1500.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    twins = tmp_path / "twins.csv"
+    with twins.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["text", "category", "twin_of", "orig_row"])
+        writer.writeheader()
+        writer.writerows(build(rows, "text", 0.3, 12))
+    config = tmp_path / "small.toml"
+    config.write_text("[readiness]\nmin_per_label = 1\n")
+    result = runner.invoke(cli, ["run", str(twins), "--out", str(tmp_path / "out"), "--config", str(config)])
+    assert result.exit_code in (0, 1), result.output
+    figures = measure(tmp_path / "out")
+    assert figures["twin_pairs_kept"] > 250 and figures["across_at_or_above_0.5"] == 0
+    assert figures["split_leakage"].startswith("no near-duplicate pair")
+    assert figures["groups"]["largest_label_share"] <= 0.1 or figures["groups"]["largest"] <= 2
