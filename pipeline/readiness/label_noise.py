@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.core.markdown import table_cell
+from pipeline.core.workers import loky_workers_die_with_parent
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
 
@@ -131,7 +132,7 @@ def _out_of_fold_probs(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> n
 
     model = baseline(len(x))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), loky_workers_die_with_parent():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # n_jobs=2: the folds are independent and this machine has two cores; results do not depend on it.
         return cross_val_predict(model, list(x), y, cv=splitter, method="predict_proba", n_jobs=2)
