@@ -2,6 +2,10 @@
 
 Every stage has the same shape (:mod:`pipeline.core.stage`), so the pipeline is the literal list below. After
 every stage the runner checks ``rows in = kept + rejected``; a stage that loses a row is a bug and stops the run.
+
+The output folder is one transaction (:mod:`pipeline.core.outdir`): checked and locked before the first stage,
+written into a staging folder, swapped in whole at the end. A run that fails or is killed leaves the previous
+outputs as they were.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from datasets import Dataset, concatenate_datasets
 
 from pipeline.clean.stage import clean
 from pipeline.config import Config
-from pipeline.core.output import prepare_out_dir
+from pipeline.core.errors import OutputError
+from pipeline.core.outdir import OutputTransaction
 from pipeline.core.progress import Progress
 from pipeline.core.stage import RunContext, Stage, StageResult
+from pipeline.core.workers import install as workers_die_with_parent
 from pipeline.dedup.index import check_index_path, commit_pending, discard_pending
 from pipeline.dedup.leakage import measure_split_leakage
 from pipeline.dedup.stage import dedup
 from pipeline.gate.baseline import check_baseline, measure_drift
+from pipeline.ingest.readers import resolve_inputs
 from pipeline.ingest.stage import ingest
 from pipeline.readiness.check import gate_passes, verdict_from
 from pipeline.readiness.checklist import readiness_checks
@@ -52,6 +59,7 @@ class RunResult:
     report: dict[str, Any]
     out_dir: Path
     passed: bool
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 class ConservationError(AssertionError):
@@ -59,20 +67,54 @@ class ConservationError(AssertionError):
 
 
 def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
-                 data_docs: bool = False, verbose: bool = False) -> RunResult:
+                 data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = ()) -> RunResult:
     """Ingest ``inputs``, run every stage, judge readiness and write all outputs into ``out_dir``.
 
     Args:
         data_docs: also build Great Expectations Data Docs (HTML) into ``out_dir/data_docs``.
         verbose: show Great Expectations' own progress bars and log messages.
+        guarded: more files the run reads (the config file), which ``out_dir`` must not hold.
     """
     progress = progress or Progress(enabled=False)
+    workers_die_with_parent()
     check_suite_files(cfg.validate)
     if cfg.dedup.index_path:
         check_index_path(cfg.dedup.index_path)
-    check_baseline(cfg.drift)
-    prepare_out_dir(out_dir, overwrite)
-    ctx = RunContext(inputs=tuple(inputs), out_dir=out_dir, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
+    check_baseline(cfg.drift)  # a baseline report may sit in --out: the old set stays readable until the swap
+    read = [f.path for f in resolve_inputs(inputs, cfg.input.format)]
+    read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
+             *guarded]
+    with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
+        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose)
+        with progress.stage("write"):
+            try:
+                write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report)
+                txn.commit()
+            except OSError as exc:
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise OutputError(f"{out_dir}: could not write the outputs: {exc.strerror or exc}{where}; "
+                                  f"{out_dir} was left as it was") from None
+    index = (run.report.get("duplicates") or {}).get("index")
+    if index is not None:
+        (commit_pending if run.passed else discard_pending)(index["path"])
+    notes = [f"removed what an earlier, killed run into {out_dir} left: {', '.join(txn.stale)}"] if txn.stale else []
+    return RunResult(report=run.report, out_dir=out_dir, passed=run.passed, notes=notes)
+
+
+@dataclass
+class _Run:
+    """The stages' results: the judged report and what the output files are written from."""
+
+    report: dict[str, Any]
+    passed: bool
+    files: list[dict[str, Any]]
+    records: Dataset
+    rejected: Dataset
+
+
+def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progress, data_docs: bool,
+                verbose: bool) -> _Run:
+    ctx = RunContext(inputs=tuple(inputs), out_dir=staging, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
                      on_rows=progress.rows)
     records, rejected, sections = None, [], {}
     for name, stage, section in STAGES:
@@ -89,13 +131,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
-    report = judged_report(report, checks, passed)
-    with progress.stage("write"):
-        write_outputs(out_dir, cfg, sections["input"]["files"], records, all_rejected, report)
-    index = (report.get("duplicates") or {}).get("index")
-    if index is not None:
-        (commit_pending if passed else discard_pending)(index["path"])
-    return RunResult(report=report, out_dir=out_dir, passed=passed)
+    return _Run(judged_report(report, checks, passed), passed, sections["input"]["files"], records, all_rejected)
 
 
 def _check_conserved(stage: str, rows_in: Dataset | int | None, result: StageResult) -> None:

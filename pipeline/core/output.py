@@ -1,9 +1,14 @@
-"""Writing outputs: atomically (temp file + rename), deterministically (fixed key order, no timestamps)."""
+"""Writing outputs: atomically (temp file + rename), deterministically (fixed key order, no timestamps), as strict
+JSON (no bare ``NaN``/``Infinity``, which RFC 8259 parsers such as Node's ``JSON.parse`` refuse).
+
+Where the files go, and how a run replaces an earlier run's files all at once, is :mod:`pipeline.core.outdir`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -13,7 +18,6 @@ from typing import IO, Any
 
 from datasets import Dataset
 
-from pipeline.core.errors import OutputError
 from pipeline.core.records import TASK_FIELDS, task_of
 
 ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
@@ -43,8 +47,9 @@ def _umask() -> int:
 
 
 def write_json(path: Path, data: Any) -> None:
+    """``data`` as indented JSON; a NaN or infinite figure is written as null."""
     with atomic_open(path) as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2)
+        json.dump(finite_json(data)[0], fh, ensure_ascii=False, indent=2, allow_nan=False)
         fh.write("\n")
 
 
@@ -57,8 +62,8 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     """Write one JSON object per line; returns the number of lines."""
     count = 0
     with atomic_open(path) as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False))
+        for row in rows:  # rows come from canonical records, whose non-finite numbers ingest made null
+            fh.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
             fh.write("\n")
             count += 1
     return count
@@ -106,13 +111,14 @@ def file_digest(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
-    """Refuse a non-empty output directory unless ``overwrite``; create it when missing."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir}: --out must be a directory, and this is a file")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise OutputError(f"{out_dir}: output directory is not empty; pass --overwrite to replace its outputs")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the output directory: {exc.strerror}") from None
+def finite_json(value: Any) -> tuple[Any, int]:
+    """``value`` with every NaN or infinite float (at any depth) replaced by None, and how many were replaced."""
+    if isinstance(value, float):
+        return (value, 0) if math.isfinite(value) else (None, 1)
+    if isinstance(value, dict):
+        pairs = {key: finite_json(item) for key, item in value.items()}
+        return {key: item for key, (item, _) in pairs.items()}, sum(n for _, n in pairs.values())
+    if isinstance(value, (list, tuple)):
+        items = [finite_json(item) for item in value]
+        return [item for item, _ in items], sum(n for _, n in items)
+    return value, 0

@@ -22,14 +22,18 @@ LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations
 
 def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
                   report: dict[str, Any]) -> None:
-    """Every output file of a run, each written atomically; ``files`` are the inputs ingest read."""
+    """Every output file of a run, into ``out_dir`` (the run's staging folder); ``files`` are the inputs ingest read.
+
+    The report is rendered before the first file is written: a report that cannot be rendered writes nothing.
+    """
+    markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
     for name, part in split_parts(records).items():
         outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part.remove_columns("split")))
     outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
     write_json(out_dir / "report.json", report)
-    write_text(out_dir / "report.md", render_markdown(report))
-    write_text(out_dir / "report.html", render_html(report))
+    write_text(out_dir / "report.md", markdown)
+    write_text(out_dir / "report.html", html)
     outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])

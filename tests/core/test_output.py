@@ -7,8 +7,7 @@ import stat
 
 import pytest
 
-from pipeline.core.errors import OutputError
-from pipeline.core.output import atomic_open, prepare_out_dir
+from pipeline.core.output import atomic_open, finite_json, write_json, write_jsonl
 
 
 def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
@@ -23,14 +22,15 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
-def test_non_empty_out_dir_needs_overwrite(tmp_path):
-    """A non-empty output directory is refused unless overwrite is asked for."""
-    (tmp_path / "x").write_text("keep")
-    with pytest.raises(OutputError, match="--overwrite"):
-        prepare_out_dir(tmp_path, overwrite=False)
-    prepare_out_dir(tmp_path, overwrite=True)
-    prepare_out_dir(tmp_path / "new" / "dir", overwrite=False)
-    assert (tmp_path / "new" / "dir").is_dir()
+def test_non_finite_numbers_become_null_in_json_and_are_refused_in_jsonl(tmp_path):
+    """report-like JSON writes NaN/Infinity as null (counted by finite_json); a JSONL row holding one is a bug."""
+    value, count = finite_json({"a": float("nan"), "b": [1.5, float("inf"), {"c": -float("inf")}], "d": "NaN"})
+    assert value == {"a": None, "b": [1.5, None, {"c": None}], "d": "NaN"} and count == 3
+    write_json(tmp_path / "r.json", {"f1": float("nan")})
+    assert (tmp_path / "r.json").read_text() == '{\n  "f1": null\n}\n'
+    with pytest.raises(ValueError):
+        write_jsonl(tmp_path / "rows.jsonl", [{"score": float("nan")}])
+    assert not (tmp_path / "rows.jsonl").exists()
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
