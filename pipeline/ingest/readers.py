@@ -2,7 +2,11 @@
 
 Each reader yields :class:`RawRow` objects: either a parsed row (a dict) or the reason it could not be parsed
 together with the raw text, so that the ingest stage can quarantine it and go on. Only a file that cannot be read
-at all raises :class:`~pipeline.errors.InputError`.
+at all raises :class:`~pipeline.core.errors.InputError`: missing, in UTF-16/32, a CSV header naming a column twice.
+
+Memory stays bounded whatever the file holds: JSON Lines, CSV and TSV are read in physical lines capped at
+``max_row_bytes`` (:mod:`pipeline.ingest.lines`; a longer row is ``too_long``, only its head kept), and a JSON
+array, which has to be parsed whole, is refused above :data:`MAX_JSON_ARRAY_BYTES`.
 """
 
 from __future__ import annotations
@@ -12,13 +16,25 @@ import glob
 import gzip
 import io
 import json
+import os
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import InputError
+from pipeline.ingest.csv_records import csv_records
+from pipeline.ingest.lines import (
+    DEFAULT_MAX_ROW_BYTES,
+    Line,
+    bounded_lines,
+    encoding_hint,
+    sniff_encoding,
+    too_long_detail,
+    with_lf_endings,
+)
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
 _EXTENSIONS = {
@@ -33,6 +49,8 @@ _EXTENSIONS = {
 }
 HF_DATASET = "hf_dataset"
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_JSON_ARRAY_BYTES = 512 << 20
+"""A JSON array is parsed whole (~5-10x its size in memory): above 512 MiB ftprep asks for JSON Lines instead."""
 
 # Very long CSV fields are legitimate (documents, chat logs); the stdlib default of 128 KiB is not a data limit.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -40,12 +58,23 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 @dataclass(frozen=True)
 class RawRow:
-    """One row of an input file: parsed ``data``, or the ``error`` (reason, detail) and its ``raw_text``."""
+    """One row of an input file: parsed ``data``, or the ``error`` (reason, detail) and its ``raw_text``.
+
+    ``info`` holds structured extras for ``rejected.jsonl`` (a runaway quote's ``line_range``).
+    """
 
     row: int
     data: dict[str, Any] | None = None
     raw_text: str = ""
     error: tuple[str, str] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FileStats:
+    """What reading one file found besides its rows: its physical lines (JSON Lines, CSV, TSV)."""
+
+    lines: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,14 +87,30 @@ class InputFile:
 
 
 def resolve_inputs(inputs: list[str], forced_format: str | None = None) -> list[InputFile]:
-    """Expand globs and decide each input's format (from ``forced_format`` or the file name)."""
+    """Expand globs and decide each input's format (from ``forced_format`` or the file name).
+
+    A file given twice (the same path, another spelling of it, a link to it, or through two patterns) is an
+    InputError: its rows would be read and counted twice.
+    """
     resolved: list[InputFile] = []
     for pattern in inputs:
         paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
         if not paths:
             raise InputError("no file matches this pattern", path=pattern)
         resolved.extend(_describe(path, forced_format) for path in paths)
+    _check_distinct(resolved)
     return resolved
+
+
+def _check_distinct(files: list[InputFile]) -> None:
+    seen: dict[tuple[int, int], str] = {}
+    for source in files:
+        st = os.stat(source.path)
+        first = seen.setdefault((st.st_dev, st.st_ino), source.path)
+        if first != source.path or sum(f.path == source.path for f in files) > 1:
+            also = "" if first == source.path else f" (also as {first})"
+            raise InputError(f"this input is given twice{also}; its rows would be read and counted twice",
+                             path=source.path)
 
 
 def _describe(path: str, forced_format: str | None) -> InputFile:
@@ -89,14 +134,15 @@ def _describe(path: str, forced_format: str | None) -> InputFile:
     return InputFile(path, _EXTENSIONS[suffix], gzipped)
 
 
-def read_rows(source: InputFile) -> Iterator[RawRow]:
-    """Yield the raw rows of one input, in file order."""
+def read_rows(source: InputFile, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
+              stats: FileStats | None = None) -> Iterator[RawRow]:
+    """Yield the raw rows of one input, in file order; ``stats`` (if given) learns the file's physical lines."""
     readers = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "tsv": _read_csv, "parquet": _read_parquet}
     if source.format == HF_DATASET:
         yield from _read_hf_dataset(source)
         return
     try:
-        yield from readers[source.format](source)
+        yield from readers[source.format](source, max_row_bytes, stats if stats is not None else FileStats())
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot be read: {exc}", path=source.path) from None
 
@@ -109,23 +155,41 @@ def file_sha256(source: InputFile) -> str:
     return file_digest(*(p for p in paths if p.is_file()))
 
 
-def _open_binary(source: InputFile) -> io.BufferedIOBase:
-    if not source.gzipped:
-        return open(source.path, "rb")
-    with open(source.path, "rb") as fh:
-        if fh.read(2) != _GZIP_MAGIC:
-            raise InputError("is named .gz but is not gzip-compressed", path=source.path)
-    return gzip.open(source.path, "rb")
+def _open_binary(source: InputFile, text: bool = True) -> io.BufferedReader:
+    """The file's bytes (decompressed); a text file only once its first bytes show it is not UTF-16 or UTF-32."""
+    if source.gzipped:
+        with open(source.path, "rb") as fh:
+            if fh.read(2) != _GZIP_MAGIC:
+                raise InputError("is named .gz but is not gzip-compressed", path=source.path)
+    fh = gzip.open(source.path, "rb") if source.gzipped else open(source.path, "rb")
+    encoding = sniff_encoding(fh.peek(4096)[:4096]) if text else None
+    if encoding is not None:
+        fh.close()
+        raise InputError(encoding_hint(source.path, encoding, source.gzipped), path=source.path)
+    return fh  # type: ignore[return-value]
 
 
-def _read_jsonl(source: InputFile) -> Iterator[RawRow]:
+def _counted(lines: Iterable[Line], stats: FileStats) -> Iterator[Line]:
+    for line in lines:
+        stats.lines = line.number
+        yield line
+
+
+def _too_long(line: Line, max_row_bytes: int) -> RawRow:
+    return RawRow(line.number, raw_text=line.head.decode("utf-8", "replace"),
+                  error=("too_long", too_long_detail(line, max_row_bytes)))
+
+
+def _read_jsonl(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
     with _open_binary(source) as fh:
-        for number, line in enumerate(fh, start=1):
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if not line.strip():
+        stats.lines = 0
+        for line in _counted(bounded_lines(fh, max_row_bytes), stats):
+            if line.data is None:
+                yield _too_long(line, max_row_bytes)
                 continue
-            yield _parse_json_line(number, line.rstrip(b"\r\n"))
+            data = line.data[3:] if line.number == 1 and line.data.startswith(b"\xef\xbb\xbf") else line.data
+            if data.strip():
+                yield _parse_json_line(line.number, data.rstrip(b"\r\n"))
 
 
 def _parse_json_line(number: int, line: bytes) -> RawRow:
@@ -164,9 +228,13 @@ def _field_with_lone_surrogate(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _read_json(source: InputFile) -> Iterator[RawRow]:
+def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
     with _open_binary(source) as fh:
-        payload = fh.read()
+        payload = fh.read(MAX_JSON_ARRAY_BYTES + 1)
+    if len(payload) > MAX_JSON_ARRAY_BYTES:
+        raise InputError(f"a JSON array of more than {MAX_JSON_ARRAY_BYTES >> 20} MiB (decompressed) is read whole, "
+                         "which takes several times that in memory; convert it to JSON Lines first, e.g. "
+                         f"jq -c '.[]' {source.path} > data.jsonl", path=source.path)
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -176,7 +244,7 @@ def _read_json(source: InputFile) -> Iterator[RawRow]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # one object per line in a file named .json: read it as JSON Lines
-            yield from _read_jsonl(source)
+            yield from _read_jsonl(source, max_row_bytes, stats)
             return
         raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", path=source.path, row=exc.lineno) from None
     if isinstance(value, dict):
@@ -199,36 +267,39 @@ def _read_json(source: InputFile) -> Iterator[RawRow]:
             yield RawRow(number, raw_text=raw, error=("not_an_object", f"array element {number}: expected a JSON object, found {type(item).__name__}"))
 
 
-def _read_csv(source: InputFile) -> Iterator[RawRow]:
+def _read_csv(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
     delimiter = "\t" if source.format == "tsv" else ","
     # TSV is unquoted by convention (IANA text/tab-separated-values): a '"' is data, not a quote.
     quoting = csv.QUOTE_NONE if source.format == "tsv" else csv.QUOTE_MINIMAL
     with _open_binary(source) as fh:
-        # Bad bytes survive decoding as surrogates, so one bad row is found and quarantined, not the whole file.
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=delimiter, quoting=quoting, strict=False)
-        try:
-            header = next(reader)
-        except StopIteration:
+        stats.lines = 0
+        lines = _counted(bounded_lines(with_lf_endings(fh), max_row_bytes), stats)
+        records = csv_records(lines, delimiter=delimiter, quoting=quoting, max_bytes=max_row_bytes)
+        header = next(records, None)
+        if header is None:
             return
-        except csv.Error as exc:
-            raise InputError(f"cannot parse the header: {exc}", path=source.path, row=1) from None
-        columns = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header)]
-        unnamed = {name for raw, name in zip(header, columns) if not raw.strip()}
-        line_end = reader.line_num
-        while True:
-            start = line_end + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line_end = reader.line_num
-                yield RawRow(start, raw_text="", error=("malformed_csv", str(exc)))
-                continue
-            line_end = reader.line_num
-            if fields:  # a blank line is no row at all
-                yield _csv_row(start, fields, columns, unnamed, delimiter)
+        if header.fields is None:
+            raise InputError(f"cannot read the header: {header.error[1] if header.error else 'malformed'}",
+                             path=source.path, row=header.first_line)
+        columns = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header.fields)]
+        _check_unique_columns(columns, source.path)
+        unnamed = {name for raw, name in zip(header.fields, columns) if not raw.strip()}
+        for record in records:
+            if record.fields is None:
+                span = {"line_range": [record.first_line, record.last_line]} if record.last_line > record.first_line else {}
+                yield RawRow(record.first_line, raw_text=record.raw.rstrip("\r\n"), error=record.error, info=span)
+            elif record.fields:  # a blank line is no row at all
+                yield _csv_row(record.first_line, record.fields, columns, unnamed, delimiter)
+
+
+def _check_unique_columns(columns: list[str], path: str) -> None:
+    """A column named twice is an error: which of the two is meant is the user's call, not ours."""
+    repeated = [name for name, n in Counter(columns).items() if n > 1]
+    if repeated:
+        names = ", ".join(f"'{name}'" for name in repeated)
+        raise InputError(f"the header names column {names} more than once ({len(columns)} columns: "
+                         f"{', '.join(columns)}); rename the copies so that each column has its own name",
+                         path=path, row=1)
 
 
 def _csv_row(number: int, fields: list[str], columns: list[str], unnamed: set[str], delimiter: str) -> RawRow:
@@ -246,17 +317,18 @@ def _csv_row(number: int, fields: list[str], columns: list[str], unnamed: set[st
     return RawRow(number, data=data)
 
 
-def _read_parquet(source: InputFile) -> Iterator[RawRow]:
+def _read_parquet(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        handle = _open_binary(source) if source.gzipped else source.path
+        handle = _open_binary(source, text=False) if source.gzipped else source.path
         if source.gzipped:
             handle = pa.BufferReader(handle.read())
         parquet = pq.ParquetFile(handle)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", path=source.path) from None
+    _check_unique_columns(parquet.schema_arrow.names, source.path)
     number = 0
     for batch in parquet.iter_batches(batch_size=10_000):
         for item in batch.to_pylist():

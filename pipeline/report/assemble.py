@@ -74,4 +74,6 @@ def _per_file(files: list[dict[str, Any]], records: Dataset, rejected: Dataset) 
         path = entry["path"]
         per_file[path] = {"input": entry["rows"], **{s: kept.get((path, s), 0) for s in SPLITS},
                           "rejected": dropped.get(path, 0)}
+        if entry.get("lines") is not None:  # physical lines of a line-based file: a runaway quote shows here
+            per_file[path]["lines"] = entry["lines"]
     return per_file

@@ -163,3 +163,79 @@ def test_globs_expand_sorted_and_missing_inputs_fail(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         resolve_inputs([str(tmp_path / "missing.jsonl")])
 
+
+
+# -- issue 13: hostile files -------------------------------------------------------------------------------------------
+
+
+def test_a_column_named_twice_is_an_input_error(tmp_path):
+    """A CSV header (or Parquet schema) naming a column twice is an InputError naming it, not a silent choice."""
+    path = tmp_path / "dup.csv"
+    path.write_text("text,label,text\nhello,a,other\n")
+    with pytest.raises(InputError, match=r"dup.csv:1: the header names column 'text' more than once"):
+        rows_of(path)
+    table = pa.Table.from_arrays([pa.array(["a"]), pa.array(["b"])], names=["text", "text"])
+    pq.write_table(table, tmp_path / "dup.parquet")
+    with pytest.raises(InputError, match="'text' more than once"):
+        rows_of(tmp_path / "dup.parquet")
+
+
+def test_the_same_file_twice_is_an_input_error(tmp_path):
+    """One file given twice (same path, another spelling, a symlink, an overlapping glob) is refused, naming it."""
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "x", "label": "y"}\n')
+    (tmp_path / "link.jsonl").symlink_to(path)
+    for second in (str(path), f"{tmp_path}/./a.jsonl", str(tmp_path / "link.jsonl"), str(tmp_path / "a*.jsonl")):
+        with pytest.raises(InputError, match="given twice"):
+            resolve_inputs([str(path), second])
+
+
+@pytest.mark.parametrize(("name", "encoding", "said"), [
+    ("a.csv", "utf-16", "UTF-16"), ("a.jsonl", "utf-32", "UTF-32"), ("a.json", "utf-16-le", "UTF-16LE"),
+    ("a.csv.gz", "utf-16", "UTF-16"),
+])
+def test_utf16_and_utf32_files_are_named_with_the_command_to_convert_them(tmp_path, name, encoding, said):
+    """A UTF-16/32 input (with or without BOM, gzipped too) is an InputError naming the encoding and iconv."""
+    data = 'text,label\n"hello, there",a\n'.encode(encoding)
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.raises(InputError, match=f"the file is {said}.*iconv -f {said}") as error:
+        rows_of(tmp_path / name, "csv" if ".csv" in name else None)
+    assert "\x00" not in str(error.value)
+
+
+def test_a_row_over_max_row_bytes_is_too_long_with_its_head_only(tmp_path):
+    """A JSONL row over the cap is rejected as too_long with its first 1,000 bytes; the rows after it are read."""
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"text": "' + b"A" * 50_000 + b'"}\n{"text": "next"}\n'))
+    (source,) = resolve_inputs([str(path)])
+    rows = list(read_rows(source, max_row_bytes=4096))
+    assert rows[0].error[0] == "too_long" and "50,013 bytes" in rows[0].error[1] and len(rows[0].raw_text) == 1000
+    assert rows[1].data == {"text": "next"}
+
+
+def test_runaway_csv_quote_is_reported_with_its_line_range_and_the_file_lines(tmp_path):
+    """A runaway quote is one malformed_csv row carrying line_range; the reader counts the file's physical lines."""
+    from pipeline.ingest.readers import FileStats
+
+    lines = ["text,label"] + [f"row {i},a" for i in range(20)]
+    lines[3] = '"unclosed,a'
+    lines[15] = '"quoted, row",a'
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join(lines) + "\n")
+    (source,) = resolve_inputs([str(path)])
+    stats = FileStats()
+    rows = list(read_rows(source, stats=stats))
+    bad = [r for r in rows if r.error]
+    assert [(r.row, r.error[0], r.info) for r in bad] == [(4, "malformed_csv", {"line_range": [4, 16]})]
+    assert len(rows) == 20 and stats.lines == 21
+
+
+def test_a_json_array_too_big_to_parse_whole_asks_for_json_lines(tmp_path, monkeypatch):
+    """A JSON array over the size read whole is an InputError suggesting JSON Lines, read no further than that."""
+    from pipeline.ingest import readers
+
+    monkeypatch.setattr(readers, "MAX_JSON_ARRAY_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps([{"text": "x" * 100}] * 20))
+    with pytest.raises(InputError, match="convert it to JSON Lines"):
+        rows_of(path)
