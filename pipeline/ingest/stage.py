@@ -1,8 +1,12 @@
 """Ingest stage: read every input, map its columns onto canonical records, quarantine what cannot be used.
 
 Reading is streamed file by file and row by row; a row that cannot be parsed or mapped becomes a
-:class:`~pipeline.records.Rejection` naming its file and row, and reading goes on. The canonical records are
+:class:`~pipeline.core.records.Rejection` naming its file and row, and reading goes on. The canonical records are
 built in Arrow chunks, so a million-row input never exists as a million Python dicts at once.
+
+Besides the ``input`` section (task, mapping, columns, rows and lines per file) the stage publishes ``ingest``:
+how many NaN/Infinity values the inputs held (written as null: JSON has no such numbers) and which chat message
+fields were kept apart in ``meta.message_fields`` (see :mod:`pipeline.ingest.rows`).
 """
 
 from __future__ import annotations
@@ -15,49 +19,19 @@ from typing import Any
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
+from pipeline.core.errors import InputError
+from pipeline.core.output import finite_json
+from pipeline.core.records import Rejection, Task, content_hash, content_text, exact_key, features_for, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.ingest.config import InputConfig
-from pipeline.core.errors import InputError
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
-from pipeline.ingest.readers import InputFile, RawRow, read_rows, resolve_inputs
-from pipeline.core.records import (
-    CHAT_ROLES,
-    Rejection,
-    Task,
-    content_hash,
-    content_text,
-    exact_key,
-    features_for,
-    rejections_to_dataset,
-)
+from pipeline.ingest.readers import FileStats, InputFile, RawRow, read_rows, resolve_inputs
+from pipeline.ingest.rows import MESSAGE_FIELDS, ROLE_ALIASES, RowRejected, map_row
+
+__all__ = ["ROLE_ALIASES", "RowRejected", "ingest", "map_row", "read_records"]
 
 _SAMPLE_ROWS = 200  # rows per file looked at to detect the columns
 _CHUNK_ROWS = 50_000
-
-# ShareGPT and other chat dialects, mapped onto the roles the fine-tuning APIs accept.
-ROLE_ALIASES = {
-    "system": "system",
-    "user": "user",
-    "human": "user",
-    "assistant": "assistant",
-    "gpt": "assistant",
-    "bot": "assistant",
-    "model": "assistant",
-    "chatgpt": "assistant",
-    "function_call": "assistant",
-    "tool": "tool",
-    "function": "tool",
-    "observation": "tool",
-    "ipython": "tool",
-}
-
-
-class RowRejected(Exception):
-    """Raised inside row mapping to quarantine one row: ``reason`` is its code, the message its detail."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def ingest(records: None, cfg: InputConfig, ctx: RunContext) -> StageResult:
@@ -75,36 +49,37 @@ def read_records(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], No
         on_row: called with the number of rows read so far, now and then (progress display).
     """
     files = resolve_inputs(inputs, cfg.format)
-    columns = _sample_columns(files)
+    columns = _sample_columns(files, cfg.max_row_bytes)
     where = files[0].path if len(files) == 1 else f"{len(files)} inputs"
     mapping = resolve_mapping(columns, cfg, where)
-    ids = _IdAssigner(id_column(columns, cfg))
-    builder = _ChunkBuilder(mapping.task)
+    reading = _Reading(mapping, _IdAssigner(id_column(columns, cfg)), _ChunkBuilder(mapping.task))
     rejections: list[Rejection] = []
-    per_file: dict[str, int] = {}
+    described = []
     total = 0
     for source in files:
-        rows_in_file = 0
-        for raw_row in read_rows(source):
+        rows_in_file, file_stats = 0, FileStats()
+        for raw_row in read_rows(source, cfg.max_row_bytes, file_stats):
             rows_in_file += 1
             total += 1
-            rejection = _ingest_row(raw_row, source, mapping, ids, builder)
+            rejection = reading.row(raw_row, source)
             if rejection:
                 rejections.append(rejection)
             if on_row and total % 10_000 == 0:
                 on_row(total)
-        per_file[source.path] = rows_in_file
+        described.append({"path": source.path, "format": source.format, "gzip": source.gzipped, "rows": rows_in_file,
+                          "lines": file_stats.lines})
     stats = {
         "task": mapping.task.value,
         "field_mapping": mapping.as_report(),
         "columns": columns,
-        "files": [{"path": f.path, "format": f.format, "gzip": f.gzipped, "rows": per_file[f.path]} for f in files],
+        "files": described,
         "rows_read": total,
     }
-    return StageResult(kept=builder.finish(), rejected=rejections_to_dataset(rejections), sections={"input": stats})
+    sections = {"input": stats, "ingest": reading.section()}
+    return StageResult(kept=reading.builder.finish(), rejected=rejections_to_dataset(rejections), sections=sections)
 
 
-def _sample_columns(files: list[InputFile]) -> list[str]:
+def _sample_columns(files: list[InputFile], max_row_bytes: int) -> list[str]:
     """Column names seen in the first rows of every file, in order of first appearance.
 
     Raises InputError when no row of any file could be read, saying why rather than "no columns".
@@ -113,7 +88,7 @@ def _sample_columns(files: list[InputFile]) -> list[str]:
     first_bad: tuple[InputFile, RawRow] | None = None
     for source in files:
         parsed = 0
-        for raw_row in read_rows(source):
+        for raw_row in read_rows(source, max_row_bytes):
             if raw_row.data is None:
                 first_bad = first_bad or (source, raw_row)
                 continue
@@ -133,140 +108,74 @@ def _sample_columns(files: list[InputFile]) -> list[str]:
     return list(seen)
 
 
-def _ingest_row(raw_row: RawRow, source: InputFile, mapping: FieldMapping, ids: _IdAssigner, builder: _ChunkBuilder) -> Rejection | None:
-    if raw_row.data is None:
-        reason, detail = raw_row.error or ("unreadable", "the row could not be read")
-        return Rejection(reason, detail, "ingest", source.path, raw_row.row, raw_row.raw_text, raw_is_json=False)
-    raw = json.dumps(raw_row.data, ensure_ascii=False, default=str)
-    try:
-        fields = map_row(raw_row.data, mapping)
-    except RowRejected as rejected:
-        return Rejection(rejected.reason, str(rejected), "ingest", source.path, raw_row.row, raw)
-    used = set(mapping.fields.values()) | ({ids.column} if ids.column else set())
-    extra = {k: v for k, v in raw_row.data.items() if k not in used}
-    record = {
-        "id": ids.assign(raw_row.data, fields, mapping.task),
-        "source_file": source.path,
-        "source_row": raw_row.row,
-        "raw": raw,
-        "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
-        "cluster": exact_key(content_text(fields, mapping.task)),
-        **fields,
-    }
-    builder.add(record)
-    return None
+class _Reading:
+    """Turns raw rows into canonical records (or rejections) and counts what the ``ingest`` section reports."""
 
+    def __init__(self, mapping: FieldMapping, ids: _IdAssigner, builder: _ChunkBuilder) -> None:
+        self.mapping, self.ids, self.builder = mapping, ids, builder
+        self.used = set(mapping.fields.values()) | ({ids.column} if ids.column else set())
+        self.non_finite = 0
+        self.message_fields: Counter[str] = Counter()
+        self.weight_zero = 0
 
-def map_row(data: dict[str, Any], mapping: FieldMapping) -> dict[str, Any]:
-    """The task fields of one parsed row, or :class:`RowRejected` saying why the row cannot be used."""
-    columns = mapping.fields
-    if mapping.task is Task.CLASSIFICATION:
-        return {"text": _text(data, columns["text"], "text"), "label": _label(data, columns["label"])}
-    if mapping.task is Task.COMPLETION:
-        prompt = _text(data, columns["prompt"], "prompt")
-        context = _optional_text(data, columns.get("context"))
-        if context:
-            prompt = f"{prompt}\n\n{context}"
-        return {"prompt": prompt, "completion": _text(data, columns["completion"], "completion")}
-    return {"messages": _messages(data, columns["messages"])}
-
-
-def _scalar_text(value: Any, column: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise RowRejected("bad_type", f"column '{column}' holds {type(value).__name__}; expected text")
-
-
-def _text(data: dict[str, Any], column: str, field: str) -> str:
-    if data.get(column) is None:
-        raise RowRejected("missing_field", f"no value for {field} (column '{column}')")
-    text = _scalar_text(data[column], column)
-    if not text.strip():
-        raise RowRejected("empty_text", f"{field} (column '{column}') is empty")
-    return text
-
-
-def _optional_text(data: dict[str, Any], column: str | None) -> str:
-    if not column or data.get(column) is None:
-        return ""
-    return _scalar_text(data[column], column).strip()
-
-
-def _label(data: dict[str, Any], column: str) -> str:
-    value = data.get(column)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise RowRejected("missing_field", f"no label (column '{column}')")
-    if isinstance(value, bool):
-        return str(value).lower()
-    return _scalar_text(value, column)
-
-
-def _messages(data: dict[str, Any], column: str) -> list[dict[str, str]]:
-    value = data.get(column)
-    if isinstance(value, str):  # JSON text in a CSV cell
+    def row(self, raw_row: RawRow, source: InputFile) -> Rejection | None:
+        if raw_row.data is None:
+            reason, detail = raw_row.error or ("unreadable", "the row could not be read")
+            return Rejection(reason, detail, "ingest", source.path, raw_row.row, raw_row.raw_text, raw_is_json=False,
+                             info=raw_row.info)
+        data, non_finite = finite_json(raw_row.data)  # NaN/Infinity: no JSON number, written as null
+        self.non_finite += non_finite
+        raw = json.dumps(data, ensure_ascii=False, default=str)
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise RowRejected("bad_messages", f"column '{column}' is text that is not a JSON list of messages") from None
-    if value is None:
-        raise RowRejected("missing_field", f"no messages (column '{column}')")
-    if not isinstance(value, list) or not value:
-        raise RowRejected("bad_messages", f"column '{column}' must be a non-empty list of messages")
-    messages = [_message(i, m) for i, m in enumerate(value, start=1)]
-    if not any(m["role"] == "assistant" for m in messages):
-        raise RowRejected("no_assistant", "the conversation has no assistant message to learn from")
-    return messages
+            fields = map_row(data, self.mapping)
+        except RowRejected as rejected:
+            return Rejection(rejected.reason, str(rejected), "ingest", source.path, raw_row.row, raw)
+        extra = {k: v for k, v in data.items() if k not in self.used}
+        kept_apart = fields.pop(MESSAGE_FIELDS, None)
+        if kept_apart:
+            extra[MESSAGE_FIELDS] = kept_apart
+            self._count_message_fields(kept_apart)
+        self.builder.add({
+            "id": self.ids.assign(data, fields, self.mapping.task),
+            "source_file": source.path,
+            "source_row": raw_row.row,
+            "raw": raw,
+            "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
+            "cluster": exact_key(content_text(fields, self.mapping.task)),
+            **fields,
+        })
+        return None
 
+    def _count_message_fields(self, kept_apart: dict[str, dict[str, Any]]) -> None:
+        for found in kept_apart.values():
+            self.message_fields.update(found.keys())
+            self.weight_zero += found.get("weight") == 0
 
-def _message(index: int, message: Any) -> dict[str, str]:
-    if not isinstance(message, dict):
-        raise RowRejected("bad_messages", f"message {index} is {type(message).__name__}; expected an object with role and content")
-    role = message.get("role", message.get("from"))
-    if not isinstance(role, str) or role.strip().lower() not in ROLE_ALIASES:
-        raise RowRejected("bad_role", f"message {index} has role {role!r}; expected one of {', '.join(CHAT_ROLES)} "
-                                        f"(or an alias: {', '.join(sorted(set(ROLE_ALIASES) - set(CHAT_ROLES)))})")
-    content = message.get("content", message.get("value", message.get("text")))
-    if isinstance(content, list):
-        content = _join_parts(index, content)
-    if content is None or (isinstance(content, str) and not content.strip()):
-        raise RowRejected("empty_content", f"message {index} ({role}) has no content")
-    if not isinstance(content, str):
-        raise RowRejected("bad_content", f"message {index} content is {type(content).__name__}; expected text")
-    return {"role": ROLE_ALIASES[role.strip().lower()], "content": content}
-
-
-def _join_parts(index: int, parts: list[Any]) -> str:
-    """Content given as typed parts (``[{"type": "text", "text": ...}]``): the text parts, joined."""
-    texts = []
-    for part in parts:
-        if isinstance(part, str):
-            texts.append(part)
-            continue
-        kind = part.get("type", "text") if isinstance(part, dict) else None
-        if kind != "text":
-            raise RowRejected("bad_content", f"message {index} has a content part of type {kind!r}; only text parts are supported")
-        text = part.get("text", part.get("value"))
-        if not isinstance(text, str):
-            raise RowRejected("bad_content", f"message {index} has a text part without text")
-        texts.append(text)
-    return "".join(texts)
+    def section(self) -> dict[str, Any]:
+        return {"non_finite_numbers": self.non_finite, "message_fields": dict(sorted(self.message_fields.items())),
+                "weight_zero_messages": self.weight_zero}
 
 
 class _IdAssigner:
-    """Ids from the input's id column, else a content hash; repeats get ``-2``, ``-3``... in input order."""
+    """Ids from the input's id column, else a content hash; a repeat gets the next free ``-2``, ``-3``..., never an id
+    already used (input ids ``a, a, a-2`` become ``a, a-2, a-2-2``)."""
 
     def __init__(self, column: str | None) -> None:
         self.column = column
-        self._seen: Counter[str] = Counter()
+        self._used: set[str] = set()
+        self._next: dict[str, int] = {}
 
     def assign(self, data: dict[str, Any], fields: dict[str, Any], task: Task) -> str:
         given = data.get(self.column) if self.column else None
         base = str(given) if given not in (None, "") else content_hash(fields, task)
-        self._seen[base] += 1
-        count = self._seen[base]
-        return base if count == 1 else f"{base}-{count}"
+        if base in self._used:
+            n = self._next.get(base, 2)
+            while f"{base}-{n}" in self._used:
+                n += 1
+            self._next[base] = n + 1
+            base = f"{base}-{n}"
+        self._used.add(base)
+        return base
 
 
 class _ChunkBuilder:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.gate.config import DriftConfig
 from pipeline.gate.drift import check_drift
+from pipeline.ingest.checks import check_chat_fields
 from pipeline.readiness.check import Check
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.evidence import check_diversity, check_learning_curve
@@ -60,6 +61,8 @@ def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, drift: DriftC
         check_diversity(report, cfg),
         check_response_collapse(report, cfg),
     ]
+    if (report.get("ingest") or {}).get("message_fields"):  # only chat data with tool calls, weights, names
+        checks.append(check_chat_fields(report))
     variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
     if variants is not None:
         checks.append(check_label_spelling(variants))

@@ -120,3 +120,41 @@ def test_input_without_any_readable_row_says_why(tmp_path):
     header_only.write_text("text,label\n")
     with pytest.raises(InputError, match="header.csv: has no data rows"):
         read_records([str(header_only)], InputConfig())
+
+
+# -- issue 13 ----------------------------------------------------------------------------------------------------------
+
+
+def test_ids_never_collide_with_their_own_suffixes(write_jsonl):
+    """Input ids a, a, a-2 become a, a-2, a-2-2: unique whatever the given ids look like."""
+    rows = [{"id": i, "text": f"text {n}", "label": "x"} for n, i in enumerate(["a", "a", "a-2", "a", "b"])]
+    kept = read_records([str(write_jsonl(rows))], InputConfig()).kept
+    assert kept["id"] == ["a", "a-2", "a-2-2", "a-3", "b"]
+
+
+def test_chat_message_fields_are_kept_in_meta_and_counted(write_jsonl):
+    """tool_calls, tool_call_id, name and weight stay with the record (meta.message_fields), counted in `ingest`."""
+    messages = [{"role": "user", "content": "hi", "name": "alice"},
+                {"role": "assistant", "content": "calling", "tool_calls": [{"id": "c1", "type": "function"}]},
+                {"role": "tool", "content": "{}", "tool_call_id": "c1"},
+                {"role": "assistant", "content": "draft", "weight": 0},
+                {"role": "assistant", "content": "done", "weight": 1}]
+    result = read_records([str(write_jsonl([{"messages": messages}]))], InputConfig())
+    assert result.kept["messages"][0][3] == {"role": "assistant", "content": "draft"}
+    assert json.loads(result.kept["extra"][0])["message_fields"] == {
+        "1": {"name": "alice"}, "2": {"tool_calls": [{"id": "c1", "type": "function"}]}, "3": {"tool_call_id": "c1"},
+        "4": {"weight": 0}, "5": {"weight": 1}}
+    assert result.sections["ingest"] == {"non_finite_numbers": 0, "weight_zero_messages": 1, "message_fields": {
+        "name": 1, "tool_call_id": 1, "tool_calls": 1, "weight": 2}}
+
+
+def test_nan_and_infinity_become_null_and_are_counted(tmp_path):
+    """NaN/Infinity in the input (JSON Lines extensions, Parquet floats) are written as null and counted; a NaN
+    label is a missing label, not the label 'nan'."""
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "a", "label": "x", "score": NaN}\n{"text": "b", "label": "x", "s": [1.5, -Infinity]}\n'
+                    '{"text": "c", "label": NaN}\n')
+    result = read_records([str(path)], InputConfig())
+    assert [json.loads(e) for e in result.kept["extra"]] == [{"score": None}, {"s": [1.5, None]}]
+    assert result.sections["ingest"]["non_finite_numbers"] == 3
+    assert result.rejected["reason"] == ["missing_field"] and json.loads(result.rejected["raw"][0])["label"] is None
