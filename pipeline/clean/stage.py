@@ -44,7 +44,7 @@ from pipeline.core.records import (
     quiet_datasets,
     task_of,
 )
-from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps
+from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps, remove_invisible_label_chars
 from pipeline.clean.tokens import token_counter
 
 __all__ = ["clean"]
@@ -121,7 +121,7 @@ def _marked_features(features: Features) -> Features:
 
 def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
-    columns = {name: table[name].to_pylist() for name in TASK_FIELDS[task]}
+    columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra") if name in table.column_names}
     for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
         array = pa.array(values, schema.field(name).type)
         if name in table.column_names:
@@ -138,15 +138,19 @@ def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig)
     fields = TASK_FIELDS[task]
     cleaned_fields: dict[str, list] = {name: [] for name in fields}
     examples = example_policy(cfg)
+    extras: list[str | None] = []
     for i in range(rows):
         row = {name: batch[name][i] for name in fields}
         row, changed = _clean_row(row, task, steps, cfg)
         row, pii_found, pii_kept = _redact_row(row, task, cfg, examples)
+        extra, extra_pii = _redact_extra(batch["extra"][i] if "extra" in batch else None, cfg, examples)
+        pii_found.update(extra_pii)
         parts = _text_parts(row, task)
         n_tokens = sum(count_tokens(text) for _, text in parts)
-        mark = _row_mark(row, task, parts, n_tokens, pii_found, cfg)
+        mark = _label_pii_mark(row, cfg, examples) or _row_mark(row, task, parts, n_tokens, pii_found, cfg)
         for name in fields:
             cleaned_fields[name].append(row[name])
+        extras.append(extra)
         out[TOKENS_COLUMN].append(n_tokens)
         out[REJECT_COLUMN].append(mark[0] if mark else None)
         out[DETAIL_COLUMN].append(mark[1] if mark else None)
@@ -155,7 +159,7 @@ def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig)
         out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
         out[PII_KEPT_COLUMN].append(json.dumps(pii_kept) if pii_kept else None)
         out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
-    return {**cleaned_fields, **out}
+    return {**cleaned_fields, **out, **({"extra": extras} if "extra" in batch else {})}
 
 
 def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -> tuple[dict[str, Any], int]:
@@ -180,8 +184,8 @@ def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -
 
 
 def tidy_label(label: str | None, cfg: CleanConfig) -> str:
-    """A label trimmed, mapped by ``label_map`` and case-folded when asked."""
-    label = (label or "").strip()
+    """A label without invisible characters, trimmed, mapped by ``label_map`` and case-folded when asked."""
+    label = remove_invisible_label_chars(label or "").strip()
     label = cfg.label_map.get(label, label)
     return label.casefold() if cfg.label_casefold else label
 
@@ -209,6 +213,36 @@ def _redact_row(
     else:
         row = {name: value if name == "label" else redact(value) for name, value in row.items()}
     return row, found, {"kept": dict(sorted(kept.items())), "values": values} if kept else None
+
+
+def _redact_extra(extra: str | None, cfg: CleanConfig, examples: ExampleValues | None) -> tuple[str | None, Counter[str]]:
+    """The input's other columns (written under ``meta``) with the same PII rules as the text (issue 13, item 13)."""
+    found: Counter[str] = Counter()
+    if extra is None or cfg.pii == "off":
+        return extra, found
+
+    def redact(value: Any) -> Any:
+        if isinstance(value, str):
+            scan = scan_pii(value, cfg.pii_types, examples)
+            found.update(scan.found)
+            return scan.text if cfg.pii == "redact" else value
+        if isinstance(value, dict):
+            return {key: redact(item) for key, item in value.items()}
+        return [redact(item) for item in value] if isinstance(value, list) else value
+
+    cleaned = redact(json.loads(extra))
+    return (json.dumps(cleaned, ensure_ascii=False) if found else extra), found
+
+
+def _label_pii_mark(row: dict[str, Any], cfg: CleanConfig, examples: ExampleValues | None) -> Mark | None:
+    """A label that is itself PII or a secret cannot be redacted and stay a label: the row is rejected, and the
+    label never reaches the splits or the report."""
+    if cfg.pii == "off" or not row.get("label"):
+        return None
+    found = scan_pii(row["label"], cfg.pii_types, examples).found
+    if not found:
+        return None
+    return "pii", f"the label holds personal data or a secret ({', '.join(sorted(found))})", None
 
 
 def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
@@ -244,7 +278,7 @@ def _shape_mark(row: dict[str, Any], task: Task, parts: list[tuple[str, str]]) -
     if task is Task.COMPLETION and not row["completion"]:
         return "empty_text", "the completion is empty after cleaning", None
     if task is Task.CLASSIFICATION and not row["label"]:
-        return "empty_label", "the label is empty after trimming", None
+        return "empty_label", "the label is empty after trimming and removing invisible characters", None
     if task is Task.CHAT:
         roles = [role for role, _ in parts]
         if roles[-1] != "assistant":

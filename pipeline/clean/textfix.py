@@ -71,6 +71,27 @@ def remove_control_chars(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: they spell Persian, Indic and emoji sequences
+
+
+def remove_invisible_label_chars(label: str) -> str:
+    """A label without control and format characters (NUL, zero-width space, bidi overrides, BOM, soft hyphen), so
+    that labels which look the same are the same (issue 13, item 11).
+
+    Zero-width (non-)joiners stay only between two non-ASCII visible characters, where they change how a Persian
+    word or an emoji sequence is written; elsewhere (``al\u200cpha``, a label made of them) they go too.
+    """
+    if label.isascii() and label.isprintable():
+        return label
+    kept = [ch for ch in label if ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")]
+    return "".join(ch for i, ch in enumerate(kept)
+                   if ch not in _JOINERS or (i and i + 1 < len(kept) and _joinable(kept[i - 1]) and _joinable(kept[i + 1])))
+
+
+def _joinable(ch: str) -> bool:
+    return not ch.isascii() and not ch.isspace() and ch not in _JOINERS
+
+
 def tidy_whitespace(text: str, collapse_spaces: bool = True) -> str:
     """Trim the text and line ends, and collapse runs of spaces inside lines (indentation and newlines stay)."""
     text = _TRAILING_SPACE.sub("", text.strip())

@@ -171,3 +171,20 @@ def test_glaive_example_addresses_survive():
     for text in texts:
         scan = scan_pii(text, examples=SPARE)
         assert "example.com" in scan.text and "<EMAIL>" not in scan.text
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("key AKIA\u200cIOSFODNN7EXAMPLE here", "aws_access_key"),
+    ("card 4111\u200b1111\u200b1111\u200b1111 ok", "credit_card"),
+    ("mail bob\u200c@exam\u2060ple.com now", "email"),
+])
+def test_zero_width_characters_do_not_hide_a_finding(text, kind):
+    """A secret, card or e-mail split by zero-width or word-joiner characters is found and redacted."""
+    redacted, found = redact_pii(text)
+    assert found == {kind: 1} and "\u200b" not in redacted and "AKIA" not in redacted and "4111" not in redacted
+
+
+def test_text_with_joiners_and_no_finding_is_left_as_it_is():
+    """Persian text keeps its zero-width non-joiners when there is nothing to redact."""
+    text = "می\u200cخواهم بروم"
+    assert redact_pii(text) == (text, {})

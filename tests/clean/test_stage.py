@@ -344,3 +344,29 @@ def test_tool_calls_and_results_are_not_part_of_the_language_key():
     assert "Je suis très heureux" in messages[1]["content"]
     kept = clean(records(Task.CHAT, [{"messages": messages}]), replace(FAST, languages=("en",)), CONTEXT).kept
     assert column(kept, "lang") == ["en"]
+
+
+# -- issue 13: invisible label characters, PII outside the text -------------------------------------------------------
+
+
+def test_labels_that_look_the_same_are_the_same_label():
+    """Zero-width spaces, bidi overrides and NUL leave labels; a label of invisible characters only is rejected."""
+    labels = ["alpha", "al\u200bpha", "\u202ealpha", "beta\x00", "beta", "\u200b\u200c"]
+    rows = [{"text": f"an ordinary sentence number {i} about nothing much", "label": label} for i, label in enumerate(labels)]
+    result = clean(records(Task.CLASSIFICATION, rows), FAST, CONTEXT)
+    assert column(result.kept, "label") == ["alpha", "alpha", "alpha", "beta", "beta"]
+    assert column(result.rejected, "reason") == ["empty_label"]
+
+
+def test_pii_in_other_columns_is_redacted_and_a_secret_label_rejects_the_row():
+    """Secrets and e-mails in the input's other columns (written under meta) are redacted like the text; a row whose
+    label is a secret is rejected as pii, so the label reaches neither the splits nor the report."""
+    ds = records(Task.CLASSIFICATION, [{"text": "deploy the service to the staging cluster today", "label": "ops"},
+                                       {"text": "deploy the service to production tomorrow morning", "label": "AKIAIOSFODNN7EXAMPLE"}])
+    ds = ds.remove_columns("extra").add_column("extra", [json.dumps({"notes": "key AKIAIOSFODNN7EXAMPLE, mail ops@corp-mail.com",
+                                                                      "n": 3}), None])
+    result = clean(ds, FAST, CONTEXT)
+    assert json.loads(column(result.kept, "extra")[0]) == {"notes": "key <SECRET>, mail <EMAIL>", "n": 3}
+    assert column(result.rejected, "reason") == ["pii"] and "label" in column(result.rejected, "detail")[0]
+    assert "AKIA" not in column(result.rejected, "detail")[0]
+    assert result.sections["cleaning"]["pii"]["found"] == {"aws_access_key": 1, "email": 1}

@@ -8,7 +8,14 @@ from dataclasses import replace
 import pytest
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.textfix import CLEANERS, clean_text, cleaner_steps, strip_html, tidy_whitespace
+from pipeline.clean.textfix import (
+    CLEANERS,
+    clean_text,
+    cleaner_steps,
+    remove_invisible_label_chars,
+    strip_html,
+    tidy_whitespace,
+)
 from tests.conftest import DATA
 
 STEPS = cleaner_steps(CleanConfig())
@@ -74,3 +81,13 @@ def test_ftfy_options_are_passed_through():
     curly = "\u201cquoted\u201d"
     assert clean_text(curly, STEPS)[0] == '"quoted"'
     assert clean_text(curly, cleaner_steps(CleanConfig(ftfy_options={"uncurl_quotes": False})))[0] == curly
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("al\u200bpha", "alpha"), ("\u202ealpha", "alpha"), ("beta\x00", "beta"), ("\ufeffgamma", "gamma"),
+    ("al\u200cpha", "alpha"), ("\u200b\u200c", ""), ("soft\u00adhyphen", "softhyphen"),
+    ("می\u200cخواهم", "می\u200cخواهم"), ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"), ("plain", "plain"),
+])
+def test_labels_lose_invisible_characters_but_keep_joiners_that_spell_words(label, expected):
+    """Controls, zero-width spaces, bidi overrides go; joiners between non-ASCII letters or emoji stay."""
+    assert remove_invisible_label_chars(label) == expected
