@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from datasets import Dataset
 
 from pipeline.validate.config import ValidateConfig
+from pipeline.validate.docs import build_data_docs, gx_suite_name
 from pipeline.core.errors import SuiteError
 from pipeline.validate.frame import observed_labels, to_frame
 from pipeline.core.records import Task, rejections_to_dataset, task_of
@@ -103,6 +104,7 @@ class ValidationOutcome:
 
     suites: tuple[SuiteOutcome, ...]
     parameters: dict[str, Any] = field(default_factory=dict)
+    data_docs: dict[str, Any] | None = None  # with --data-docs: the index page and the suites that got no page
 
     def failed(self, severity: str) -> list[str]:
         """``suite: expectation`` names of the failed expectations of one severity."""
@@ -122,6 +124,7 @@ class ValidationOutcome:
             "failed_info": self.failed("info"),
             "parameters": self.parameters,
             "suites": [s.to_dict() for s in self.suites],
+            **({"data_docs": self.data_docs} if self.data_docs is not None else {}),
         }
 
 
@@ -150,12 +153,12 @@ def validate_records(
     columns = set(frame.columns)
     skips = [{i: skip_reason(spec, i, columns, parameters) or _selects_nothing(spec.expectations[i - 1], frame)
               for i in range(1, len(spec.expectations) + 1)} for spec in specs]
-    results = _run_suites(specs, skips, frame, parameters, cfg.max_examples, data_docs_dir, verbose)
+    results, docs = _run_suites(specs, skips, frame, parameters, cfg.max_examples, data_docs_dir, verbose)
     suites = tuple(
         SuiteOutcome(spec.name, spec.path, tuple(_outcomes(spec, skip, result, frame)))
         for spec, skip, result in zip(specs, skips, results)
     )
-    return ValidationOutcome(suites=suites, parameters=parameters)
+    return ValidationOutcome(suites=suites, parameters=parameters, data_docs=docs)
 
 
 def _selects_nothing(expectation: dict[str, Any], frame: pd.DataFrame) -> str | None:
@@ -202,8 +205,9 @@ def _run_suites(
     max_examples: int,
     data_docs_dir: Path | None,
     verbose: bool,
-) -> list[dict[int, dict[str, Any]]]:
-    """Run each suite in one GX validation call; per suite, the results keyed by expectation number."""
+) -> tuple[list[dict[int, dict[str, Any]]], dict[str, Any] | None]:
+    """Run each suite in one GX validation call: per suite, the results keyed by expectation number; and the Data
+    Docs built (or None)."""
     import great_expectations as gx  # lazy: see the module docstring
 
     with _quiet(verbose):
@@ -211,22 +215,21 @@ def _run_suites(
         batch = context.data_sources.add_pandas("ftprep").add_dataframe_asset("records")
         batch_definition = batch.add_batch_definition_whole_dataframe("all_records")
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": max_examples}
-        all_results = []
+        all_results, gx_names = [], []
         for number, (spec, skip) in enumerate(zip(specs, skips), start=1):
             runnable = [i for i in range(1, len(spec.expectations) + 1) if skip[i] is None]
-            suite = context.suites.add(
-                gx.ExpectationSuite(name=f"{number}-{spec.name}", expectations=[_build(spec, i) for i in runnable])
-            )
+            name = gx_suite_name(number, spec.name)
+            gx_names.append((spec.name, name))
+            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=[_build(spec, i) for i in runnable]))
             definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{number}-{spec.name}", data=batch_definition, suite=suite)
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
             )
             run = definition.run(
                 batch_parameters={"dataframe": frame}, expectation_parameters=parameters, result_format=result_format
             )
             all_results.append(_results_by_number(spec, runnable, suite, run))
-        if data_docs_dir is not None:
-            context.build_data_docs(site_names=["ftprep"])
-    return all_results
+        docs = build_data_docs(context, data_docs_dir, gx_names) if data_docs_dir is not None else None
+    return all_results, docs
 
 
 def _ephemeral_context(gx: Any, verbose: bool, data_docs_dir: Path | None) -> Any:
