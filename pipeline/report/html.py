@@ -25,7 +25,8 @@ MAX_LABELS_PLOTTED = 40
 OWN_SECTIONS = {"lengths", "languages", "overlap", "learning_curve", "label_noise", "diversity", "labels", "checks",
                 "counts", "split", "verdict", "task", "field_mapping", "ftprep_version", "drift"}
 
-plt.rcParams.update({"svg.hashsalt": "ftprep", "svg.fonttype": "none", "font.size": 9})
+# text.parse_math off: labels are data, and a label like "$\foo$" is not TeX for matplotlib to parse (and fail on)
+plt.rcParams.update({"svg.hashsalt": "ftprep", "svg.fonttype": "none", "font.size": 9, "text.parse_math": False})
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("pipeline.report", "templates"), autoescape=True,
                           trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["tojson_pretty"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
