@@ -41,6 +41,34 @@ def user_errors(debug: bool) -> Iterator[None]:
         sys.exit(INTERNAL_ERROR)
 
 
+class OneLineErrors(click.Group):
+    """The ``ftprep`` group: a usage error is one line on stderr (``error: ...``) and exit 2, like every user error.
+
+    Click prints usage, a hint and the error on four lines; the exit-code contract says one line.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ftprep` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "ftprep"
+            click.echo(f"error: {exc.format_message()} (see '{command} --help')", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def _parse_languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -89,7 +117,7 @@ def with_suites(cfg: Any, suites: tuple[str, ...], replace_default: bool | None)
     return dataclasses.replace(cfg, validate=validate_cfg)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="ftprep")
 def cli() -> None:
     """Prepare fine-tuning data: ingest, clean, deduplicate, validate, split, and judge readiness."""
@@ -162,10 +190,18 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
         }
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
-                              data_docs=flags["data_docs"], verbose=flags["verbose"])
+                              data_docs=flags["data_docs"], verbose=flags["verbose"],
+                              guarded=(config_file,) if config_file else ())
         if flags["junit"]:
             write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+        docs = (result.report.get("expectations") or {}).get("data_docs") or {}
+        if docs.get("missing"):
+            why = f" ({docs['error']})" if docs.get("error") else ""
+            click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
+                       "report.json expectations.data_docs lists them", err=True)
         click.echo(_summary(result.report, out_dir))
     sys.exit(0 if result.passed else 1)
 
@@ -219,6 +255,7 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
     import json
 
     from pipeline.core.errors import InputError
+    from pipeline.core.outdir import folder_lock
     from pipeline.core.output import write_text
     from pipeline.gate.recheck import record_renderings
     from pipeline.report.html import render_html
@@ -230,6 +267,8 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
             report = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError("no report.json here; run `ftprep run` first", path=str(path)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 (byte {exc.start}): not a report.json ftprep wrote", path=str(path)) from None
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON: {exc.msg}", path=str(path), row=exc.lineno) from None
         try:
@@ -239,9 +278,13 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
             raise InputError(f"not a report this ftprep ({__version__}) can render: {type(exc).__name__} {exc} "
                              f"(written by ftprep {found}); re-run `ftprep run` to write a new one",
                              path=str(path)) from None
-        write_text(out_dir / "report.md", markdown)
-        write_text(out_dir / "report.html", html)
-        record_renderings(out_dir)  # the manifest keeps proving the folder unchanged (ftprep check)
+        lock = folder_lock(out_dir).acquire()  # not while a run is replacing this folder
+        try:
+            write_text(out_dir / "report.md", markdown)
+            write_text(out_dir / "report.html", html)
+            record_renderings(out_dir)  # the manifest keeps proving the folder unchanged (ftprep check)
+        finally:
+            lock.release()
     if not quiet:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
 

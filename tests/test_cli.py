@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from datasets import Dataset
 
 from pipeline.cli import cli
-from tests.conftest import DATA, SAMPLES, classification_rows, read_jsonl
+from tests.conftest import DATA, ROOT, SAMPLES, classification_rows, read_jsonl
 
 OUTPUTS = ["manifest.json", "rejected.jsonl", "report.html", "report.json", "report.md", "suspect_labels.jsonl",
            "test.jsonl", "train.jsonl", "val.jsonl"]
@@ -236,3 +237,182 @@ def test_the_run_seed_reaches_every_random_choice(runner, write_jsonl, tmp_path)
         rows = [r for name in ("train", "val", "test") for r in read_jsonl(out / f"{name}.jsonl")]
         sampled[seed] = sorted(r["id"] for r in rows if r["meta"]["lang"] is not None)
     assert len(sampled[1]) == len(sampled[2]) == 5 and sampled[1] != sampled[2]
+
+
+# -- issue 13: user errors are one line and exit 2, before any work ---------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["split_nan_flag", "split_nan_toml", "noise_folds_1", "section_as_value",
+                                  "config_latin1", "config_dir", "report_latin1", "out_not_writable"])
+def test_bad_config_and_output_folders_exit_2_with_one_line_before_any_work(runner, write_jsonl, tmp_path, case):
+    """NaN ratios, bad folds, a section given as a value, a config that is not UTF-8, `ftprep report` on a report.json
+    that is not UTF-8, and an --out that cannot be written: exit 2, one line, nothing written (they were exit 3)."""
+    data = write_jsonl(classification_rows(5))
+    out = tmp_path / "out"
+    config = tmp_path / "c.toml"
+    args = ["run", str(data), "--out", str(out)]
+    if case == "split_nan_flag":
+        args += ["--split", "nan,0.5,0.5"]
+    elif case == "report_latin1":
+        out.mkdir()
+        (out / "report.json").write_bytes(b'{"verdict": "caf\xe9"}')
+        args = ["report", str(out)]
+    elif case == "out_not_writable":
+        out.mkdir()
+        if subprocess.run(["chattr", "+i", str(out)], capture_output=True).returncode != 0:
+            if os.geteuid() == 0:
+                pytest.skip("no way to make a folder unwritable for root here")
+            out.chmod(0o555)
+    elif case == "config_dir":
+        args += ["--config", str(tmp_path)]
+    else:
+        config.write_bytes({"split_nan_toml": b"[split]\nratios = [nan, 0.5, 0.5]\n",
+                            "noise_folds_1": b"[readiness]\nnoise_folds = 1\n", "section_as_value": b"split = 5\n",
+                            "config_latin1": b"[split]\nratios = [0.8, 0.1, 0.1] # caf\xe9\n"}[case])
+        args += ["--config", str(config)]
+    try:
+        result = runner.invoke(cli, args)
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], capture_output=True)
+        out.chmod(0o755) if out.exists() else None
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: "), result.stderr
+    if case != "report_latin1":
+        assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("args", [["--seed=-1"], ["--split", "0.5,0.5"], ["--out", "{file}"], ["--bogus"]])
+def test_usage_errors_are_one_line_naming_the_help(runner, write_jsonl, tmp_path, args):
+    """A usage error is exit 2 and one line on stderr (click printed four: usage, hint, blank, error)."""
+    (tmp_path / "f").write_text("x")
+    args = [a.format(file=tmp_path / "f") for a in args]
+    result = runner.invoke(cli, ["run", str(write_jsonl(classification_rows(5))), "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [result.stderr.strip()] and result.stderr.startswith("error: ")
+    assert result.stderr.rstrip().endswith("run --help')")  # the command path: 'ftprep run' when installed
+
+
+def test_help_and_version_still_work(runner):
+    """--help and --version print and exit 0; `ftprep` alone shows the commands."""
+    assert runner.invoke(cli, ["run", "--help"]).exit_code == 0
+    assert runner.invoke(cli, ["--version"]).output.startswith("ftprep, version")
+    assert "run" in runner.invoke(cli, []).output
+
+
+# -- issue 13: hostile inputs, end to end -----------------------------------------------------------------------------
+
+
+def outputs(out):
+    return [r for name in ("train", "val", "test") for r in read_jsonl(out / f"{name}.jsonl")]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("dup.csv", "text,label,text\nhello there,a,another column\n".encode()),
+    ("wide.csv", "text,label\nhello there,a\n".encode("utf-16")),
+    ("wide.jsonl", '{"text": "hello", "label": "a"}\n'.encode("utf-32-le")),
+])
+def test_files_that_cannot_be_read_as_meant_exit_2_saying_why(runner, tmp_path, name, content):
+    """A column named twice, or a UTF-16/32 file, is exit 2 with one line naming the column or the encoding."""
+    (tmp_path / name).write_bytes(content)
+    result = run(runner, tmp_path / name, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "\x00" not in result.stderr
+    assert ("'text' more than once" if name == "dup.csv" else "iconv -f UTF-") in result.stderr
+
+
+@pytest.mark.slow
+def test_runaway_quote_is_one_malformed_row_and_the_report_counts_lines(runner, tmp_path):
+    """An unclosed quote on line 4 of a 61-line CSV: one malformed_csv with its line range; the other 59 rows are
+    read; report.json per_file says 61 lines (the lenient reader read 32 rows and said nothing)."""
+    rows = classification_rows(10) + [dict(r, text=r["text"] + ", again") for r in classification_rows(10)]
+    lines = ["text,label"] + [f'"{r["text"]}",{r["label"]}' if "," in r["text"] else f"{r['text']},{r['label']}" for r in rows]
+    lines[3] = '"she never closes this quote,alpha'
+    data = tmp_path / "runaway.csv"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert run(runner, data, "--out", out).exit_code in (0, 1)
+    report = json.loads((out / "report.json").read_text())
+    assert report["counts"]["input"] == 60 and report["counts"]["rejected"]["malformed_csv"] == 1
+    (bad,) = [r for r in read_jsonl(out / "rejected.jsonl") if r["reason"] == "malformed_csv"]
+    assert bad["source_row"] == 4 and bad["line_range"][0] == 4 and bad["line_range"][1] > 30
+    assert report["counts"]["per_file"][str(data)]["lines"] == 61
+
+
+@pytest.mark.slow
+def test_hostile_rows_end_to_end(runner, tmp_path):
+    """One run over rows with colliding ids, invisible label characters, HTML in labels, secrets in an extra
+    column and split by zero-width characters, and NaN: ids unique, labels merged, report.md inert, no secret
+    written, strict JSON everywhere."""
+    rows = classification_rows(40)
+    for i, r in enumerate(rows):
+        r["id"] = ["a", "a", "a-2"][i] if i < 3 else f"r{i}"
+        r["notes"] = f"deploy with AKIAIOSFODNN7EXAMPL{i % 10}"
+        r["label"] = {"alpha": "al\u200bpha" if i % 4 == 1 else "alpha", "beta": "<img src=x onerror=alert(1)>",
+                      "gamma": "gamma\x00" if i % 2 else "gamma"}[r["label"]]
+        r["text"] += [" key AKIA\u200cIOSFODNN7EXAMPLE", " mail bob\u200c@corp\u200c-mail.com", ""][i % 3]
+    lines = [json.dumps(r)[:-1] + (', "score": NaN}' if i % 5 == 0 else "}") for i, r in enumerate(rows)]
+    data = tmp_path / "hostile.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert run(runner, data, "--out", out).exit_code in (0, 1)
+    written = outputs(out)
+    assert sorted(r["id"] for r in written)[:3] == ["a", "a-2", "a-2-2"] and len({r["id"] for r in written}) == 120
+    report = json.loads((out / "report.json").read_text())
+    assert sorted(report["labels"]["train"]) == ["<img src=x onerror=alert(1)>", "alpha", "gamma"]
+    assert report["ingest"]["non_finite_numbers"] == 24
+    for path in out.glob("*.json*"):
+        text = path.read_text(encoding="utf-8")
+        for line in (text.splitlines() if path.suffix == ".jsonl" else [text]):
+            json.loads(line, parse_constant=lambda token: pytest.fail(f"{path.name}: bare {token}"))
+        if path.name != "rejected.jsonl":
+            assert "AKIA" not in text and "corp\u200c-mail" not in text, path.name
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "\\<img src=x onerror=alert(1)\\>" in markdown and not re.search(r"(?<!\\)<img", markdown)
+
+
+@pytest.mark.slow
+def test_chat_message_fields_are_kept_and_warned_about(runner, write_jsonl, tmp_path):
+    """tool_calls, tool_call_id, name and weight reach meta.message_fields, and the chat_fields check warns."""
+    words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz"]
+    rows = [{"messages": [
+        {"role": "user", "content": f"Weather near the {words[i % 10]} {words[i * 3 % 10]}, case {i}?", "name": "al"},
+        {"role": "assistant", "content": f"Looking up {words[i * 7 % 10]}.", "tool_calls": [{"id": f"c{i}"}]},
+        {"role": "tool", "content": f'{{"temp": {i}}}', "tool_call_id": f"c{i}"},
+        {"role": "assistant", "content": f"A draft about {words[i % 10]} {i}.", "weight": 0},
+        {"role": "assistant", "content": f"It is {i} degrees near the {words[i * 3 % 10]}."}]} for i in range(12)]
+    out = tmp_path / "out"
+    assert run(runner, write_jsonl(rows), "--out", out).exit_code in (0, 1)
+    kept = outputs(out)[0]["meta"]["message_fields"]
+    assert set(kept) == {"1", "2", "3", "4"} and kept["4"] == {"weight": 0}
+    check = next(c for c in json.loads((out / "report.json").read_text())["checks"] if c["name"] == "chat_fields")
+    assert check["status"] == "warn" and "12 messages with weight 0" in check["message"]
+
+
+_PEAK_RSS = """
+import runpy, sys
+sys.argv = ["ftprep", *sys.argv[1:]]
+try:
+    runpy.run_module("pipeline", run_name="__main__")
+finally:  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child of a big pytest reports pytest's peak
+    print("PEAK_KB", [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0], file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_a_huge_row_in_a_gzip_is_too_long_at_ingest_with_bounded_memory(tmp_path):
+    """A 128 MiB row inside a 130 KB .jsonl.gz is rejected as too_long by ingest, 1,000 bytes of it kept; the run
+    peaks near a small run's memory (a 200 MiB row took 2.6 GB before)."""
+    path = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        for i, r in enumerate(classification_rows(10)):
+            fh.write(json.dumps(r).encode() + b"\n")
+            if i == 3:
+                fh.write(b'{"text": "' + b"A" * (128 << 20) + b'", "label": "alpha"}\n')
+    config = tmp_path / "c.toml"
+    config.write_text("[input]\nmax_row_bytes = 1048576\n")
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS, "run", str(path), "--out", str(tmp_path / "out"),
+                             "--config", str(config), "-q"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode in (0, 1), result.stderr
+    (line,) = read_jsonl(tmp_path / "out" / "rejected.jsonl")
+    assert (line["reason"], line["stage"], line["source_row"]) == ("too_long", "ingest", 5) and len(line["raw"]) == 1000
+    assert int(result.stderr.split("PEAK_KB")[1].split()[0]) < 900 << 10  # a small run peaks at ~590 MB

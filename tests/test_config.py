@@ -25,7 +25,7 @@ def test_toml_values_and_flag_overrides(tmp_path):
         ("[splits]\n", "unknown section [splits] (did you mean 'split'?)"),
         ("colour = 3\n", "unknown key 'colour' (valid sections: input"),
         ("split = 5\n", "[split] is a section: write its options under a [split] header, got split = 5"),
-        ("[split]\nratios = [nan, 0.5, 0.5]\n", "ratios must be three non-negative numbers"),
+        ("[split]\nratios = [nan, 0.5, 0.5]\n", "[split] ratios: expected a number, got nan"),
         ("[readiness]\nnoise_folds = 1\n", "[readiness] noise_folds must be at least 2"),
         ("[split]\nseed = 'x'\n", "seed: expected int"),
         ("[split]\nratios = [0.5, 0.5]\n", "expected 3 values"),
