@@ -2,8 +2,8 @@
 
 Labels, texts, ids and file names come from the user's data, and many Markdown viewers render the HTML inside
 Markdown: a label ``<img src=x onerror=...>`` or ``[x](javascript:...)`` must reach ``report.md`` as text.
-ftprep's own Markdown uses no HTML and no links, so :func:`inert_markdown` escapes every ``<``, ``>``, inline link
-and link definition of the finished page, wherever a renderer put user text.
+ftprep's own Markdown uses no HTML and no links, so :func:`inert_markdown` escapes every ``<``, inline link and link
+definition of the finished page, wherever a renderer put user text.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import json
 import re
 from typing import Any
 
-# "<" and ">" (HTML tags, autolinks), "](" (inline links and images), each with the backslashes before it: an odd
-# number means the character is escaped already.
-_ACTIVE = re.compile(r"(\\*)(<|>|\]\()")
+# "<" (HTML tags, autolinks) and "](" (inline links and images), each with the backslashes before it: an odd number
+# means the character is escaped already. ">" alone opens nothing (a blockquote at most), so it is left as written.
+_ACTIVE = re.compile(r"(\\*)(<|\]\()")
 _DEFINITION = re.compile(r"^( {0,3})(\\*)\[(?=[^\]\n]*\]:)", re.M)  # "[ref]: url" at a line start
 
 
@@ -28,7 +28,7 @@ def inert_markdown(markdown: str) -> str:
         slashes, token = match.group(1), match.group(2)
         if len(slashes) % 2:
             return match.group(0)
-        return slashes + ("\\" + token if token in "<>" else "]\\(")
+        return slashes + ("\\<" if token == "<" else "]\\(")
 
     def definition(match: re.Match[str]) -> str:
         indent, slashes = match.group(1), match.group(2)
