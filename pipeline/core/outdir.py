@@ -205,10 +205,14 @@ def owned_entries(out: Path) -> set[str]:
 
 
 def stages_inside(out: Path) -> bool:
-    """Whether a run must stage inside ``out``: it is a mount point, or its parent cannot be written."""
+    """Whether a run must stage inside ``out``: it is a mount point, its parent cannot be written, or it is (or
+    holds) the current folder (``--out .``), which a swap would delete from under the user's shell."""
     if not out.is_dir():
         return False
     if not os.access(out.parent, os.W_OK | os.X_OK):
+        return True
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if cwd == Path(os.path.realpath(out)) or Path(os.path.realpath(out)) in cwd.parents:
         return True
     return os.stat(out).st_dev != os.stat(out.parent).st_dev
 

@@ -196,3 +196,13 @@ def test_exchange_swaps_two_folders_of_the_test(tmp_path):
     if not outdir.exchange(a, b):
         pytest.skip("no RENAME_EXCHANGE on this filesystem")
     assert [p.name for p in b.iterdir()] == ["from_a"] and not any(a.iterdir())
+
+
+def test_out_being_the_current_folder_is_replaced_in_place(tmp_path, monkeypatch):
+    """`--out .` stages inside the folder: swapping it would delete the folder the user's shell is in."""
+    out = tmp_path / "out"
+    write_set_here(out, 1)
+    monkeypatch.chdir(out)
+    inode = os.stat(out).st_ino
+    write_set_here(Path("."), 2)
+    assert os.stat(out).st_ino == inode and state_of(out, {}) == "new"
