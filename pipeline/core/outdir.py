@@ -22,7 +22,8 @@ Usage::
         txn.commit()
 
 Leaving the block without :meth:`OutputTransaction.commit` (an exception, a failed render) removes the staging
-folder and leaves ``--out`` as it was.
+folder and leaves ``--out`` as it was. Files in ``--out`` that ftprep did not write (a JUnit report, notes) are kept
+(hard-linked into the new set); a folder ftprep did not write makes ``--overwrite`` refuse the folder.
 """
 
 from __future__ import annotations
@@ -185,6 +186,17 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _carry(source: Path, target: Path) -> None:
+    """A file of the user's into the new set: a hard link (same filesystem), else a copy; a symlink as a symlink."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -252,6 +264,7 @@ class OutputTransaction:
         self.committed = False
         self.lock: FolderLock | None = None
         self.stale: list[str] = []
+        self.carried: list[str] = []
 
     def __enter__(self) -> OutputTransaction:
         out = self.out
@@ -289,10 +302,12 @@ class OutputTransaction:
         if not self.overwrite:
             raise OutputError(f"{self.given}: output folder is not empty; pass --overwrite to replace its outputs")
         foreign = sorted(set(entries) - owned_entries(self.out))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        folders = [name for name in foreign if (self.out / name).is_dir() and not (self.out / name).is_symlink()]
+        if folders:
+            shown = ", ".join(folders[:5]) + (f" and {len(folders) - 5} more" if len(folders) > 5 else "")
             raise OutputError(f"{self.given}: --overwrite replaces a folder of ftprep outputs, and this one also holds "
-                              f"{shown}; move them or choose another --out")
+                              f"the folder(s) {shown}; move them or choose another --out")
+        self.carried = foreign  # the user's own files (a JUnit report, notes) stay: linked into the new set
 
     def _remove_leftovers(self) -> None:
         """Staging folders and old sets of runs killed earlier (safe: we hold the lock, so none of them runs)."""
@@ -319,6 +334,8 @@ class OutputTransaction:
         if not out.exists():
             os.rename(staging, out)
         else:
+            for name in self.carried:
+                _carry(out / name, staging / name)
             with contextlib.suppress(OSError):
                 os.chmod(staging, stat.S_IMODE(os.stat(out).st_mode))  # the folder keeps its permissions
             # once the new set is in, failing to delete the old one is no failure: the next run removes it

@@ -174,13 +174,20 @@ def test_out_holding_an_input_or_inside_one_is_refused(tmp_path):
     assert data.read_text() == "{}\n"
 
 
-def test_overwrite_refuses_a_folder_holding_files_ftprep_did_not_write(tmp_path):
-    """--overwrite replaces ftprep outputs only: a folder that also holds other files is refused, untouched."""
+@pytest.mark.parametrize("mode", ["exchange", "two_renames", "inside"])
+def test_the_users_own_files_survive_an_overwrite_and_their_folders_are_refused(tmp_path, monkeypatch, mode):
+    """Files ftprep did not write (a JUnit report, notes) are kept across --overwrite; a folder ftprep did not write
+    makes --overwrite refuse, leaving everything as it was."""
     out = tmp_path / "out"
     write_set_here(out, 1)
-    (out / "notes.txt").write_text("mine")
+    (out / "junit.xml").write_text("<testsuite/>")
+    if mode == "two_renames":
+        monkeypatch.setattr(outdir, "exchange", lambda a, b: False)
+    write_set_here(out, 2, inside=True if mode == "inside" else None)
+    assert (out / "junit.xml").read_text() == "<testsuite/>" and not (out / "suspect_labels.jsonl").exists()
+    (out / "notes").mkdir()
     before = snapshot(out)
-    with pytest.raises(OutputError, match="notes.txt"):
+    with pytest.raises(OutputError, match="the folder\\(s\\) notes"):
         OutputTransaction(out, overwrite=True).__enter__()
     with pytest.raises(OutputError, match="--overwrite"):
         OutputTransaction(out, overwrite=False).__enter__()
