@@ -76,6 +76,13 @@ def test_a_label_that_is_text_fails_and_is_never_grown():
     assert balance.status == "pass" and coverage.status == "pass"
 
 
+def test_a_stray_quote_makes_a_spelling_variant_not_a_class():
+    """'top_up"' (a label a broken CSV quote left behind) is counted with 'top_up' and asks for normalising."""
+    check = check_min_per_label({"train": {"card_arrival": 150, "top_up": 140, 'top_up"': 1}}, CFG)
+    assert check.status == "warn" and "normalise the label spellings" in check.recommendation
+    assert check_label_balance({"train": {"card_arrival": 150, "top_up": 140, 'top_up"': 1}}, CFG).status == "pass"
+
+
 @pytest.mark.parametrize(("small", "status"), [(99, "warn"), (100, "pass"), (101, "pass")])
 def test_label_balance_ratio_threshold(small, status):
     """A largest/smallest ratio above 100 warns; exactly 100 passes (sliver rule off)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ CASES_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "readiness_cas
 def _corpus():
     spec = importlib.util.spec_from_file_location("readiness_cases", CASES_FILE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
