@@ -243,10 +243,13 @@ def echoes_are_short(report: dict[str, Any]) -> list[str]:
 ISSUE12_PII = {"pii": "issue 12: phone numbers/emails in the text are public example data, not personal data"}
 
 CASES: list[Case] = [
-    Case("banking77_full", ("banking77/train.csv",), as_is("banking77/train.csv"), "ready", {},
-         "a standard benchmark, 10k rows, 77 intents: nothing to fix"),
+    Case("banking77_full", ("banking77/train.csv",), as_is("banking77/train.csv"), "ready_with_warnings",
+         {"learning_curve": "warn", "min_per_label": "info", "label_eval_power": "info", "expectations": "pass"},
+         "a standard benchmark, 10k rows, 77 intents: nothing to fix; the one warning is true: with near twins kept "
+         "in one split the probe gains +0.038 (+0.028..+0.043) per doubling, and on banking77's own test set it gains "
+         "+0.034..+0.042 from 5k to 10k rows"),
     Case("sms_spam", ("sms_spam/SMSSpamCollection",), as_is("sms_spam/SMSSpamCollection", "--format", "tsv"), "ready",
-         {"label_balance": "pass"}, "UCI SMS spam, 5.5k rows, 13% spam", tolerated=ISSUE12_PII),
+         {"label_balance": "pass", "language_mix": "pass"}, "UCI SMS spam, 5.5k rows, 13% spam", tolerated=ISSUE12_PII),
     Case("alpaca_en", ("llamafactory_demo/alpaca_en_demo.json",), as_is("llamafactory_demo/alpaca_en_demo.json"), "ready",
          {"eval_power": "pass"}, "1k Alpaca-style instructions: a usable small SFT set", tolerated=ISSUE12_PII),
     Case("alpaca_200", ("stanford_alpaca/alpaca_200.json",), as_is("stanford_alpaca/alpaca_200.json"), "ready_with_warnings",
@@ -272,12 +275,15 @@ CASES: list[Case] = [
          {"response_collapse": "warn"}, "Alpaca EN chat, 30% of assistant turns one canned answer",
          tolerated=ISSUE12_PII),
     Case("leaked_labels", ("banking77/train.csv",), leaked_labels, "ready_with_warnings", {"label_leakage": "warn"},
-         "banking77-20 with '[label] ' written into every text"),
+         "banking77-20 with '[label] ' written into every text",
+         tolerated={"split_leakage": "the '[label] ' prefix makes short texts of one label near twins (Jaccard >= 0.5)"}),
     Case("placeholders_identity", ("llamafactory_demo/identity.json",), as_is("llamafactory_demo/identity.json"),
          "not_ready", {"placeholders": "fail"}, "LLaMA-Factory identity set: {{name}}/{{author}} in 84 of 91 rows"),
     Case("placeholders_sft_demo", ("llamafactory_demo/v1_sft_demo.jsonl",), as_is("llamafactory_demo/v1_sft_demo.jsonl"),
-         "ready_with_warnings", {"placeholders": "warn", "eval_power": "warn", "language_mix": "warn"},
-         "LLaMA-Factory chat demo: {{name}} in 46 of 500 rows; 33 Chinese chats in an English set; 50 test examples",
+         "ready_with_warnings", {"placeholders": "warn", "eval_power": "warn", "language_mix": "warn",
+                                 "chat_fields": "warn"},
+         "LLaMA-Factory chat demo: {{name}} in 46 of 500 rows; 33 Chinese chats in an English set; 50 test examples; "
+         "loss_weight fields in its messages",
          tolerated=ISSUE12_PII),
     Case("imbalanced_sms", ("sms_spam/SMSSpamCollection",), imbalanced, "ready_with_warnings",
          {"label_balance": "warn", "min_per_label": "warn", "expectations": "warn", "language_mix": "pass"},
