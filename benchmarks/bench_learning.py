@@ -14,8 +14,9 @@ import sys
 import time
 
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.curve import learning_curve
 from pipeline.readiness.label_noise import label_noise
-from pipeline.readiness.learning import learning_curve, stratified_order
+from pipeline.readiness.learning import stratified_order
 
 DEFAULT = "/work/shared/data/banking77/train.csv"
 BUDGET_S = 30.0

@@ -1,7 +1,15 @@
-"""The readiness checks in the order users read them, each computed from ``report.json`` alone."""
+"""The readiness checks in the order users read them, each computed from ``report.json`` alone.
+
+``READINESS_CHECKS`` is THE ordered list: every entry takes ``(report, cfg)`` and returns a :class:`Check`, or
+``None`` when the check does not exist for this report (the label checks of a report without labels). The drift
+checks against an accepted baseline (:mod:`pipeline.gate.drift`) follow them when the run has a baseline. To add a
+check, write ``check_x(report, cfg) -> Check`` and put it in its place here; give it a cause in
+:data:`pipeline.readiness.next_steps.CHECK_CAUSE`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipeline.gate.config import DriftConfig
@@ -9,6 +17,7 @@ from pipeline.gate.drift import check_drift
 from pipeline.ingest.checks import check_chat_fields
 from pipeline.readiness.check import Check
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.evaluation import check_eval_power, check_label_eval_power
 from pipeline.readiness.evidence import check_diversity, check_learning_curve
 from pipeline.readiness.health import (
     check_contamination,
@@ -25,7 +34,6 @@ from pipeline.readiness.label_noise import check_label_noise
 from pipeline.readiness.placeholders import check_placeholders
 from pipeline.readiness.response_collapse import check_response_collapse
 from pipeline.readiness.volume import (
-    check_eval_power,
     check_label_balance,
     check_label_coverage,
     check_label_spelling,
@@ -34,36 +42,73 @@ from pipeline.readiness.volume import (
     check_reject_rate,
 )
 
+CheckFn = Callable[[dict[str, Any], ReadinessConfig], Check | None]
+
+
+def _labels(report: dict[str, Any]) -> dict[str, dict[str, int]] | None:
+    """Labels per split, or ``None`` without any (nothing kept: min_examples already fails)."""
+    labels = report.get("labels")
+    return labels if labels and any(labels.values()) else None
+
+
+def _min_per_label(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
+    labels = _labels(report)
+    per_label_f1 = (report.get("learning_curve") or {}).get("per_label_f1")
+    return check_min_per_label(labels, cfg, per_label_f1) if labels else None
+
+
+def _label_balance(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
+    return check_label_balance(labels, cfg) if (labels := _labels(report)) else None
+
+
+def _label_coverage(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
+    return check_label_coverage(labels, report["split"]["ratios"]) if (labels := _labels(report)) else None
+
+
+def _chat_fields(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
+    """Only chat data with tool calls, weights or names in its messages has fields to report."""
+    return check_chat_fields(report) if (report.get("ingest") or {}).get("message_fields") else None
+
+
+def _label_spelling(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
+    variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
+    return check_label_spelling(variants) if variants is not None else None
+
+
+READINESS_CHECKS: tuple[CheckFn, ...] = (
+    # volume and balance
+    lambda report, cfg: check_min_examples(report["counts"]["kept"], cfg),
+    _min_per_label,
+    _label_balance,
+    _label_coverage,
+    # evaluation
+    check_eval_power,
+    check_label_eval_power,
+    # data health
+    lambda report, cfg: check_reject_rate(report["counts"], cfg),
+    check_duplicate_rate,
+    check_label_conflicts,
+    lambda report, cfg: check_split_leakage(report),
+    lambda report, cfg: check_contamination(report),
+    check_pii,
+    check_placeholders,
+    check_language_mix,
+    lambda report, cfg: check_expectations(report),
+    check_max_tokens,
+    # evidence from the baseline and the text
+    check_learning_curve,
+    check_label_noise,
+    check_label_leakage,
+    check_diversity,
+    check_response_collapse,
+    # chat message fields (from ingest), label spelling (from the clean stage)
+    _chat_fields,
+    _label_spelling,
+)
+
 
 def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, drift: DriftConfig | None = None) -> list[Check]:
-    """Every check, in a stable order: volume and balance, evaluation, data health, evidence, label spelling, and
-    drift against the baseline (only when the run had one; tolerances from ``drift``)."""
-    labels = report.get("labels")
-    checks = [check_min_examples(report["counts"]["kept"], cfg)]
-    if labels and any(labels.values()):  # no label at all when nothing was kept: min_examples already fails
-        checks += [check_min_per_label(labels, cfg), check_label_balance(labels, cfg),
-                   check_label_coverage(labels, report["split"]["ratios"])]
-    checks += [
-        check_eval_power(report, cfg),
-        check_reject_rate(report["counts"], cfg),
-        check_duplicate_rate(report, cfg),
-        check_label_conflicts(report, cfg),
-        check_split_leakage(report),
-        check_contamination(report),
-        check_pii(report, cfg),
-        check_placeholders(report, cfg),
-        check_language_mix(report, cfg),
-        check_expectations(report),
-        check_max_tokens(report, cfg),
-        check_learning_curve(report, cfg),
-        check_label_noise(report, cfg),
-        check_label_leakage(report, cfg),
-        check_diversity(report, cfg),
-        check_response_collapse(report, cfg),
-    ]
-    if (report.get("ingest") or {}).get("message_fields"):  # only chat data with tool calls, weights, names
-        checks.append(check_chat_fields(report))
-    variants = ((report.get("cleaning") or {}).get("labels") or {}).get("case_or_space_variants")
-    if variants is not None:
-        checks.append(check_label_spelling(variants))
+    """Every check that applies to the report, in the order of :data:`READINESS_CHECKS`, then drift against the
+    baseline (only when the run had one; tolerances from ``drift``)."""
+    checks = [check for judge in READINESS_CHECKS if (check := judge(report, cfg)) is not None]
     return checks + check_drift(report, drift or DriftConfig())

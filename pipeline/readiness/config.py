@@ -16,22 +16,31 @@ class ReadinessConfig(Section):
         min_examples: fewer kept examples than this fails (chat fine-tuning APIs refuse fewer than 10).
         recommended_examples: fewer than this warns (the same APIs recommend 50-100 or more).
         min_per_label: a label with fewer examples than this fails (it cannot be learnt or measured).
-        recommended_per_label: a label with fewer examples than this warns (~100 per class is the usual guidance).
+        recommended_per_label: labels with fewer examples than this warn when the baseline learns them clearly worse
+            than the other labels (see ``small_label_f1_gap``), else they are reported as ``info``.
+        small_label_f1_gap: labels under ``recommended_per_label`` warn when their mean F1 (learning curve, full
+            train) is more than this below the other labels'; without a learning curve they always warn.
         max_imbalance_ratio: largest / smallest label count above this warns.
         min_share_of_even: a label holding less than this fraction of an even share (1 / number of labels) warns;
             0.2 flags a binary minority under 10% and, with 77 labels, a label under 0.26% of the data.
         max_eval_half_width: 95% CI half-width of an accuracy measured on the test split above this warns.
-        max_label_eval_half_width: the same for one label's recall on its test examples.
+        max_rate_eval_half_width: completion and chat: 95% CI half-width of a pass rate or win rate above this
+            warns (0.11: 80 test examples, the size of MT-Bench).
+        max_label_eval_half_width: labels whose recall is known only to within more than this are named in the
+            ``label_eval_power`` figure (status ``info``: it never changes the verdict).
         max_reject_rate: a larger share of input rows rejected warns; twice as large fails.
         max_duplicate_rate: a larger share of kept records that repeat an earlier record's cluster warns.
         max_label_conflicts: more groups of identical texts with different labels than this warns.
         max_pii_findings: more PII findings (redacted or not) than this warns.
         allowed_languages: ISO 639-1 codes the data should be in; empty: judge against the dominant language.
         max_off_language_share: a larger share of records outside the allowed (or dominant) languages warns.
+        min_language_share: a language detected in fewer than this share of the measured records is counted as
+            detection noise, not as off-language data (short and informal texts are misread as many languages).
         max_seq_tokens: examples longer than this would be truncated in training.
         max_truncated_share: a larger share of examples over ``max_seq_tokens`` warns.
         epochs: training epochs, to show the training-token cost (tokens in train x epochs).
-        max_expected_gain_2x: an expected macro-F1 gain from doubling the data above this warns (more data helps).
+        max_expected_gain_2x: the learning curve warns (more data helps) when the lower end of the 95% interval of
+            the expected macro-F1 gain from doubling the data is above this; ``info`` when only the estimate is.
         max_label_noise_rate: a larger estimated share of mislabeled examples warns.
         fail_label_noise_rate: a larger one fails (when the estimate can be trusted, see the next two).
         noise_min_per_label: with a median of fewer examples per label the baseline is too weak to trust the
@@ -62,9 +71,11 @@ class ReadinessConfig(Section):
     recommended_examples: int = 100
     min_per_label: int = 10
     recommended_per_label: int = 100
+    small_label_f1_gap: float = 0.10
     max_imbalance_ratio: float = 100.0
     min_share_of_even: float = 0.2
     max_eval_half_width: float = 0.05
+    max_rate_eval_half_width: float = 0.11
     max_label_eval_half_width: float = 0.2
     max_reject_rate: float = 0.2
     max_duplicate_rate: float = 0.01
@@ -72,6 +83,7 @@ class ReadinessConfig(Section):
     max_pii_findings: int = 0
     allowed_languages: tuple[str, ...] = ()
     max_off_language_share: float = 0.05
+    min_language_share: float = 0.01
     max_seq_tokens: int = 4096
     max_truncated_share: float = 0.0
     epochs: int = 3

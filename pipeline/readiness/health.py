@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.core.markdown import name_list
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import totals_over_splits
+from pipeline.readiness.wording import name_list, percent, quote
 
 
 def check_duplicate_rate(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Records that repeat an earlier record's cluster (exact, or near after dedup) are wasted and overweighted."""
-    rule = Rule("duplicate_rate", {"warn_above": cfg.max_duplicate_rate})
+    rule = Rule("duplicate_rate", {"warn_above": cfg.max_duplicate_rate},
+                says=f"warns when over {percent(cfg.max_duplicate_rate)} of kept records repeat another record")
     overlap = report.get("overlap")
     if not overlap:
         return rule.skip("no overlap section in this report (written by ftprep run)")
@@ -37,16 +38,18 @@ def _removed_duplicates(section: dict[str, Any] | None) -> int | None:
 
 def check_label_conflicts(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Identical texts with different labels teach the model contradictions."""
-    rule = Rule("label_conflicts", {"warn_above": cfg.max_label_conflicts})
+    rule = Rule("label_conflicts", {"warn_above": cfg.max_label_conflicts},
+                says=f"warns when more than {cfg.max_label_conflicts} groups of identical texts carry different labels")
     overlap = report.get("overlap") or {}
     if "label_conflicts" not in overlap:
         return rule.skip("labels apply to classification only")
     found = overlap["label_conflicts"]
     removed = (report.get("duplicates") or {}).get("label_conflicts")
     removed_note = f"; dedup handled {_count(removed)} conflicting groups" if removed is not None else ""
-    examples = "; ".join(f"{e['text'][:40]!r}: {'/'.join(e['labels'])}" for e in overlap.get("label_conflict_examples", [])[:3])
+    shown = [f"{quote(e['text'], 60)!r}: {' / '.join(quote(label, 30) for label in e['labels'])}"
+             for e in overlap.get("label_conflict_examples", [])[:3]]
     return rule.result(found, f"{found} groups of identical texts with different labels remain{removed_note}",
-                       f"relabel or drop the {found} conflicting groups (e.g. {examples})")
+                       f"relabel or drop the {found} conflicting groups (e.g. {'; '.join(shown)})", examples=shown)
 
 
 def _count(value: Any) -> int:
@@ -76,7 +79,10 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
     threshold: dict[str, Any] = {"max_pairs": 0, "jaccard": near["threshold"]} if near else {"max_pairs": 0}
     if twins is not None:
         threshold.update(group_jaccard=near["group_threshold"], max_near_twin_share=NEAR_TWIN_WARN_SHARE)
-    rule = Rule("split_leakage", threshold)
+    twin_note = (f"; warns when over {percent(NEAR_TWIN_WARN_SHARE)} of a val or test split's records have a near "
+                 f"twin in train (Jaccard >= {near['group_threshold']})" if twins is not None else "")
+    rule = Rule("split_leakage", threshold,
+                says="fails when a text, a duplicate cluster or a near-duplicate pair spans two splits" + twin_note)
     if not overlap and near is None:
         return Rule("split_leakage", 0).skip("no overlap section in this report (written by ftprep run)")
     shared = overlap["cross_split"] if overlap else 0
@@ -111,7 +117,7 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
 
 def check_contamination(report: dict[str, Any]) -> Check:
     """Rows matching a held-out eval set were removed by dedup's decontamination (skip when none was given)."""
-    rule = Rule("contamination", 0)
+    rule = Rule("contamination", 0, says="reports the rows removed for matching an eval set (--decontaminate)")
     section = report.get("duplicates") or {}
     if "contaminated" not in section:
         return rule.skip("no eval set to decontaminate against (dedup --decontaminate not used)")
@@ -121,7 +127,7 @@ def check_contamination(report: dict[str, Any]) -> Check:
 
 def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Personal data found by the clean stage (emails, phones, cards, keys...), redacted or not."""
-    rule = Rule("pii", {"warn_above": cfg.max_pii_findings})
+    rule = Rule("pii", {"warn_above": cfg.max_pii_findings}, says=f"warns on more than {cfg.max_pii_findings} PII findings")
     pii = (report.get("cleaning") or {}).get("pii")
     if pii is None:
         return rule.skip("no PII scan in this report (the clean stage writes cleaning.pii)")
@@ -136,26 +142,41 @@ def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 
 def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    """Records outside the allowed languages (or outside the dominant one when none is configured)."""
-    rule = Rule("language_mix", {"allowed": list(cfg.allowed_languages) or "dominant", "warn_above": cfg.max_off_language_share})
+    """Records outside the allowed languages (or outside the dominant one when none is configured).
+
+    A language detected in under ``min_language_share`` of the measured records counts as detection noise: short and
+    informal texts are misread as many languages a few records each (SMS slang as Afrikaans, Norwegian, Welsh...),
+    while real off-language data concentrates in one or two.
+    """
+    allowed_text = "/".join(cfg.allowed_languages) or "the dominant language"
+    rule = Rule("language_mix", {"allowed": list(cfg.allowed_languages) or "dominant", "warn_above": cfg.max_off_language_share,
+                                 "ignore_below_share": cfg.min_language_share},
+                says=f"warns when over {percent(cfg.max_off_language_share)} of records are outside {allowed_text}; "
+                     f"a language seen in under {percent(cfg.min_language_share)} of records counts as detection noise")
     per_split = report.get("languages")
     if not per_split:
         return rule.skip("no language per record (the clean stage adds the lang column)")
     totals = totals_over_splits(per_split)
     judged = {lang: n for lang, n in totals.items() if lang != "und"}
     allowed = set(cfg.allowed_languages) or {max(judged, key=lambda k: (judged[k], k))} if judged else set()
-    off = {lang: n for lang, n in judged.items() if lang not in allowed}
-    share = round(sum(off.values()) / sum(judged.values()), 4) if judged else 0.0
+    measured = sum(judged.values())
+    off = {lang: n for lang, n in judged.items() if lang not in allowed and n >= cfg.min_language_share * measured}
+    noise = sum(n for lang, n in judged.items() if lang not in allowed and lang not in off)
+    share = round(sum(off.values()) / measured, 4) if judged else 0.0
     mix = ", ".join(f"{lang} {n}" for lang, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
     message = f"{share:.1%} of records outside {'/'.join(sorted(allowed)) or 'any language'} ({mix})"
+    if noise:
+        message += f"; {noise} scattered detections under {percent(cfg.min_language_share)} each not counted"
     most_off = name_list(sorted(off, key=lambda k: (-off[k], k)), limit=5)
-    return rule.result(share, message, f"filter languages in the clean stage or add data in {most_off} on purpose")
+    return rule.result(share, message, f"filter languages in the clean stage or add data in {most_off} on purpose",
+                       examples=[f"{lang}: {off[lang]} records" for lang in sorted(off, key=lambda k: (-off[k], k))[:5]])
 
 
 def check_expectations(report: dict[str, Any]) -> Check:
     """The validate stage's suites: a failed ``critical`` expectation fails, a failed ``warning`` one warns, a failed
     ``info`` one is only reported."""
-    rule = Rule("expectations", {"fail_on": "critical", "warn_on": "warning"})
+    rule = Rule("expectations", {"fail_on": "critical", "warn_on": "warning"},
+                says="fails on a failed critical expectation, warns on a failed warning one")
     section = report.get("expectations")
     if section is None:
         return rule.skip("no expectations section (the validate stage writes it)")
@@ -173,7 +194,8 @@ def check_expectations(report: dict[str, Any]) -> Check:
 
 def check_max_tokens(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Examples over the maximum sequence length are truncated in training; also shows the training-token cost."""
-    rule = Rule("max_tokens", {"max_seq_tokens": cfg.max_seq_tokens, "warn_above_share": cfg.max_truncated_share})
+    rule = Rule("max_tokens", {"max_seq_tokens": cfg.max_seq_tokens, "warn_above_share": cfg.max_truncated_share},
+                says=f"warns when over {percent(cfg.max_truncated_share)} of examples exceed {cfg.max_seq_tokens:,} tokens")
     section = report.get("lengths") or {}
     if "over_max_tokens" not in section:
         return rule.skip("no token counts (the clean stage adds n_tokens)")

@@ -32,6 +32,7 @@ from typing import Any
 from pipeline.core.markdown import name_list, table_cell
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.wording import percent
 
 MIN_COVERAGE = 0.85
 MIN_PRECISION = 0.98
@@ -140,7 +141,10 @@ def _giveaway(kind: str, token: str, coverage: float, precision: float) -> dict:
 
 def check_label_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Warn when a label can be read off its texts (its name, or a fixed first/last token), naming each one."""
-    rule = Rule("label_leakage", {"min_coverage": cfg.min_leak_coverage, "min_precision": cfg.min_leak_precision})
+    rule = Rule("label_leakage", {"min_coverage": cfg.min_leak_coverage, "min_precision": cfg.min_leak_precision},
+                says=f"warns when a label's name, or one first or last token, is in at least "
+                     f"{percent(cfg.min_leak_coverage)} of its texts and at least {percent(cfg.min_leak_precision)} of "
+                     "the texts holding it carry the label")
     if report["task"] != "classification":
         return rule.skip("label leakage is measured for classification only")
     section = report.get("label_leakage")

@@ -29,6 +29,7 @@ from pipeline.core.markdown import table_cell
 from pipeline.core.workers import loky_workers_die_with_parent
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.wording import percent
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,11 @@ def suspect_rows(ids: Sequence[str], texts: Sequence[str], classes: Sequence[str
 def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """cleanlab's flagged share, judged directly when the baseline can be trusted, else only above the fail line."""
     rule = Rule("label_noise", {"warn_above": cfg.max_label_noise_rate, "fail_above": cfg.fail_label_noise_rate,
-                                "trusted_from_per_label": cfg.noise_min_per_label, "trusted_from_skill": cfg.noise_min_skill})
+                                "trusted_from_per_label": cfg.noise_min_per_label, "trusted_from_skill": cfg.noise_min_skill},
+                says=f"warns when over {percent(cfg.max_label_noise_rate)} of examples look mislabeled, fails over "
+                     f"{percent(cfg.fail_label_noise_rate)}; when the baseline is too weak to trust (median under "
+                     f"{cfg.noise_min_per_label} examples per label or skill under {cfg.noise_min_skill:g}) it only warns, "
+                     f"above {percent(cfg.fail_label_noise_rate)}")
     if report["task"] != "classification":
         return rule.skip("label noise is estimated for classification only")
     noise = report.get("label_noise")

@@ -109,8 +109,10 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
 
 
 def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
+    """The learning curve, the label-noise estimate and label leakage; an analysis the data cannot support is
+    ``None`` and its reason goes to ``skipped_analyses`` (the check's ``skip`` message)."""
+    from pipeline.readiness.curve import Skipped, learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
     from pipeline.readiness.label_noise import label_noise
-    from pipeline.readiness.learning import learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
 
     texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
     train = [i for i, s in enumerate(splits) if s == "train"]
@@ -121,8 +123,14 @@ def _classification_evidence(records: Dataset, splits: list[str], cfg: Readiness
     )
     noise = label_noise(ids, texts, labels, seed=seed, max_examples=cfg.max_analysis_examples,
                         folds=cfg.noise_folds, shown=cfg.max_suspects)
-    return {
+    skipped = {}
+    if isinstance(curve, Skipped):
+        skipped["learning_curve"], curve = curve.reason, None
+    sections: dict[str, Any] = {
         "learning_curve": curve.as_report() if curve else None,
         "label_noise": noise.as_report() if noise else None,
         "label_leakage": measure_label_leakage(texts, labels, cfg, seed),
     }
+    if skipped:
+        sections["skipped_analyses"] = skipped
+    return sections

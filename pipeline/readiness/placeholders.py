@@ -35,6 +35,7 @@ from pipeline.core.markdown import table_cell
 from pipeline.core.records import Task, column, task_of
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.wording import percent
 
 _FENCE = re.compile(r"(```|~~~)[\s\S]*?(?:\1|\Z)")
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -165,7 +166,9 @@ def measure_placeholders(ds: Dataset, *, seed: int, max_examples: int) -> dict[s
 
 def check_placeholders(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     """Records with unfilled template markers: warn above ``max_placeholder_share``, fail above the fail share."""
-    rule = Rule("placeholders", {"warn_above": cfg.max_placeholder_share, "fail_above": cfg.fail_placeholder_share})
+    rule = Rule("placeholders", {"warn_above": cfg.max_placeholder_share, "fail_above": cfg.fail_placeholder_share},
+                says=f"warns when over {percent(cfg.max_placeholder_share)} of records hold an unfilled template "
+                     f"marker, fails over {percent(cfg.fail_placeholder_share)}")
     section = report.get("placeholders")
     if not section or not section["records"]:
         return rule.skip("no records were examined for template placeholders")

@@ -58,8 +58,13 @@ def learning_curve_md(section: dict[str, Any]) -> list[str]:
     lines += [f"| {n} | {score:.4f} |" for n, score in zip(section["sizes"], section["scores"])]
     fit = section.get("fit")
     shape = f"fitted score(n) = {fit['a']} - {fit['b']} n^-{fit['c']}" if fit else "too few points to fit a curve"
+    interval = section.get("expected_gain_2x_interval")
+    span = (f", {interval['level']:.0%} interval {interval['low']:+.4f} to {interval['high']:+.4f} over "
+            f"{interval['resamples']} bootstrap resamples of the scored rows" if interval else "")
     lines += ["", f"Scored on: {section.get('evaluation', 'val')}.",
-              f"Expected gain from doubling the data: **{section['expected_gain_2x']:+.4f}** ({shape})."]
+              f"Expected gain from doubling the data: **{section['expected_gain_2x']:+.4f}**{span} ({shape})."]
+    if section.get("left_out_labels"):
+        lines.append(f"Labels with a single example, not cross-validated: {', '.join(map(table_cell, section['left_out_labels']))}.")
     if section["sampled_from"] > section["sizes"][-1]:
         lines.append(f"Sampled {section['sizes'][-1]} of {section['sampled_from']} training examples.")
     weakest = list(section.get("per_label_f1", {}).items())[:10]

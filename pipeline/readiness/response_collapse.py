@@ -35,6 +35,7 @@ from pipeline.dedup.near import NearDuplicates
 from pipeline.dedup.shingling import Shingling, choose_shingle_mode
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.wording import percent
 
 _NOT_WORD = re.compile(r"[^\w\s]+")
 _DIGITS = re.compile(r"\d+")
@@ -128,7 +129,9 @@ def check_response_collapse(report: dict[str, Any], cfg: ReadinessConfig) -> Che
         "top_response_share": {"warn_above": cfg.max_top_response_share, "fail_above": cfg.fail_top_response_share},
         "near_identical_share": {"warn_above": cfg.max_repeated_response_share,
                                  "fail_above": cfg.fail_repeated_response_share},
-    })
+    }, says=f"warns when one response is over {percent(cfg.max_top_response_share)} of the responses or over "
+            f"{percent(cfg.max_repeated_response_share)} repeat another; fails over "
+            f"{percent(cfg.fail_top_response_share)} / {percent(cfg.fail_repeated_response_share)}")
     section = report.get("response_collapse")
     if report["task"] == "classification" or not section:
         return rule.skip("response collapse is measured for completion and chat data")

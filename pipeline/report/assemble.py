@@ -16,6 +16,7 @@ from datasets import Dataset
 from pipeline import __version__
 from pipeline.core.records import SPLITS, column
 from pipeline.readiness.check import Check, verdict_from
+from pipeline.readiness.next_steps import next_steps
 
 # Sections the assembler places itself (at the head of the report), not in the order of the stages.
 _PLACED = ("input", "split", "labels")
@@ -38,6 +39,7 @@ def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Datase
         "counts": _counts(read, records, rejected),
         "split": sections["split"],
         "checks": [],
+        "next_steps": [],
     }
     if "labels" in sections:
         report["labels"] = sections["labels"]
@@ -46,8 +48,10 @@ def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Datase
 
 
 def judged_report(report: dict[str, Any], checks: list[Check], passed: bool) -> dict[str, Any]:
-    """The report with its checks and verdict, and whether the dedup index was committed (only if the gate passed)."""
-    judged = {**report, "checks": [c.as_dict() for c in checks], "verdict": verdict_from(checks)}
+    """The report with its checks, verdict and cause-first next steps, and whether the dedup index was committed
+    (only if the gate passed)."""
+    as_dicts = [c.as_dict() for c in checks]
+    judged = {**report, "checks": as_dicts, "verdict": verdict_from(checks), "next_steps": next_steps(as_dicts)}
     index = (report.get("duplicates") or {}).get("index")
     if index is not None:
         judged["duplicates"] = {**report["duplicates"], "index": {**index, "committed": passed}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from typing import Any
 
 import jinja2
@@ -19,11 +20,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline.gate.render import drift_rows  # noqa: E402
 from pipeline.readiness.measures import totals_over_splits  # noqa: E402
+from pipeline.readiness.next_steps import next_steps  # noqa: E402
+from pipeline.readiness.wording import quote  # noqa: E402
+from pipeline.report.markdown import rule_text  # noqa: E402
 
 SPLIT_COLOURS = {"train": "#4C72B0", "val": "#DD8452", "test": "#55A868"}
 MAX_LABELS_PLOTTED = 40
 OWN_SECTIONS = {"lengths", "languages", "overlap", "learning_curve", "label_noise", "diversity", "labels", "checks",
-                "counts", "split", "verdict", "task", "field_mapping", "ftprep_version", "drift"}
+                "counts", "split", "verdict", "task", "field_mapping", "ftprep_version", "drift", "next_steps",
+                "skipped_analyses"}
 
 # text.parse_math off: labels are data, and a label like "$\foo$" is not TeX for matplotlib to parse (and fail on)
 plt.rcParams.update({"svg.hashsalt": "ftprep", "svg.fonttype": "none", "font.size": 9, "text.parse_math": False})
@@ -33,11 +38,19 @@ _ENV.filters["tojson_pretty"] = lambda value: json.dumps(value, ensure_ascii=Fal
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The whole page for one report."""
+    """The whole page for one report: the decision first (verdict, what to do next, failed and warned checks),
+    passed checks folded, then the figures."""
     plots = {name: svg for name, svg in _plots(report).items() if svg}
     others = {k: v for k, v in report.items() if k not in OWN_SECTIONS and v}
-    return _ENV.get_template("report.html.j2").render(report=report, plots=plots, others=others,
-                                                       drift_rows=drift_rows(report))
+    checks = report["checks"]
+    groups = {
+        "acting": sorted((c for c in checks if c["status"] in ("fail", "warn")), key=lambda c: c["status"] != "fail"),
+        "notes": [c for c in checks if c["status"] == "info"],
+        "quiet": [c for c in checks if c["status"] in ("pass", "skip")],
+    }
+    steps = report.get("next_steps") or next_steps(checks)  # reports written before next_steps existed
+    return _ENV.get_template("report.html.j2").render(report=report, plots=plots, others=others, groups=groups,
+                                                      steps=steps, rule_text=rule_text, drift_rows=drift_rows(report))
 
 
 def _plots(report: dict[str, Any]) -> dict[str, str | None]:
@@ -57,7 +70,10 @@ def _plots(report: dict[str, Any]) -> dict[str, str | None]:
 def _svg(fig: plt.Figure) -> str:
     """The figure as an inline ``<svg>`` element: no XML prolog, DOCTYPE, metadata or namespace URLs."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():
+        # labels in scripts DejaVu Sans lacks (Devanagari, CJK) are drawn as boxes; the tables show them in full
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
@@ -74,10 +90,12 @@ def _labels_plot(labels: dict[str, dict[str, int]]) -> str:
     names = ranked if len(ranked) <= MAX_LABELS_PLOTTED else ranked[:half] + ranked[-half:]
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.18 * len(names)))
     left = [0] * len(names)
+    rows = list(range(len(names)))
     for split, colour in SPLIT_COLOURS.items():
         values = [labels.get(split, {}).get(n, 0) for n in names]
-        ax.barh(names, values, left=left, color=colour, label=split)
+        ax.barh(rows, values, left=left, color=colour, label=split)
         left = [a + b for a, b in zip(left, values)]
+    ax.set_yticks(rows, [quote(n, 40) for n in names])  # a label that is a whole paragraph stays one short line
     ax.invert_yaxis()
     ax.set_xlabel("examples")
     shown = "" if len(names) == len(ranked) else f" ({half} largest and {half} smallest of {len(ranked)})"
@@ -111,7 +129,9 @@ def _learning_curve_plot(curve: dict[str, Any]) -> str:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("training examples")
     ax.set_ylabel(curve["metric"])
-    ax.set_title(f"expected gain from 2x data: {curve['expected_gain_2x']:+.3f}")
+    interval = curve.get("expected_gain_2x_interval")
+    span = f" ({interval['low']:+.3f} to {interval['high']:+.3f})" if interval else ""
+    ax.set_title(f"expected gain from 2x data: {curve['expected_gain_2x']:+.3f}{span}")
     ax.legend(loc="lower right")
     return _svg(fig)
 

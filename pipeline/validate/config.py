@@ -27,7 +27,9 @@ class ValidateConfig(Section):
         labels: the allowed label set (parameter ``labels``); unset skips the label-set expectation.
         languages: allowed ISO 639-1 codes of the ``lang`` column (parameter ``languages``); unset skips it.
         min_chars, max_chars: bounds on text length in characters (per field; the whole conversation for chat).
-        min_label_share, max_label_share: bounds on each label's share of all rows.
+        min_label_share, max_label_share: bounds on each label's share of all rows. Unset, the lower bound is
+            0.02 or, with more than 10 labels, 0.2 of an even share (0.2 / labels): with 77 labels an even share is
+            1.3%, so a fixed 2% would flag every row of every label.
         min_messages, max_messages: bounds on the number of messages of a chat record.
         max_examples: unexpected values kept per expectation in the report.
     """
@@ -40,7 +42,7 @@ class ValidateConfig(Section):
     languages: tuple[str, ...] | None = None
     min_chars: int = 1
     max_chars: int = 32_000
-    min_label_share: float = 0.02
+    min_label_share: float | None = None
     max_label_share: float = 0.9
     min_messages: int = 2
     max_messages: int = 100
@@ -50,9 +52,9 @@ class ValidateConfig(Section):
         found = []
         for low, high in (("min_chars", "max_chars"), ("min_label_share", "max_label_share"),
                           ("min_messages", "max_messages")):
-            if getattr(self, low) > getattr(self, high):
+            if getattr(self, low) is not None and getattr(self, low) > getattr(self, high):
                 found.append(f"{low} ({getattr(self, low)}) is above {high} ({getattr(self, high)})")
-        if not 0 <= self.min_label_share <= self.max_label_share <= 1:
+        if not 0 <= (self.min_label_share or 0) <= self.max_label_share <= 1:
             found.append("label shares must be between 0 and 1")
         if self.max_examples < 0:
             found.append(f"max_examples must be 0 or more, got {self.max_examples}")

@@ -219,6 +219,22 @@ def skip_reason(
     return None
 
 
+# A fixed minimum share cannot hold for many labels: with 77 labels an even share is 1.3%, so a 2% floor flags every
+# row of every label. Unless one is configured, the floor is 2% or, above 10 labels, 0.2 of an even share (the rule of
+# readiness's label_balance).
+_DEFAULT_LABEL_SHARE = 0.02
+_EVEN_SHARE_FRACTION = 0.2
+
+
+def label_share_floor(configured: float | None, labels: list[str] | None) -> float:
+    """The ``min_label_share`` the suites get: the configured one, else min(0.02, 0.2 / number of labels)."""
+    if configured is not None:
+        return configured
+    if not labels:
+        return _DEFAULT_LABEL_SHARE
+    return round(min(_DEFAULT_LABEL_SHARE, _EVEN_SHARE_FRACTION / len(labels)), 6)
+
+
 def suite_parameters(cfg: ValidateConfig, observed_labels: list[str] | None) -> dict[str, Any]:
     """The values ftprep gives GX for ``{"$PARAMETER": name}``: the [validate] options, plus
     ``expected_labels`` (the configured label set, else the labels seen in the data)."""
@@ -229,7 +245,7 @@ def suite_parameters(cfg: ValidateConfig, observed_labels: list[str] | None) -> 
         "languages": list(cfg.languages) if cfg.languages is not None else None,
         "min_chars": cfg.min_chars,
         "max_chars": cfg.max_chars,
-        "min_label_share": cfg.min_label_share,
+        "min_label_share": label_share_floor(cfg.min_label_share, expected),
         "max_label_share": cfg.max_label_share,
         "min_messages": cfg.min_messages,
         "max_messages": cfg.max_messages,

@@ -15,8 +15,9 @@ from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import accuracy_half_width, examples_for_half_width
 from pipeline.readiness.check import Check, Rule, gate_passes, verdict_from
 from pipeline.readiness.checklist import readiness_checks
+from pipeline.readiness.evaluation import check_eval_power, check_label_eval_power
 from pipeline.readiness.label_noise import check_label_noise
-from pipeline.readiness.volume import (check_eval_power, check_label_balance, check_min_examples, check_min_per_label,
+from pipeline.readiness.volume import (check_label_balance, check_label_coverage, check_min_examples, check_min_per_label,
                                        check_reject_rate)
 
 CFG = ReadinessConfig()
@@ -45,6 +46,41 @@ def test_min_per_label_thresholds(smallest, status):
     assert check.status == status
     if status != "pass":
         assert "small" in check.recommendation and str(100 - smallest if status == "warn" else 10 - smallest) in check.recommendation
+
+
+def test_small_labels_learnt_as_well_as_the_rest_are_info():
+    """banking77's report figures: 11 labels under 100 at val F1 0.816 vs 0.879 for the rest (gap 0.063) are info;
+    with 20 intents cut to 30 examples (0.694 vs 0.897, gap 0.203) they warn, and name the small labels."""
+    labels = {"train": {"big1": 150, "big2": 140, "small1": 35, "small2": 60}}
+    like_banking = {"big1": 0.87, "big2": 0.888, "small1": 0.80, "small2": 0.832}
+    cut = {"big1": 0.90, "big2": 0.894, "small1": 0.68, "small2": 0.708}
+    info = check_min_per_label(labels, CFG, like_banking)
+    assert info.status == "info" and info.recommendation is None and "as well as the others" in info.message
+    warn = check_min_per_label(labels, CFG, cut)
+    assert warn.status == "warn" and "small1" in warn.recommendation and "worse than the others" in warn.message
+    assert check_min_per_label(labels, CFG, None).status == "warn"  # no curve: the count rule alone
+
+
+def test_a_label_that_is_text_fails_and_is_never_grown():
+    """A paragraph that slipped into the label column fails min_per_label as a malformed row (quoted to 80 chars),
+    and no check asks for more examples of it."""
+    paragraph = "card_arrival\nWhere is my card?,card_arrival\n" + "How do I top up my card with cash today? " * 5
+    labels = {"train": {"card_arrival": 150, "top_up": 140, paragraph: 1}, "val": {"card_arrival": 20, "top_up": 20},
+              "test": {"card_arrival": 20, "top_up": 20}}
+    check = check_min_per_label(labels, CFG)
+    assert (check.status, check.cause) == ("fail", "malformed") and "do not add examples" in check.recommendation
+    assert paragraph not in check.message and len(check.examples[0]) <= 80
+    balance, coverage = check_label_balance(labels, CFG), check_label_coverage(labels, [0.8, 0.1, 0.1])
+    for other in (balance, coverage):
+        assert paragraph[:20] not in (other.recommendation or "") and paragraph[:20] not in other.message
+    assert balance.status == "pass" and coverage.status == "pass"
+
+
+def test_a_stray_quote_makes_a_spelling_variant_not_a_class():
+    """'top_up"' (a label a broken CSV quote left behind) is counted with 'top_up' and asks for normalising."""
+    check = check_min_per_label({"train": {"card_arrival": 150, "top_up": 140, 'top_up"': 1}}, CFG)
+    assert check.status == "warn" and "normalise the label spellings" in check.recommendation
+    assert check_label_balance({"train": {"card_arrival": 150, "top_up": 140, 'top_up"': 1}}, CFG).status == "pass"
 
 
 @pytest.mark.parametrize(("small", "status"), [(99, "warn"), (100, "pass"), (101, "pass")])
@@ -76,14 +112,28 @@ def test_eval_power_threshold(n_test, status):
     assert check_eval_power(report, CFG).status == status
 
 
-def test_eval_power_per_label_and_skip():
-    """Labels with too few test examples are named; no test split at all is a skip."""
+def test_per_label_eval_power_is_information_and_eval_power_skips_without_test():
+    """Labels with few test examples are named by label_eval_power with status info (never a warning); no test
+    split at all is a skip."""
     report = _report(labels={"test": {"thin": 10, "thick": 100}})
     report["counts"]["splits"]["test"] = 1000
-    check = check_eval_power(report, CFG)
-    assert check.status == "warn" and "thin" in check.recommendation and "thick" not in check.recommendation
+    assert check_eval_power(report, CFG).status == "pass"
+    per_label = check_label_eval_power(report, CFG)
+    assert per_label.status == "info" and "thin" in per_label.message and "thick" not in per_label.message.split("(")[-1]
+    assert verdict_from([check_eval_power(report, CFG), per_label]) == "ready"
     report["split"]["ratios"] = [0.9, 0.1, 0.0]
     assert check_eval_power(report, CFG).status == "skip"
+
+
+@pytest.mark.parametrize(("n_test", "status"), [(79, "warn"), (80, "pass"), (98, "pass")])
+def test_eval_power_of_generative_data_is_a_win_rate_interval(n_test, status):
+    """Completion/chat: a pass or win rate within ±11% (80 examples, MT-Bench's size) passes; Alpaca EN's 98 test
+    examples pass; the message says what win rate can be told from a coin flip."""
+    report = _report()
+    report["task"] = "chat"
+    report["counts"]["splits"]["test"] = n_test
+    check = check_eval_power(report, CFG)
+    assert check.status == status and "coin flip" in check.message and "win rate" in check.rule
 
 
 def test_half_width_and_its_inverse_agree():
@@ -97,6 +147,14 @@ def test_reject_rate_thresholds(rejected, status):
     """Up to 20% rejected passes, above warns, above 40% fails."""
     counts = {"input": 100, "rejected": {"too_short": rejected}}
     assert check_reject_rate(counts, CFG).status == status
+
+
+def test_reject_rate_advice_follows_the_main_reason():
+    """Malformed rows: fix the input (cause malformed); duplicates removed by dedup: the kept data is fine."""
+    malformed = check_reject_rate({"input": 100, "rejected": {"wrong_field_count": 30}}, CFG)
+    duplicates = check_reject_rate({"input": 100, "rejected": {"duplicate_near": 30, "empty_text": 2}}, CFG)
+    assert malformed.cause == "malformed" and "field mapping" in malformed.recommendation
+    assert duplicates.cause == "content" and "duplicates" in duplicates.recommendation
 
 
 def _overlap(remaining=0, records=1000, cross=0, conflicts=0):
@@ -156,6 +214,18 @@ def test_language_mix_against_allowed_set():
     assert health.check_language_mix(_report(languages={"train": {"en": 95, "de": 5}}), cfg).status == "warn"
 
 
+def test_language_mix_counts_scattered_detections_as_noise():
+    """The corpus' SMS set (spam cut to 30): 5.8% 'outside en' made of many languages a few records each (slang read
+    as no/af/cy/et...) passes; 33 Chinese chats in 496 (v1_sft_demo) still warn."""
+    sms = {"train": {"en": 776, "und": 111, "no": 7, "af": 5, "cy": 4, "et": 4, "tl": 3, "nl": 3, "fr": 3, "es": 3,
+                     "ca": 3, "id": 3, "da": 2, "it": 2, "pt": 2, "sw": 2, "so": 2}}
+    check = health.check_language_mix(_report(languages=sms), CFG)
+    assert check.status == "pass" and "not counted" in check.message
+    demo = {"train": {"en": 458, "zh": 33, "ro": 2, "ko": 1, "ca": 1, "und": 1}}
+    warn = health.check_language_mix(_report(languages=demo), CFG)
+    assert warn.status == "warn" and warn.examples == ("zh: 33 records",)
+
+
 @pytest.mark.parametrize(("severity", "status"), [("critical", "fail"), ("warning", "warn"), ("info", "pass")])
 def test_expectations_by_severity(severity, status):
     """A failed critical expectation fails, a warning one warns, info is only reported."""
@@ -176,13 +246,31 @@ def test_max_tokens_threshold_and_cost(over, status):
 
 @pytest.mark.parametrize(("gain", "status"), [(0.019, "pass"), (0.02, "pass"), (0.021, "warn")])
 def test_learning_curve_threshold(gain, status):
-    """An expected gain from 2x data above 0.02 macro-F1 warns 'more data will likely help'."""
+    """A report without an interval is judged on the estimate: above 0.02 macro-F1 warns 'more data will help'."""
     curve = {"sizes": [10, 20, 40, 80], "scores": [0.5, 0.6, 0.65, 0.67], "expected_gain_2x": gain,
              "per_label_f1": {"weak": 0.2}, "metric": "macro_f1"}
     check = evidence.check_learning_curve(_report(learning_curve=curve), CFG)
     assert check.status == status
     if status == "warn":
         assert "more data will likely help" in check.recommendation and "weak" in check.recommendation
+
+
+@pytest.mark.parametrize(("low", "status"), [(0.0119, "info"), (0.02, "info"), (0.0201, "warn")])
+def test_learning_curve_warns_on_the_interval_low_end(low, status):
+    """banking77's +0.0225 with interval +0.0119..+0.0365 is info (the data cannot tell it from noise); it warns only
+    when the interval's lower end is above 0.02."""
+    curve = {"sizes": [985, 1971, 3942, 7883], "scores": [0.667, 0.774, 0.822, 0.870], "expected_gain_2x": 0.0225,
+             "expected_gain_2x_interval": {"low": low, "high": 0.0365, "level": 0.95, "resamples": 200},
+             "per_label_f1": {"card_acceptance": 0.55}, "metric": "macro_f1"}
+    check = evidence.check_learning_curve(_report(learning_curve=curve), CFG)
+    assert check.status == status and "95% interval" in check.message and check.observed == 0.0225
+
+
+def test_learning_curve_skip_says_why():
+    """A curve the data could not support is a skip carrying the analysis' reason."""
+    report = _report(learning_curve=None, skipped_analyses={"learning_curve": "train holds 1 label: a classifier needs two"})
+    check = evidence.check_learning_curve(report, CFG)
+    assert check.status == "skip" and "1 label" in check.message
 
 
 def _diversity(cluster=0.0, distinct_2=0.5, template=0.0, novelty=0.5):
@@ -212,10 +300,11 @@ def test_evidence_checks_skip_for_the_other_task():
 
 
 @pytest.mark.parametrize(("statuses", "verdict"), [
-    (["pass", "skip"], "ready"), (["pass", "warn"], "ready_with_warnings"), (["warn", "fail", "pass"], "not_ready"),
+    (["pass", "skip"], "ready"), (["pass", "info"], "ready"), (["pass", "warn"], "ready_with_warnings"),
+    (["warn", "fail", "pass"], "not_ready"),
 ])
 def test_verdict_from_checks(statuses, verdict):
-    """Any fail => not_ready, else any warn => ready_with_warnings, else ready."""
+    """Any fail => not_ready, else any warn => ready_with_warnings, else ready (info never counts)."""
     assert verdict_from([Check(f"c{i}", s, None, None, "") for i, s in enumerate(statuses)]) == verdict
 
 
@@ -264,11 +353,14 @@ def test_cli_writes_every_readiness_output(tmp_path):
     assert set(report["label_noise"]) >= {"estimated_rate", "suspects"}
     assert {c["name"] for c in report["checks"]} >= {"min_per_label", "eval_power", "learning_curve", "label_noise"}
     for check in report["checks"]:
-        assert set(check) == {"name", "status", "observed", "threshold", "message", "recommendation"}
+        assert set(check) == {"name", "status", "observed", "threshold", "message", "recommendation", "rule",
+                              "examples", "cause"}
+        assert check["rule"], check["name"]  # every check states its threshold as a sentence
     suspects = [json.loads(line) for line in (out / "suspect_labels.jsonl").read_text().splitlines()]
     assert suspects == report["label_noise"]["suspects"]
     markdown = (out / "report.md").read_text()
     assert markdown.index("# ftprep report") < markdown.index("## Checks") < markdown.index("## Learning curve")
+    assert report["next_steps"] and markdown.index("## What to do next") < markdown.index("## Checks")
     assert (out / "report.html").read_text().count("<svg") >= 3
 
 
@@ -369,4 +461,5 @@ def test_a_rule_reads_its_status_off_its_thresholds(value, status):
     assert check.recommendation == (None if status == "pass" else "what to do")
     assert Rule("share", {"warn_above": 0.2, "fail_above": 0.4}).status(0.3) == "warn"
     assert Rule("x", 0).skip("no figure").as_dict() == {"name": "x", "status": "skip", "observed": None, "threshold": 0,
-                                                        "message": "no figure", "recommendation": None}
+                                                        "message": "no figure", "recommendation": None,
+                                                        "rule": "limit 0", "examples": [], "cause": None}

@@ -1,4 +1,4 @@
-"""Learning curve on real and generated data (label noise: test_label_noise.py)."""
+"""Learning curve (and its gain interval) on real and generated data (label noise: test_label_noise.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.readiness.learning import expected_gain_2x, learning_curve, stratified_order
+from pipeline.readiness.curve import Skipped, learning_curve
+from pipeline.readiness.gain import expected_gain_2x
+from pipeline.readiness.learning import stratified_order
 
 SLICE = Path(__file__).parent.parent / "data" / "banking77_20labels.csv"
 
@@ -78,16 +80,47 @@ def test_curve_samples_above_max_examples():
 
 
 def test_small_val_is_replaced_by_cross_validation():
-    """With 50 val rows the curve is the mean of 5 folds over train + val: sizes are 4/5 of all rows' shares."""
+    """With 50 val rows the curve is scored on pooled 5-fold predictions over train + val: sizes are 4/5 of all
+    rows' shares."""
     curve, labels = _banking_curve(train_rows=350, val_rows=50)
-    assert curve.evaluation.startswith("mean of 5-fold cross-validation")
+    assert curve.evaluation.startswith("pooled 5-fold cross-validation")
     assert curve.sizes == [40, 80, 160, 320]
     assert curve.scores == sorted(curve.scores)
 
 
-def test_curve_is_none_without_two_labels():
-    """One label in train gives nothing to learn."""
-    assert learning_curve(["x y", "y z"], ["a", "a"], ["x"], ["a"], seed=0) is None
+def test_curve_is_skipped_without_two_labels():
+    """One label in train gives nothing to learn: a reason, not a curve."""
+    skipped = learning_curve(["x y", "y z"], ["a", "a"], ["x"], ["a"], seed=0)
+    assert isinstance(skipped, Skipped) and "1 label" in skipped.reason
+
+
+def test_four_examples_per_label_gives_a_four_fold_curve():
+    """Issue 11's crash (5 labels x 4 banking77 rows: 'n_splits=5 cannot be greater than the number of members in
+    each class'): the folds drop to the smallest label's count."""
+    texts, labels = _banking()
+    chosen = [i for label in sorted(set(labels))[:5] for i in [j for j, x in enumerate(labels) if x == label][:4]]
+    train, val = [i for k, i in enumerate(chosen) if k % 5], chosen[::5]
+    curve = learning_curve([texts[i] for i in train], [labels[i] for i in train],
+                           [texts[i] for i in val], [labels[i] for i in val], seed=0)
+    assert curve.evaluation.startswith("pooled 4-fold") and len(curve.sizes) >= 2
+
+
+def test_a_label_with_one_example_is_left_out_of_cross_validation():
+    """A single-example label cannot be held out; the curve runs on the others and names it."""
+    texts, labels = _banking()
+    names = sorted(set(labels))
+    chosen = [i for label in names[:3] for i in [j for j, x in enumerate(labels) if x == label][:20]]
+    chosen.append(labels.index(names[3]))
+    curve = learning_curve([texts[i] for i in chosen], [labels[i] for i in chosen], [], [], seed=0)
+    assert curve.left_out_labels == (names[3],) and names[3] not in curve.per_label_f1
+
+
+def test_gain_interval_holds_the_estimate_on_real_data():
+    """The bootstrap interval of the gain brackets the estimate and is a few points wide (1,000 banking77 rows)."""
+    curve, _ = _banking_curve(train_rows=900, val_rows=100)
+    interval = curve.gain_interval
+    assert interval["low"] <= curve.expected_gain_2x <= interval["high"]
+    assert 0.002 < interval["high"] - interval["low"] < 0.15 and interval["resamples"] == 200
 
 
 def test_expected_gain_follows_the_fitted_power_law():

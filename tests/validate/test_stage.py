@@ -234,6 +234,25 @@ def test_label_share_examples_name_the_label():
     assert share.observed["examples"][0] == {"id": "r9", "value": 0.1, "label": "small"}
 
 
+def test_label_share_floor_scales_with_many_labels():
+    """Unset, the floor is 2%, or 0.2 of an even share above 10 labels: with banking77's 77 labels a fixed 2% flags
+    every row of every label (an even share is 1.3%); a configured floor is used as is."""
+    import csv
+
+    with open(Path(__file__).parent.parent / "data" / "banking77_1500.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    ds = make_records(Task.CLASSIFICATION, {"text": [r["text"] for r in rows], "label": [r["category"] for r in rows]})
+    def unexpected(cfg: ValidateConfig) -> int:
+        outcome = validate_records(ds, cfg, Task.CLASSIFICATION)
+        share = next(e for e in outcome.suites[0].expectations if e.kwargs.get("column") == "label_share")
+        return share.observed["unexpected_count"], outcome.parameters["min_label_share"]
+
+    # the 1,500-row slice: a fixed 2% flags 1,380 rows (every label but three); 0.26% only the 3-row slivers (0.2%)
+    assert unexpected(ValidateConfig(min_label_share=0.02)) == (1380, 0.02)
+    scaled, floor = unexpected(ValidateConfig())
+    assert floor == round(0.2 / 77, 6) and 0 < scaled < 50
+
+
 def test_renderers_list_failures_first():
     """The Markdown and terminal tables show every expectation, failures first, and the gate verdict."""
     ds = make_records(Task.CLASSIFICATION, {"text": ["", "text"], "label": ["a", "b"]})
