@@ -123,7 +123,7 @@ class _SignatureJob:
     shingling: Shingling
     hasher: MinHasher
     eval_set: EvalSet | None
-    short_chars: int  # prepared texts of 1..short_chars characters are returned too (for the edit rule)
+    short_chars: int = 0  # prepared texts of 1..short_chars characters are returned too (for the edit rule)
 
     def __call__(self, texts: list[str]) -> tuple[np.ndarray, ShingleSets, np.ndarray, tuple[list[int], list[str]]]:
         prepared = [self.shingling.prepare(t) for t in texts]
