@@ -8,6 +8,8 @@ from typing import Literal
 from pipeline.core.section import Section, seed_problems
 
 MAX_ROWS = 64  # rows per LSH band: band keys mix at most this many signature values
+MAX_EDITS = 8  # edit twins: a text makes ~(k+1)^2 (k/2+1) probes, 405 at 8
+MIN_EDIT_SIMILARITY = 0.7  # from 0.7 up every length can be cut into enough segments (EditRule.exact)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ class DedupConfig(Section):
         group_recall: LSH banding also makes a pair exactly at ``group_threshold`` a candidate with this probability.
         group_max_share: a near-twin group never grows past this share of its label's kept records (of all kept
             records without labels), or 3: joins that would are refused, so chains of weak pairs stop.
+        edit_max_chars: the edit-twin rule (near twins of short texts that Jaccard misses, see
+            :mod:`pipeline.dedup.edits`) applies to prepared texts of at most this many characters; 0 turns it off.
+        edit_max_edits: two such texts (same label for classification) are near twins when at most this many edits
+            apart (insert, delete, substitute, swap neighbours: optimal string alignment distance) ...
+        edit_similarity: ... and ``1 - edits / length of the longer text`` is at least this.
+        edit_max_candidates: the most candidate pairs the edit pass verifies; when a sample predicts more (short
+            texts of one label in the hundreds of thousands), it runs with fewer edits and the report says so.
         label_shift: a label of at least 20 records whose share of the records dedup moves by this fraction of
             itself is listed in the report (0.15: a label at 13.4% that ends below 11.4% or above 15.4%).
         strip_accents: also drop Latin, Greek and Cyrillic accents before keying and shingling ("café" = "cafe");
@@ -80,6 +89,10 @@ class DedupConfig(Section):
     group_threshold: float = 0.5
     group_recall: float = 0.99
     group_max_share: float = 0.1
+    edit_max_chars: int = 80
+    edit_max_edits: int = 4
+    edit_similarity: float = 0.8
+    edit_max_candidates: int = 10_000_000
     label_shift: float = 0.15
 
     def problems(self) -> list[str]:
@@ -92,6 +105,12 @@ class DedupConfig(Section):
             found.append(f"lsh_recall and group_recall must be in (0, 1), got {self.lsh_recall}, {self.group_recall}")
         if not 0.0 < self.group_max_share <= 1.0:
             found.append(f"group_max_share must be in (0, 1], got {self.group_max_share}")
+        if self.edit_max_chars < 0 or not 1 <= self.edit_max_edits <= MAX_EDITS or self.edit_max_candidates < 1:
+            found.append(f"edit_max_chars must be at least 0, edit_max_edits in 1..{MAX_EDITS} and edit_max_candidates "
+                         f"at least 1, got {self.edit_max_chars}, {self.edit_max_edits}, {self.edit_max_candidates}")
+        if not MIN_EDIT_SIMILARITY <= self.edit_similarity < 1.0:
+            found.append(f"edit_similarity must be in [{MIN_EDIT_SIMILARITY}, 1), got {self.edit_similarity} (below it a "
+                         "short text's edits could touch every segment the exact candidate search cuts it into)")
         if self.label_shift <= 0:
             found.append(f"label_shift must be above 0, got {self.label_shift}")
         if self.num_perm < 2:

@@ -97,15 +97,18 @@ def near_twin_groups(
     weights: np.ndarray,
     unit_labels: list[str] | None,
     max_share: float,
+    edit_only: np.ndarray | None = None,
 ) -> TwinGroups:
     """Groups of units joined by near-twin ``edges`` (pairs of positions mapped to units by ``unit_of``).
 
     Args:
-        edges, similarity: verified pairs in ``[group_threshold, threshold)`` and their Jaccard.
+        edges, similarity: verified near-twin pairs and their joining strength (the Jaccard of a pair in
+            ``[group_threshold, threshold)``, the edit similarity of an edit twin), strongest joined first.
         unit_of: the unit (dedup cluster, as the position of its root) of every position.
         weights: kept records per unit (0: nothing kept, e.g. rejected as a label conflict: never grouped).
         unit_labels: the label of every unit (classification), else None.
         max_share: the cap, as a share of the label's kept records (of all kept records without labels).
+        edit_only: which edges only the edit rule found (counted as ``edit_pairs``), if it ran.
     """
     n = len(weights)
     units = unit_of[edges] if len(edges) else np.zeros((0, 2), dtype=np.int64)
@@ -117,6 +120,7 @@ def near_twin_groups(
     else:
         base = np.full(n, weights.sum(), dtype=np.float64)
     units, similarity = np.sort(units[live], axis=1), similarity[live]
+    edit_pairs = int(np.count_nonzero(edit_only[live])) if edit_only is not None else None
     caps = np.maximum(MIN_CAP, (max_share * base).astype(np.int64))
     groups = capped_groups(n, units, similarity, caps, weights)
     sizes = groups.sizes(weights)
@@ -134,6 +138,8 @@ def near_twin_groups(
         "largest": largest if largest > 1 else 0,
         "largest_share": round(largest / kept, 4) if largest > 1 else 0.0,
     }
+    if edit_pairs is not None:
+        stats["edit_pairs"] = edit_pairs
     if unit_labels is not None and largest > 1:
         top = int(np.argmax(sizes))
         stats["largest_label"] = unit_labels[top]

@@ -6,7 +6,8 @@
 2. **Near twins** (``group_threshold``, 0.5): the share of val and test records that have a near twin in train
    (same label for classification: a near twin with another label is a different example, not a leak). The split
    keeps near-twin groups whole, but the cap on group size refuses some joins, so a small share can remain: the
-   check warns above a few percent.
+   check warns above a few percent. Short texts a few typing edits apart are near twins too (the edit rule of
+   :mod:`pipeline.dedup.edits`, searched again here), whatever their Jaccard.
 
 Both come from one pass (new signatures, LSH candidates, exact Jaccard of every candidate), so the check does not
 trust the dedup stage's own bookkeeping, and a few example pairs of each level are shown with their texts.
@@ -55,7 +56,8 @@ def measure_leakage(splits: dict[str, Dataset], near: NearDuplicates) -> dict[st
     if not texts:
         twins = {**_twin_shares({}, split_of, names), "pairs": 0, "examples": []}
         return {**base, "pairs": 0, "by_splits": {}, "examples": [], "near_twins": twins}
-    sets = near.shingling.sets(texts)
+    prepared = [near.shingling.prepare(text) for text in texts]
+    sets = near.shingling.prepared_sets(prepared)
     signatures = near.hasher().signatures(sets)
     pairs = near.candidate_pairs([signatures])
     if len(pairs):
@@ -68,26 +70,46 @@ def measure_leakage(splits: dict[str, Dataset], near: NearDuplicates) -> dict[st
             leaks.append((i, j, similarity))
         elif labels is None or labels[i] == labels[j]:
             twins.append((i, j, similarity))
-        else:
-            continue
+    found = {(i, j) for i, j, _ in twins + leaks}
+    edit_pairs, edit_max = _edit_twins(near, prepared, split_of, labels)
+    edit_twins = [(i, j, sets.jaccard(i, j), edits) for i, j, edits in edit_pairs if (i, j) not in found]
+    for i, j, *_ in twins + edit_twins:
         for a, b in ((i, j), (j, i)):  # an evaluation record with a partner in train
             if split_of[a] != train and split_of[b] == train:
                 with_twin.setdefault(int(split_of[a]), set()).add(a)
 
-    def example(i: int, j: int, similarity: float) -> dict[str, Any]:
-        return {"ids": [ids[i], ids[j]], "splits": [names[split_of[i]], names[split_of[j]]],
-                "similarity": round(similarity, 4), "texts": [_snippet(texts[i]), _snippet(texts[j])]}
+    def example(i: int, j: int, similarity: float, edits: int | None = None) -> dict[str, Any]:
+        shown = {"ids": [ids[i], ids[j]], "splits": [names[split_of[i]], names[split_of[j]]],
+                 "similarity": round(similarity, 4), "texts": [_snippet(texts[i]), _snippet(texts[j])]}
+        return shown if edits is None else {**shown, "edits": edits}
 
     by_splits = Counter("/".join(sorted((names[split_of[i]], names[split_of[j]]))) for i, j, _ in leaks)
-    strongest = sorted(twins, key=lambda t: (-t[2], t[0], t[1]))[:EXAMPLES_SHOWN]
+    strongest = sorted(twins, key=lambda t: (-t[2], t[0], t[1]))[: EXAMPLES_SHOWN - min(2, len(edit_twins))]
+    strongest += sorted(edit_twins, key=lambda t: (t[3], t[0], t[1]))[: EXAMPLES_SHOWN - len(strongest)]
     return {
         **base,
         "pairs": len(leaks),
         "by_splits": dict(sorted(by_splits.items())),
         "examples": [example(*leak) for leak in leaks[:EXAMPLES_SHOWN]],
-        "near_twins": {**_twin_shares(with_twin, split_of, names), "pairs": len(twins),
+        "near_twins": {**_twin_shares(with_twin, split_of, names), "pairs": len(twins) + len(edit_twins),
+                       **({"edit_pairs": len(edit_twins), "edit_max_edits": edit_max} if near.edits.enabled else {}),
                        "examples": [example(*twin) for twin in strongest]},
     }
+
+
+def _edit_twins(near: NearDuplicates, prepared: list[str], split_of: np.ndarray,
+                labels: list[str] | None) -> tuple[list[tuple[int, int, int]], int]:
+    """Edit twins (same label) in different splits, as ``(i, j, edits)``, and the edits the search ran with."""
+    if not near.edits.enabled:
+        return [], 0
+    short = np.array([k for k, text in enumerate(prepared) if near.edits.applies(text)], dtype=np.int64)
+    codes: dict[str | None, int] = {}
+    groups = np.array([codes.setdefault(labels[k] if labels is not None else None, len(codes)) for k in short.tolist()],
+                      dtype=np.int64)
+    found = near.edit_twins([prepared[k] for k in short.tolist()], groups)
+    pairs = short[found.pairs] if len(found.pairs) else found.pairs
+    across = split_of[pairs[:, 0]] != split_of[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
+    return [(i, j, d) for (i, j), d in zip(pairs[across].tolist(), found.distance[across].tolist())], found.max_edits
 
 
 def _twin_shares(with_twin: dict[int, set[int]], split_of: np.ndarray, names: list[str]) -> dict[str, Any]:

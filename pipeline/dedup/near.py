@@ -13,6 +13,9 @@ Banding for 0.5 makes many more candidates on short texts of one domain (banking
 ``group_threshold - ESTIMATE_MARGIN`` of their positions is dropped: the agreement estimates the Jaccard with a
 standard deviation of at most 0.044 (128 permutations), so a pair at the group threshold falls 0.2 below it with
 probability ~3e-6 (4.5 sigma). On banking77 typo twins this drops 84% of the candidates and no pair at 0.5 or more.
+
+Short texts a few typing edits apart are near twins too (the edit rule, :mod:`pipeline.dedup.edits`): their
+Jaccard can be anywhere from 0 to 0.5, so they come from an exact candidate search of their own, not from LSH.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datasets import Dataset
 
 from pipeline.core.records import content_texts
 from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.edits import EditRule, EditTwins, find_edit_twins
 from pipeline.dedup.minhash import MinHasher, UnionFind, choose_bands, lsh_pairs
 from pipeline.dedup.shingling import ShingleSets, Shingling, choose_shingle_mode
 
@@ -44,6 +48,8 @@ class NearDuplicates:
         group_threshold: the Jaccard at or above which two records are near twins (kept in one split).
         num_perm, hash_seed: the MinHash signature length and the permutations' seed (a hash parameter).
         bands, rows: the LSH banding that proposes candidate pairs.
+        edits: the edit-twin rule (``max_chars`` 0 when it is off, as it is when grouping is).
+        edit_budget: the most candidate pairs the edit pass verifies.
     """
 
     shingling: Shingling
@@ -53,6 +59,8 @@ class NearDuplicates:
     hash_seed: int
     bands: int
     rows: int
+    edits: EditRule = EditRule(0, 0, 1.0)
+    edit_budget: int = 0
 
     @classmethod
     def of(cls, cfg: DedupConfig, shingling: Shingling) -> NearDuplicates:
@@ -62,7 +70,10 @@ class NearDuplicates:
             bands, rows = cfg.bands, cfg.rows
         else:
             bands, rows = choose_bands(cfg.num_perm, cfg.threshold, cfg.lsh_recall, (cfg.group_threshold, cfg.group_recall))
-        return cls(shingling, cfg.threshold, cfg.group_threshold, cfg.num_perm, cfg.hash_seed, bands, rows)
+        grouping = cfg.group_threshold < cfg.threshold
+        edits = EditRule(cfg.edit_max_chars if grouping else 0, cfg.edit_max_edits, cfg.edit_similarity)
+        return cls(shingling, cfg.threshold, cfg.group_threshold, cfg.num_perm, cfg.hash_seed, bands, rows, edits,
+                   cfg.edit_max_candidates)
 
     def hasher(self) -> MinHasher:
         return MinHasher(self.num_perm, self.hash_seed)
@@ -119,9 +130,21 @@ class NearDuplicates:
                 similarities.append(similarity)
         return Verified(clusters, np.array(edges, dtype=np.int64).reshape(-1, 2), np.array(similarities), checked)
 
+    def edit_twins(self, prepared: list[str], groups: np.ndarray) -> EditTwins:
+        """Pairs of ``prepared`` texts (each one the edit rule applies to) in one group that it accepts."""
+        return find_edit_twins(prepared, groups, self.edits, self.edit_budget)
+
     def as_report(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "group_threshold": self.group_threshold, "shingle": self.shingling.mode,
-                "ngram": self.shingling.n}
+                "ngram": self.shingling.n, "edit_rule": self.edit_report()}
+
+    def edit_report(self) -> dict[str, Any] | None:
+        """The edit rule as report parameters (None when it is off)."""
+        rule = self.edits
+        if not rule.enabled:
+            return None
+        return {"max_chars": rule.max_chars, "max_edits": rule.max_edits, "min_similarity": rule.min_similarity,
+                "rule": rule.describe()}
 
 
 @dataclass(frozen=True)

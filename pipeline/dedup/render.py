@@ -17,7 +17,9 @@ def render_duplicates(section: dict[str, Any]) -> list[str]:
         f"- Contaminated (eval overlap): {section['contaminated']}",
     ]
     params = section.get("parameters", {})
-    lines.append("- Parameters: " + ", ".join(f"{k} {v}" for k, v in params.items()))
+    lines.append("- Parameters: " + ", ".join(f"{k} {v}" for k, v in params.items() if not isinstance(v, dict)))
+    if params.get("edit_rule"):
+        lines.append(f"- Edit rule for near twins of short texts: {params['edit_rule']['rule']}")
     if "index" in section:
         index = section["index"]
         outcome = {True: "added to the index", False: "not added: the data did not pass the gate"}
@@ -47,9 +49,24 @@ def _groups(groups: dict[str, Any]) -> list[str]:
     largest = f"largest {groups['largest']} records ({groups['largest_share']:.2%} of those kept"
     if "largest_label" in groups:
         largest += f", {groups['largest_label_share']:.1%} of label {groups['largest_label']}"
-    return [f"- Near twins kept together (Jaccard >= {groups['threshold']}, not removed): {groups['groups']} groups of "
-            f"{groups['records']} records; {largest}); {groups['refused']} joins refused by the cap of "
-            f"{groups['max_share']:.0%} of a label"]
+    lines = [f"- Near twins kept together (Jaccard >= {groups['threshold']}, not removed): {groups['groups']} groups of "
+             f"{groups['records']} records; {largest}); {groups['refused']} joins refused by the cap of "
+             f"{groups['max_share']:.0%} of a label"]
+    edits = groups.get("edit_rule")
+    if edits:
+        fewer = f" (fewer than configured: {edits['candidates']:,} candidates hit the budget)" if edits.get("reduced") else ""
+        lines.append(f"- Edit twins (short texts at most {edits['max_edits']} edits apart{fewer}): "
+                     f"{groups.get('edit_pairs', 0)} pairs that Jaccard missed, among {edits['texts']:,} short texts")
+    return lines
+
+
+def near_twin_rule(leakage: dict[str, Any]) -> str:
+    """What counts as a near twin in a ``split_leakage`` section: Jaccard, and the edit rule when it ran."""
+    rule = f"Jaccard >= {leakage['group_threshold']}"
+    edits = leakage.get("edit_rule")
+    if edits:
+        rule += f" or at most {edits['max_edits']} edits apart, texts up to {edits['max_chars']} characters"
+    return rule
 
 
 def _leakage(leakage: dict[str, Any]) -> list[str]:
@@ -57,8 +74,9 @@ def _leakage(leakage: dict[str, Any]) -> list[str]:
     twins = leakage.get("near_twins")
     if twins:
         shares = ", ".join(f"{name} {f['records']} of {f['of']} ({f['share']:.1%})" for name, f in twins["by_split"].items())
-        lines.append(f"- Evaluation records with a near twin in train (Jaccard >= {leakage['group_threshold']}): {shares}")
+        lines.append(f"- Evaluation records with a near twin in train ({near_twin_rule(leakage)}): {shares}")
         for example in twins.get("examples", [])[:3]:
             a, b = (text.replace("|", "\\|") for text in example["texts"])
-            lines.append(f"  - {example['splits'][0]} \"{a}\" / {example['splits'][1]} \"{b}\" ({example['similarity']})")
+            how = f"{example['edits']} edits" if "edits" in example else example["similarity"]
+            lines.append(f"  - {example['splits'][0]} \"{a}\" / {example['splits'][1]} \"{b}\" ({how})")
     return lines

@@ -118,7 +118,10 @@ class Shingling:
     def sets(self, texts: Sequence[str], batch_chars: int = 1 << 20) -> ShingleSets:
         """The shingle hash set of every text, hashed in batches of about ``batch_chars`` characters (the batch
         arrays take ~40 bytes a character, so memory stays flat however many texts there are)."""
-        prepared = [self.prepare(t) for t in texts]
+        return self.prepared_sets([self.prepare(t) for t in texts], batch_chars)
+
+    def prepared_sets(self, prepared: Sequence[str], batch_chars: int = 1 << 20) -> ShingleSets:
+        """:meth:`sets` of texts already prepared (:meth:`prepare`), for callers that need the prepared form too."""
         parts, start = [], 0
         while start < len(prepared) or not parts:
             stop, chars = start, 0

@@ -12,7 +12,8 @@ The recipe:
    classification cluster with several labels is a ``label_conflict``, handled by policy.
 4. Kept records of a cluster share its ``cluster`` value, so the split stage keeps them in one split.
 5. Verified pairs in ``[group_threshold, threshold)`` are near twins: kept, but joined into capped groups
-   (``group`` column, :mod:`pipeline.dedup.grouping`) that the split stage also keeps in one split.
+   (``group`` column, :mod:`pipeline.dedup.grouping`) that the split stage also keeps in one split. So are short
+   texts of one label a few typing edits apart (:mod:`pipeline.dedup.edits`), whatever their Jaccard.
 
 Records matching an eval set (``decontaminate``) are rejected as ``contaminated``, and with ``index_path`` the
 records kept by earlier runs take part as already-kept representatives.
@@ -57,10 +58,13 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     eval_set = load_eval_set(list(cfg.decontaminate), cfg.contamination_ngram) if cfg.decontaminate else None
     near = NearDuplicates.of(cfg, shingling)
     plan = ClusterPlan(ds, task, cfg, shingling)
-    sigs, sets, eval_hits = _leader_signatures(ds.select(plan.leaders), cfg, near, eval_set)
+    plan.edit_rule = near.edit_report() if cfg.near else None
+    sigs, sets, eval_hits, short = _leader_signatures(ds.select(plan.leaders), cfg, near, eval_set)
     plan.mark_contaminated_by_ngram(eval_hits, eval_set)
     if cfg.near or index is not None or eval_set is not None:
         _near_pass(plan, near, sigs, sets, index, eval_set)
+        if cfg.near and near.edits.enabled:
+            _edit_pass(plan, near, short)
     else:
         plan.sets = sets  # exact duplicates only: every leader is its own cluster
     plan.decide_clusters()
@@ -83,8 +87,9 @@ def _shingling(ds: Dataset, cfg: DedupConfig, index: DedupIndex | None) -> Shing
 
 def _leader_signatures(
     leaders: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set: EvalSet | None
-) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
-    """Signatures, shingle sets and eval n-gram match (-1: none) of every exact-key leader, batch by batch.
+) -> tuple[np.ndarray, ShingleSets, np.ndarray, tuple[np.ndarray, list[str]]]:
+    """Signatures, shingle sets and eval n-gram match (-1: none) of every exact-key leader, batch by batch, and the
+    positions and prepared texts of the leaders the edit rule applies to (short texts only: nothing for long ones).
 
     Not ``Dataset.map``: with ``num_proc`` it pickles an in-memory table into every worker and re-encodes the
     results through Arrow (8.4 GiB peak for 1M records, measured). Here the parent reads text batches, a pool of
@@ -93,18 +98,22 @@ def _leader_signatures(
     sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
     hits = np.full(len(leaders), -1, dtype=np.int64)
     sets: list[ShingleSets] = []
-    job = _SignatureJob(near.shingling, near.hasher(), eval_set)
+    short_positions: list[int] = []
+    short_texts: list[str] = []
+    job = _SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
     batches = content_text_batches(leaders, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
         results = pool.imap(job, batches) if parallel else map(job, batches)
         start = 0
-        for batch_sigs, batch_sets, batch_hits in results:
+        for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in results:
             stop = start + len(batch_sigs)
             sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
             sets.append(batch_sets)
+            short_positions += [start + k for k in in_batch]
+            short_texts += texts
             start = stop
-    return sigs, ShingleSets.concat(sets), hits
+    return sigs, ShingleSets.concat(sets), hits, (np.array(short_positions, dtype=np.int64), short_texts)
 
 
 @dataclass(frozen=True)
@@ -114,11 +123,14 @@ class _SignatureJob:
     shingling: Shingling
     hasher: MinHasher
     eval_set: EvalSet | None
+    short_chars: int = 0  # prepared texts of 1..short_chars characters are returned too (for the edit rule)
 
-    def __call__(self, texts: list[str]) -> tuple[np.ndarray, ShingleSets, np.ndarray]:
-        sets = self.shingling.sets(texts)
+    def __call__(self, texts: list[str]) -> tuple[np.ndarray, ShingleSets, np.ndarray, tuple[list[int], list[str]]]:
+        prepared = [self.shingling.prepare(t) for t in texts]
+        sets = self.shingling.prepared_sets(prepared)
         hits = [self.eval_set.ngram_match(normalise(t)) for t in texts] if self.eval_set else [-1] * len(texts)
-        return self.hasher.signatures(sets), sets, np.array(hits, dtype=np.int64)
+        short = [k for k, text in enumerate(prepared) if 0 < len(text) <= self.short_chars]
+        return self.hasher.signatures(sets), sets, np.array(hits, dtype=np.int64), (short, [prepared[k] for k in short])
 
 
 def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: ShingleSets, index: DedupIndex | None,
@@ -145,3 +157,18 @@ def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: 
     in_run = (verified.twins < n_leaders).all(axis=1)  # near twins of indexed records cannot be placed: theirs
     plan.twins = (verified.twins[in_run], verified.similarity[in_run])
     plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(verified.checked + len(eval_pairs))}
+
+
+def _edit_pass(plan: ClusterPlan, near: NearDuplicates, short: tuple[np.ndarray, list[str]]) -> None:
+    """Edit twins among the short leaders (same label for classification), as pairs of leader positions."""
+    positions, texts = short
+    if plan.labels is None:
+        groups = np.zeros(len(positions), dtype=np.int64)
+    else:
+        codes: dict[str, int] = {}
+        groups = np.array([codes.setdefault(plan.labels[row], len(codes)) for row in plan.leaders[positions].tolist()],
+                          dtype=np.int64)
+    found = near.edit_twins(texts, groups)
+    plan.edit_twins = (positions[found.pairs], found.similarity, found.distance)
+    plan.edit_stats = {"texts": len(texts), "candidates": found.candidates, "max_edits": found.max_edits,
+                       "reduced": found.max_edits < near.edits.max_edits}

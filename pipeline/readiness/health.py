@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.dedup.render import near_twin_rule
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.measures import totals_over_splits
@@ -68,7 +69,8 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
 
     - near-duplicate pairs (Jaccard >= the dedup threshold) or shared texts across splits: with dedup on a leak is
       a bug (clusters are split whole) and fails; with dedup off near duplicates only warn;
-    - val/test records with a same-label near twin in train (Jaccard >= the group threshold): dedup keeps near-twin
+    - val/test records with a same-label near twin in train (Jaccard >= the group threshold, or the edit rule for
+      short texts): dedup keeps near-twin
       groups in one split, but its cap on group size refuses some joins, so more than ``NEAR_TWIN_WARN_SHARE`` of
       an evaluation split warns (``observed`` is then that share; otherwise it is the number of pairs).
     """
@@ -94,7 +96,7 @@ def check_split_leakage(report: dict[str, Any]) -> Check:
         message = f"{measured} spans two splits"
         if twins is None:
             return rule.result(0, message, status="pass")
-        message += f"; evaluation records with a near twin in train (Jaccard >= {near['group_threshold']}): {twin_text}"
+        message += f"; evaluation records with a near twin in train ({near_twin_rule(near)}): {twin_text}"
         if twins["max_share"] <= NEAR_TWIN_WARN_SHARE:
             return rule.result(0, message, status="pass")
         advice = ("raise [dedup] group_max_share so that the cap refuses fewer near-twin joins"

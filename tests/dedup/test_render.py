@@ -68,5 +68,6 @@ def test_duplicates_section_shows_groups_label_shift_and_near_twins() -> None:
     lines = render_duplicates(stats)
     assert any(line.startswith("- Near twins kept together (Jaccard >= 0.5, not removed): ") for line in lines)
     assert any(line.startswith("- Dedup moved label spam from 14.0% to 13.") for line in lines)
-    assert "- Evaluation records with a near twin in train (Jaccard >= 0.5): val 0 of 0 (0.0%), test 1 of 1 (100.0%)" in lines
+    assert ("- Evaluation records with a near twin in train (Jaccard >= 0.5 or at most 4 edits apart, texts up to 80 "
+            "characters): val 0 of 0 (0.0%), test 1 of 1 (100.0%)") in lines
     assert '  - train "How do I top up my card with a bank transfer?" / test "How do I top up my crad with a bank tranfser??" (0.6)' in lines
