@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.dedup.minhash import UnionFind
+
 # A group may always hold 3 records (a pair plus one more copy), whatever the label's size: with a floor of 2, on
 # 1,500 banking77 rows (~20 a label, so 10% is 2) typo twins already paired with a rewording were refused (31
 # refused joins, 2 twin pairs >= 0.5 across splits); with 3, 10 refused and none across, ratios as close.
@@ -51,35 +53,22 @@ def capped_groups(n: int, pairs: np.ndarray, similarity: np.ndarray, caps: np.nd
     """
     cap = np.asarray(caps, dtype=np.int64).copy()
     size = np.asarray(weights, dtype=np.int64).copy()
-    parent = np.arange(n, dtype=np.int64)
+    sets = UnionFind(n)
     order = np.lexsort((pairs[:, 1], pairs[:, 0], -similarity)) if len(pairs) else np.zeros(0, np.int64)
     joined = refused = 0
     for i, j in pairs[order].tolist():
-        ri, rj = _find(parent, i), _find(parent, j)
+        ri, rj = sets.find(i), sets.find(j)
         if ri == rj:
             continue
         if size[ri] + size[rj] > min(cap[ri], cap[rj]):
             refused += 1
             continue
-        low, high = (ri, rj) if ri < rj else (rj, ri)
-        parent[high] = low
+        sets.union(ri, rj)  # the smaller root stays root: it carries the merged size and cap
+        low, high = min(ri, rj), max(ri, rj)
         size[low] += size[high]
         cap[low] = min(cap[low], cap[high])
         joined += 1
-    while True:  # every unit straight to its root (the smallest member), by pointer jumping over the whole array
-        grand = parent[parent]
-        if np.array_equal(grand, parent):
-            return Groups(parent, joined, refused)
-        parent = grand
-
-
-def _find(parent: np.ndarray, x: int) -> int:
-    root = x
-    while parent[root] != root:
-        root = parent[root]
-    while parent[x] != root:
-        parent[x], x = root, parent[x]
-    return int(root)
+    return Groups(sets.roots(), joined, refused)
 
 
 @dataclass(frozen=True)
