@@ -31,7 +31,8 @@ class ReadinessConfig(Section):
         max_reject_rate: a larger share of input rows rejected warns; twice as large fails.
         max_duplicate_rate: a larger share of kept records that repeat an earlier record's cluster warns.
         max_label_conflicts: more groups of identical texts with different labels than this warns.
-        max_pii_findings: more PII findings (redacted or not) than this warns.
+        max_pii_findings: more PII findings than this are reported (``info``)...
+        max_pii_record_share: ...and warn when more than this share of the records held PII (or on any secret).
         allowed_languages: ISO 639-1 codes the data should be in; empty: judge against the dominant language.
         max_off_language_share: a larger share of records outside the allowed (or dominant) languages warns.
         min_language_share: a language detected in fewer than this share of the measured records is counted as
@@ -81,6 +82,7 @@ class ReadinessConfig(Section):
     max_duplicate_rate: float = 0.01
     max_label_conflicts: int = 0
     max_pii_findings: int = 0
+    max_pii_record_share: float = 0.01
     allowed_languages: tuple[str, ...] = ()
     max_off_language_share: float = 0.05
     min_language_share: float = 0.01
@@ -125,7 +127,8 @@ class ReadinessConfig(Section):
 
 _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
-           "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share")
+           "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
+           "max_pii_record_share")
 
 
 def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str]) -> list[str]:

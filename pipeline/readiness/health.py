@@ -127,20 +127,37 @@ def check_contamination(report: dict[str, Any]) -> Check:
     return rule.result(removed, f"{removed} rows matching the eval sets were removed; none remain", status="pass")
 
 
+# Kinds of the clean stage's ``secret`` group: a key or token in a dataset means its source leaks them.
+SECRET_KINDS = ("private_key", "aws_access_key", "github_token", "api_key")
+
+
 def check_pii(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    """Personal data found by the clean stage (emails, phones, cards, keys...), redacted or not."""
-    rule = Rule("pii", {"warn_above": cfg.max_pii_findings}, says=f"warns on more than {cfg.max_pii_findings} PII findings")
-    pii = (report.get("cleaning") or {}).get("pii")
+    """Personal data found by the clean stage (emails, phones, cards, keys...), redacted or rejected.
+
+    The outputs hold none of it either way, so a few findings are ``info``: a handful of placeholders costs training
+    nothing. It warns when more than ``max_pii_record_share`` of the records held PII (the placeholders then change
+    what the model learns, e.g. the phone numbers that mark SMS spam, or the source needs a look) and on any secret.
+    """
+    rule = Rule("pii", {"warn_above": cfg.max_pii_findings, "warn_above_record_share": cfg.max_pii_record_share},
+                says=f"reports PII findings; warns when over {percent(cfg.max_pii_record_share)} of records hold "
+                     f"PII, or on any secret")
+    cleaning = report.get("cleaning") or {}
+    pii = cleaning.get("pii")
     if pii is None:
         return rule.skip("no PII scan in this report (the clean stage writes cleaning.pii)")
     by_type = pii.get("found") or {}  # cleaning.pii = {mode, records_with_pii, found: {type: n}}
     total = sum(by_type.values())
     if rule.status(total) == "pass":
         return rule.result(total, "no PII found", status="pass")
+    records = pii.get("records_with_pii", 0)
+    share = records / max(cleaning.get("records_in") or 1, 1)
+    secrets = sum(by_type.get(kind, 0) for kind in SECRET_KINDS)
     top = ", ".join(f"{k} {n}" for k, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])) if n)
-    done = {"redact": "redacted", "reject": "rejected", "off": "left in place"}.get(pii.get("mode"), "found")
-    return rule.result(total, f"{total} PII findings in {pii.get('records_with_pii', '?')} records ({top}), {done}",
-                       "review the redacted placeholders, and the source of the data, before training on it")
+    done = {"redact": "redacted", "reject": "rejected"}.get(pii.get("mode"), "found")
+    status = "warn" if secrets or share > cfg.max_pii_record_share else "info"
+    return rule.result(total, f"{total} PII findings in {records} records ({percent(share)}; {top}), {done}",
+                       "review the redacted placeholders, and the source of the data, before training on it; values "
+                       "that are not personal (a company's own address) go in [clean] pii_allowlist", status=status)
 
 
 def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:

@@ -24,7 +24,7 @@ def _corpus():
 
 @pytest.mark.slow
 def test_every_corpus_case_is_right():
-    """Full banking77 (one true learning-curve warning), SMS spam and Alpaca EN are ready; tiny, flipped, collapsed,
+    """Full banking77, SMS spam and Alpaca EN are ready; tiny, flipped, collapsed,
     leaked, templated, imbalanced, near-twin and shifted sets get their verdict and name their problem (the table
     is printed on failure)."""
     corpus = _corpus()
