@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator  # noqa: E402
 
 from pipeline.gate.render import drift_rows  # noqa: E402
 from pipeline.readiness.measures import totals_over_splits  # noqa: E402
@@ -127,6 +128,10 @@ def _learning_curve_plot(curve: dict[str, Any]) -> str:
         xs = [curve["sizes"][0] * (2 * last / curve["sizes"][0]) ** (i / 40) for i in range(41)]
         ax.plot(xs, [fit["a"] - fit["b"] * x ** -fit["c"] for x in xs], ":", color="#C44E52", label="fitted, to 2x data")
     ax.set_xscale("log", base=2)
+    # the measured sizes as plain numbers: the log axis's own labels are mathtext ("2^{10}"), which SVG text
+    # output (svg.fonttype none, parse_math off) would print as its source
+    ax.set_xticks(curve["sizes"], [f"{n:,}" for n in curve["sizes"]])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("training examples")
     ax.set_ylabel(curve["metric"])
     interval = curve.get("expected_gain_2x_interval")
@@ -153,6 +158,8 @@ def _cluster_plot(sizes: dict[str, int] | None) -> str | None:
     fig, ax = plt.subplots(figsize=(5, 2.6))
     ax.bar([str(s) for s in sizes], list(sizes.values()), color="#937860")
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))  # not mathtext (see above)
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("records per duplicate cluster")
     ax.set_ylabel("clusters")
     return _svg(fig)

@@ -54,6 +54,14 @@ def test_html_has_every_section_and_plot():
     assert "more data will likely help &lt;soon&gt;" in html
 
 
+def test_plot_labels_are_plain_text():
+    """Axis labels read as numbers: the learning curve's log axis once printed mathtext source ("$\\mathdefault{2^{10}}$")."""
+    html = render_html(_report())
+    assert "mathdefault" not in html and "$" not in html
+    for size in ("50", "100", "200", "400"):
+        assert f">{size}</text>" in html, size
+
+
 def test_html_has_no_external_url():
     """Nothing is fetched when the page opens: no URL at all, no external src/href, no XML namespace URLs."""
     html = render_html(_report())
