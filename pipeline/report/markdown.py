@@ -76,8 +76,11 @@ def _summary(report: dict[str, Any]) -> str:
     """One line: how many checks failed and warned, and what was kept."""
     statuses = [c["status"] for c in report["checks"]]
     counts, splits = report["counts"], report["counts"]["splits"]
-    verdict = (f"**{statuses.count('fail')} failed, {statuses.count('warn')} warned** of {len(statuses)} checks"
-               if {"fail", "warn"} & set(statuses) else f"**all {len(statuses)} checks passed or did not apply**")
+    notes = statuses.count("info")
+    noted = f", {notes} {'note' if notes == 1 else 'notes'}" if notes else ""
+    verdict = (f"**{statuses.count('fail')} failed, {statuses.count('warn')} warned** of {len(statuses)} checks{noted}"
+               if {"fail", "warn"} & set(statuses) else
+               f"**none of {len(statuses)} checks failed or warned**{noted}")
     return (f"{verdict}. {report['task'].capitalize()} data: {counts['kept']} of {counts['input']} rows kept (train "
             f"{splits['train']}, val {splits['val']}, test {splits['test']}); {sum(counts['rejected'].values())} rejected.")
 

@@ -3,6 +3,7 @@ rule as a sentence and example rows), passes folded below; a label that is a par
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
 
@@ -73,3 +74,14 @@ def test_an_old_report_without_rules_or_next_steps_still_renders():
     markdown = render_markdown(report)
     assert "1. grow the test split to at least 385 examples (eval_power)" in markdown
     assert "- Rule: warns above 0.05" in markdown and "fails below 10" in markdown
+
+
+def test_the_summary_counts_notes_apart_from_passes(shifted_report):
+    """A ready report with info checks says so in its first line instead of 'all checks passed'."""
+    report = copy.deepcopy(shifted_report)
+    for check in report["checks"]:
+        check["status"] = "pass"
+    report["checks"][0]["status"] = "info"
+    report["verdict"] = "ready"
+    summary = render_markdown(report).splitlines()[2]
+    assert summary.startswith(f"**none of {len(report['checks'])} checks failed or warned**, 1 note."), summary
