@@ -240,18 +240,20 @@ def echoes_are_short(report: dict[str, Any]) -> list[str]:
     return problems
 
 
-ISSUE12_PII = {"pii": "issue 12: phone numbers/emails in the text are public example data, not personal data"}
 
 CASES: list[Case] = [
-    Case("banking77_full", ("banking77/train.csv",), as_is("banking77/train.csv"), "ready_with_warnings",
-         {"learning_curve": "warn", "min_per_label": "info", "label_eval_power": "info", "expectations": "pass"},
-         "a standard benchmark, 10k rows, 77 intents: nothing to fix; the one warning is true: with near twins kept "
-         "in one split the probe gains +0.038 (+0.028..+0.043) per doubling, and on banking77's own test set it gains "
-         "+0.034..+0.042 from 5k to 10k rows"),
-    Case("sms_spam", ("sms_spam/SMSSpamCollection",), as_is("sms_spam/SMSSpamCollection", "--format", "tsv"), "ready",
-         {"label_balance": "pass", "language_mix": "pass"}, "UCI SMS spam, 5.5k rows, 13% spam", tolerated=ISSUE12_PII),
+    Case("banking77_full", ("banking77/train.csv",), as_is("banking77/train.csv"), "ready",
+         {"min_per_label": "info", "label_eval_power": "info", "expectations": "pass"},
+         "a standard benchmark, 10k rows, 77 intents: nothing to fix",
+         tolerated={"learning_curve": "the probe's gain per doubling sits at the 0.02 line: +0.027 (+0.015..+0.039) "
+                                      "with edit twins grouped, +0.038 (+0.028..+0.043) before; on banking77's own "
+                                      "test set it gains +0.034..+0.042 from 5k to 10k rows, so a warning is true too"}),
+    Case("sms_spam", ("sms_spam/SMSSpamCollection",), as_is("sms_spam/SMSSpamCollection", "--format", "tsv"),
+         "ready_with_warnings", {"label_balance": "pass", "language_mix": "pass", "pii": "warn"},
+         "UCI SMS spam, 5.5k rows, 13% spam; the one warning is true: 7% of messages carry phone numbers (53% of spam: "
+         "the service numbers that mark it) or e-mails, and redacting them changes what a spam model learns"),
     Case("alpaca_en", ("llamafactory_demo/alpaca_en_demo.json",), as_is("llamafactory_demo/alpaca_en_demo.json"), "ready",
-         {"eval_power": "pass"}, "1k Alpaca-style instructions: a usable small SFT set", tolerated=ISSUE12_PII),
+         {"eval_power": "pass", "pii": "info"}, "1k Alpaca-style instructions: a usable small SFT set"),
     Case("alpaca_200", ("stanford_alpaca/alpaca_200.json",), as_is("stanford_alpaca/alpaca_200.json"), "ready_with_warnings",
          {"eval_power": "warn"}, "200 records: a 20-example test split cannot tell a 60% win rate from a coin flip"),
     Case("tiny_4_per_label", ("banking77/train.csv",), tiny_per_label(5, 4), "not_ready",
@@ -269,11 +271,9 @@ CASES: list[Case] = [
     Case("flipped_40", ("banking77/train.csv",), flipped(0.40), "not_ready", {"label_noise": "fail"},
          "banking77-20 with 40% of labels flipped"),
     Case("collapsed_85", ("llamafactory_demo/alpaca_en_demo.json",), collapsed_chat(0.85), "not_ready",
-         {"response_collapse": "fail"}, "Alpaca EN chat, 85% of assistant turns one canned answer",
-         tolerated=ISSUE12_PII),
+         {"response_collapse": "fail"}, "Alpaca EN chat, 85% of assistant turns one canned answer"),
     Case("collapsed_30", ("llamafactory_demo/alpaca_en_demo.json",), collapsed_chat(0.30), "ready_with_warnings",
-         {"response_collapse": "warn"}, "Alpaca EN chat, 30% of assistant turns one canned answer",
-         tolerated=ISSUE12_PII),
+         {"response_collapse": "warn"}, "Alpaca EN chat, 30% of assistant turns one canned answer"),
     Case("leaked_labels", ("banking77/train.csv",), leaked_labels, "ready_with_warnings", {"label_leakage": "warn"},
          "banking77-20 with '[label] ' written into every text",
          tolerated={"split_leakage": "the '[label] ' prefix makes short texts of one label near twins (Jaccard >= 0.5)"}),
@@ -283,12 +283,12 @@ CASES: list[Case] = [
          "ready_with_warnings", {"placeholders": "warn", "eval_power": "warn", "language_mix": "warn",
                                  "chat_fields": "warn"},
          "LLaMA-Factory chat demo: {{name}} in 46 of 500 rows; 33 Chinese chats in an English set; 50 test examples; "
-         "loss_weight fields in its messages",
-         tolerated=ISSUE12_PII),
+         "loss_weight fields in its messages"),
     Case("imbalanced_sms", ("sms_spam/SMSSpamCollection",), imbalanced, "ready_with_warnings",
-         {"label_balance": "warn", "min_per_label": "warn", "expectations": "warn", "language_mix": "pass"},
-         "SMS spam with spam cut to 30 messages (the label_share expectation says the same as label_balance)",
-         tolerated=ISSUE12_PII),
+         {"label_balance": "warn", "min_per_label": "warn", "expectations": "warn", "language_mix": "pass",
+          "pii": "info"},
+         "SMS spam with spam cut to 30 messages (the label_share expectation says the same as label_balance; the "
+         "phone numbers left are in under 1% of messages)"),
     Case("near_twins", ("banking77/train.csv",), near_twins, "ready", {"split_leakage": "pass", "duplicate_rate": "pass"},
          "banking77-20 plus typo'd copies of 10% of its rows: dedup must remove them, nothing may leak"),
     Case("csv_shift", ("banking77/train.csv",), csv_shift, "not_ready", {"min_per_label": "fail"},
