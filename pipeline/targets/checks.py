@@ -33,7 +33,7 @@ def target_checks(report: dict[str, Any]) -> list[Check]:
 def _examples(name: str, section: dict[str, Any]) -> Check:
     limits, examples = section["limits"], section["examples"]
     keys = ("min_examples", "recommended_examples", "max_examples", "max_val_examples")
-    rule = Rule(f"target_{name}_examples", {key: limits[key] for key in keys})
+    rule = Rule(f"target_{name}_examples", {key: limits[key] for key in keys}, _examples_sentence(limits))
     train, val = examples["train"], examples["val"]
     observed = {"train": train, "val": val}
     if not any(limits[key] is not None for key in keys):
@@ -54,9 +54,19 @@ def _examples(name: str, section: dict[str, Any]) -> Check:
     return rule.result(observed, f"{train} training and {val} validation examples, within {name}'s bounds", status="pass")
 
 
+def _examples_sentence(limits: dict[str, Any]) -> str:
+    parts = [f"fails under {limits['min_examples']:,}" if limits["min_examples"] is not None else "",
+             f"fails over {limits['max_examples']:,}" if limits["max_examples"] is not None else "",
+             f"warns under {limits['recommended_examples']:,}" if limits["recommended_examples"] is not None else ""]
+    said = ", ".join(part for part in parts if part)
+    val = f"; fails over {limits['max_val_examples']:,} validation examples" if limits["max_val_examples"] else ""
+    return (f"{said} training examples{val}" if said else val.lstrip("; ")) or "no published bounds"
+
+
 def _tokens(name: str, section: dict[str, Any]) -> Check:
     limit = section["limits"]["max_tokens"]
-    rule = Rule(f"target_{name}_tokens", {"max_tokens": limit, "warn_above": 0})
+    says = f"warns when an example exceeds {limit:,} tokens (it would be truncated)" if limit else "no known token limit"
+    rule = Rule(f"target_{name}_tokens", {"max_tokens": limit, "warn_above": 0}, says)
     if limit is None:
         return rule.skip(f"no token limit known for {name} ({section['model']}): set [target] max_tokens = {{{name} = N}}")
     over = section["over_max_tokens"]
@@ -67,7 +77,8 @@ def _tokens(name: str, section: dict[str, Any]) -> Check:
 
 def _file_size(name: str, section: dict[str, Any]) -> Check:
     limit = section["limits"]["max_file_bytes"]
-    rule = Rule(f"target_{name}_file_size", {"fail_above": limit})
+    rule = Rule(f"target_{name}_file_size", {"fail_above": limit},
+                f"fails when an upload file exceeds {limit:,} bytes" if limit else "no published file size limit")
     if limit is None or not section.get("file_bytes"):
         return rule.skip(f"{name} publishes no upload file size limit")
     split, largest = max(section["file_bytes"].items(), key=lambda kv: kv[1])
@@ -77,7 +88,8 @@ def _file_size(name: str, section: dict[str, Any]) -> Check:
 
 def _format(name: str, section: dict[str, Any]) -> Check:
     skipped, weights = section["skipped"], section["dropped_weights"]
-    rule = Rule(f"target_{name}_format", {"fail_above": 0})
+    rule = Rule(f"target_{name}_format", {"fail_above": 0}, f"fails when a record cannot be written in the {name} "
+                "format; warns when turns with weight 0 would be trained on")
     if skipped["records"]:
         reasons = "; ".join(f"{why} ({n})" for why, n in skipped["reasons"].items())
         return rule.result(skipped["records"], f"{skipped['records']} records cannot be written as {name} examples and "
@@ -94,7 +106,8 @@ def _special_tokens(name: str, section: dict[str, Any]) -> Check:
     limits, found = section["limits"], section["forbidden"]
     fails = limits["forbidden_fails"]
     rule = Rule(f"target_{name}_special_tokens", {"fail_above" if fails else "warn_above": 0,
-                                                   "strings": limits["forbidden"]})
+                                                   "strings": limits["forbidden"]},
+                f"{'fails' if fails else 'warns'} when a record holds a string {name} reserves")
     if not limits["forbidden"]:
         return rule.skip(f"{name} publishes no forbidden strings")
     if not found["records"]:

@@ -81,3 +81,11 @@ def test_every_target_check_is_named_and_ordered():
     names = [c.name for c in target_checks({"targets": {"openai": _section("openai"), "hf": _section("hf")}})]
     kinds = ["examples", "tokens", "file_size", "format", "special_tokens"]
     assert names == [f"target_openai_{k}" for k in kinds] + [f"target_hf_{k}" for k in kinds]
+
+
+def test_each_check_states_its_rule_with_the_limits():
+    """The rule sentence names the limits that apply, with thousands separators."""
+    rules = {c.name: c.rule for c in target_checks({"targets": {"vertex": _section("vertex")}})}
+    assert rules["target_vertex_examples"] == ("fails over 1,000,000, warns under 100 training examples; fails over 5,000 "
+                                               "validation examples")
+    assert rules["target_vertex_tokens"] == "warns when an example exceeds 131,072 tokens (it would be truncated)"
