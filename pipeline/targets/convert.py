@@ -63,7 +63,8 @@ def forbidden_found(chat: Chat, spec: TargetSpec) -> list[str]:
     """The target's forbidden strings that the chat's texts hold (as the provider matches them)."""
     if not spec.forbidden:
         return []
-    text = "\n".join(message_text(m) for m in chat.messages)
+    roles = spec.forbidden_roles
+    text = "\n".join(message_text(m) for m in chat.messages if roles is None or m["role"] in roles)
     if spec.case_insensitive:
         text = text.casefold()
         return [s for s in spec.forbidden if s.casefold() in text]

@@ -54,7 +54,8 @@ class TargetSpec:
         roles: ``gemini`` (user/model turns alternate, tool results in user turns), ``bedrock`` (starts with the
             user and alternates user/assistant), or None (no rule beyond ingest's).
         forbidden: strings that must not appear in content; ``forbidden_fails`` makes one a failure (the
-            provider refuses the job), else a warning; ``case_insensitive`` as the provider matches them.
+            provider refuses the job), else a warning; ``case_insensitive`` as the provider matches them;
+            ``forbidden_roles`` the messages they are looked for in (None: every message).
         weights: whether the format keeps per-message ``weight``.
         message_overhead: tokens the format adds per message and per example (billing estimate).
         epochs: ``openai`` (OpenAI's auto heuristic) or a fixed default; ``epoch_bounds`` the allowed range.
@@ -69,6 +70,7 @@ class TargetSpec:
     forbidden: tuple[str, ...] = ()
     forbidden_fails: bool = False
     case_insensitive: bool = False
+    forbidden_roles: tuple[str, ...] | None = None
     weights: bool = False
     message_overhead: tuple[int, int] = (0, 0)
     epochs: str | int = 3
@@ -82,7 +84,7 @@ TIKTOKEN_SPECIAL = ("<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_
 CHATML = ("<|im_start|>", "<|im_end|>")
 TEMPLATE_MARKERS = (*TIKTOKEN_SPECIAL, *CHATML, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
                     "<|eot_id|>", "<start_of_turn>", "<end_of_turn>", "[INST]", "[/INST]")
-NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "Thought:", "[EOS]", "<image>", "<video>", "<unk>")
+NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "[EOS]", "<image>", "<video>")
 
 _OPENAI_GUIDE = "https://platform.openai.com/docs/guides/fine-tuning"
 _COOKBOOK = "https://github.com/openai/openai-cookbook/blob/main/examples/Chat_finetuning_data_prep.ipynb"
@@ -191,9 +193,10 @@ BEDROCK = TargetSpec(
         "max_file_bytes": Source(_NOVA_DATA, "no file size limit found; not checked", confirmed=False),
         "roles": Source(_NOVA_DATA, "roles are user and assistant; the first turn is the user's, the last the "
                         "assistant's; the validator requires user/assistant alternation"),
-        "forbidden": Source(_NOVA_DATA, "User:, Bot:, Assistant:, System:, <image>, <video> and [EOS] are reserved: "
-                            "a prompt holding one fails the training job (AWS's validator also refuses Thought: and "
-                            "<unk>, in any case, in any text)"),
+        "forbidden": Source(_NOVA_DATA, "User:, Bot:, Assistant:, System:, <image>, <video> and [EOS] are reserved "
+                            "keywords: a user prompt or system prompt that starts with or holds one fails the training "
+                            "job (checked as written, in user and system messages; whether AWS's validator matches "
+                            "more, in other roles or in any case, was not confirmed)"),
         "tools": Source(_NOVA2, "Nova 2.0 SFT does not support tool use (tool sections may fail the job); the Nova 1.0 "
                         "validator accepts toolConfig, toolUse and toolResult blocks"),
         "epochs": Source(_NOVA_HP, "epochCount 1 to 5, default 2 (larger sets need fewer epochs)"),
@@ -201,7 +204,7 @@ BEDROCK = TargetSpec(
     roles="bedrock",
     forbidden=NOVA_RESERVED,
     forbidden_fails=True,
-    case_insensitive=True,
+    forbidden_roles=("system", "user"),
     epochs=2,
     epoch_bounds=(1, 5),
 )

@@ -130,5 +130,6 @@ def limits_section(limits: ModelLimits, max_tokens: int | None, spec: Any) -> di
         "roles": spec.roles,
         "forbidden": list(spec.forbidden),
         "forbidden_fails": spec.forbidden_fails,
+        "forbidden_roles": list(spec.forbidden_roles) if spec.forbidden_roles else None,
         "weights": spec.weights,
     }

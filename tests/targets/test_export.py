@@ -95,8 +95,9 @@ def _check_bedrock(example: dict) -> None:
     for tool in example.get("toolConfig", {}).get("tools", []):
         spec = tool["toolSpec"]
         assert spec["name"] and spec["description"] and spec["inputSchema"]["json"]["type"] == "object"
-    text = json.dumps(example, ensure_ascii=False).casefold()
-    assert not any(word.casefold() in text for word in NOVA_RESERVED)
+    prompts = [b["text"] for m in example["messages"] if m["role"] == "user" for b in m["content"] if "text" in b]
+    prompts += [b["text"] for b in example.get("system", [])]
+    assert not any(word in text for text in prompts for word in NOVA_RESERVED)
 
 
 CHECKS = {"openai": _check_openai, "generic": _check_openai, "vertex": _check_vertex, "bedrock": _check_bedrock}

@@ -38,15 +38,18 @@ def test_completion_and_classification_records_become_chats_through_the_template
 
 
 def test_reserved_strings_leave_a_record_out_of_bedrock_only(write_jsonl):
-    """Bedrock's reserved keywords (any case) keep a record out of its export; OpenAI keeps it and counts it."""
-    rows = [{"messages": [{"role": "user", "content": "Reply as user: a greeting"}, {"role": "assistant", "content": "Hi"}]},
+    """Bedrock's reserved keywords in a user or system prompt keep a record out of its export (as written: the
+    assistant's "Monitor the system:" is no keyword); OpenAI keeps the record and counts its special token."""
+    rows = [{"messages": [{"role": "user", "content": "Reply to User: a greeting"}, {"role": "assistant", "content": "Hi"}]},
+            {"messages": [{"role": "user", "content": "Steps?"}, {"role": "assistant", "content": "1. Monitor the system: daily"}]},
             {"messages": [{"role": "user", "content": "What is <|endoftext|>?"}, {"role": "assistant", "content": "A token."}]}]
     records = _records(rows, write_jsonl)
     cfg = TargetConfig(name=("bedrock", "openai"))
     bedrock = measure_target(records, Task.CHAT, cfg, "bedrock", "o200k_base")
     openai = measure_target(records, Task.CHAT, cfg, "openai", "o200k_base")
-    assert bedrock["examples"]["train"] == 1 and bedrock["forbidden"]["strings"] == {"User:": 1}
-    assert openai["examples"]["train"] == 2 and openai["forbidden"]["strings"] == {"<|endoftext|>": 1}
+    assert bedrock["examples"]["train"] == 2 and bedrock["forbidden"]["strings"] == {"User:": 1}
+    assert bedrock["forbidden"]["ids"] == {"User:": [records["id"][0]]}
+    assert openai["examples"]["train"] == 3 and openai["forbidden"]["strings"] == {"<|endoftext|>": 1}
 
 
 def test_a_target_measures_tokens_with_the_format_overhead():
