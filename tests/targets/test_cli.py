@@ -22,7 +22,7 @@ def _run(runner, inputs, out, *targets):
 
 def test_target_flags_write_exports_checks_and_plan(runner, tmp_path):
     """--target openai --target hf: export/openai/*.jsonl and export/hf/ in the manifest with sha256, the targets
-    section with a plan, five checks per target; without --target nothing of that."""
+    section with a plan (in report.md and report.html), five checks per target; without --target nothing of that."""
     out = tmp_path / "out"
     result = _run(runner, [DATA / "openai_toolcalls.jsonl"], out, "openai", "hf")
     assert result.exit_code == 0, result.output
@@ -34,6 +34,8 @@ def test_target_flags_write_exports_checks_and_plan(runner, tmp_path):
     assert sum(c["name"].startswith("target_") for c in report["checks"]) == 10
     assert len(read_jsonl(out / "export" / "openai" / "train.jsonl")) == report["counts"]["splits"]["train"]
     assert "## Targets" in (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    assert "Targets and training plan" in html and f"{report['targets']['openai']['plan']['billed_tokens_total']:,}" in html
     plain = tmp_path / "plain"
     assert _run(runner, [DATA / "openai_toolcalls.jsonl"], plain).exit_code == 0
     assert not (plain / "export").exists() and "targets" not in json.loads((plain / "report.json").read_text())
@@ -87,3 +89,4 @@ def test_every_target_round_trips_through_ftprep(runner, tmp_path, source):
         assert result.exit_code in (0, 1), result.output
         assert (again / "rejected.jsonl").read_text() == ""
         assert _canonical(again, LOST.get(target, ())) == _canonical(first, LOST.get(target, ())), target
+
