@@ -151,6 +151,7 @@ def cli() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace the outputs in a non-empty --out directory.")
 @click.option("--baseline", metavar="PATH", help="An accepted earlier run (its output folder, or its report.json) to measure drift against: drift_* checks.")
 @click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), help="Also write the checks as JUnit XML (one test case per check and per failed expectation).")
+@click.option("--target", "targets", multiple=True, type=click.Choice(["generic", "openai", "vertex", "bedrock", "hf"]), help="Check the data against this target's published limits and export it in its upload format into OUT/export/TARGET/; repeatable; replaces [target] name.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
 @common_options
@@ -188,6 +189,8 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
             },
             "drift": {"baseline": flags["baseline"]},
         }
+        if flags["targets"]:
+            overrides["target"] = {"name": list(flags["targets"])}
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
                               data_docs=flags["data_docs"], verbose=flags["verbose"],

@@ -36,6 +36,7 @@ from pipeline.gate.config import DriftConfig
 from pipeline.ingest.config import InputConfig
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.split.config import SplitConfig
+from pipeline.targets.config import TargetConfig
 from pipeline.validate.config import ValidateConfig
 
 
@@ -65,10 +66,15 @@ class Config:
     split: SplitConfig = field(default_factory=SplitConfig)
     readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        """The resolved config as plain data (for the manifest)."""
-        return _plain(dataclasses.asdict(self))
+        """The resolved config as plain data (for the manifest); ``[target]`` only when a target is set, so a run
+        without targets writes the manifest it wrote before targets existed."""
+        plain = _plain(dataclasses.asdict(self))
+        if not self.target.targets:
+            del plain["target"]
+        return plain
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:

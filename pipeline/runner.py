@@ -37,6 +37,7 @@ from pipeline.readiness.measure import measure
 from pipeline.report.assemble import assemble_report, judged_report
 from pipeline.report.write import write_outputs
 from pipeline.split.stage import split
+from pipeline.targets.stage import targets
 from pipeline.validate.stage import validate
 from pipeline.validate.suites import check_suite_files
 
@@ -48,6 +49,7 @@ STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
     ("validate", validate, "validate"),
     ("measure", measure, "readiness"),
     ("split leakage", measure_split_leakage, "dedup"),
+    ("targets", targets, "target"),
     ("drift", measure_drift, "drift"),
 ]
 

@@ -46,6 +46,8 @@ from pipeline.core.records import (
 )
 from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps, remove_invisible_label_chars
 from pipeline.clean.tokens import token_counter
+from pipeline.chat.privacy import redact_message
+from pipeline.chat.schema import text_parts
 
 __all__ = ["clean"]
 
@@ -121,7 +123,7 @@ def _marked_features(features: Features) -> Features:
 
 def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
-    columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra") if name in table.column_names}
+    columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra", "tools") if name in table.column_names}
     for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
         array = pa.array(values, schema.field(name).type)
         if name in table.column_names:
@@ -147,6 +149,8 @@ def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig)
         pii_found.update(extra_pii)
         parts = _text_parts(row, task)
         n_tokens = sum(count_tokens(text) for _, text in parts)
+        if batch.get("tools") and batch["tools"][i]:
+            n_tokens += count_tokens(batch["tools"][i])  # function definitions are part of every training example
         mark = _label_pii_mark(row, cfg, examples) or _row_mark(row, task, parts, n_tokens, pii_found, cfg)
         for name in fields:
             cleaned_fields[name].append(row[name])
@@ -209,7 +213,7 @@ def _redact_row(
         return scan.text if cfg.pii == "redact" else text
 
     if task is Task.CHAT:
-        row = {"messages": [{**m, "content": redact(m["content"])} for m in row["messages"]]}
+        row = {"messages": [redact_message(m, redact) for m in row["messages"]]}
     else:
         row = {name: value if name == "label" else redact(value) for name, value in row.items()}
     return row, found, {"kept": dict(sorted(kept.items())), "values": values} if kept else None
@@ -247,8 +251,8 @@ def _label_pii_mark(row: dict[str, Any], cfg: CleanConfig, examples: ExampleValu
 
 def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
     """The trainable texts of a record as ``(role or field, text)``; labels are not part of the content."""
-    if task is Task.CHAT:
-        return [(m.get("role") or "", m["content"]) for m in row["messages"]]
+    if task is Task.CHAT:  # a tool call is a part of its own: JSON, which the text rules leave alone
+        return [(m.get("role") or "", text) for m in row["messages"] for text in text_parts(m)]
     return [(name, row[name]) for name in ("text", "prompt", "completion") if name in row]
 
 

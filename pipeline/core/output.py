@@ -18,7 +18,8 @@ from typing import IO, Any
 
 from datasets import Dataset
 
-from pipeline.core.records import TASK_FIELDS, task_of
+from pipeline.chat.schema import written_message
+from pipeline.core.records import RECORD_FIELDS, TASK_FIELDS, Task, task_of
 
 ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
 
@@ -70,8 +71,10 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def output_records(ds: Dataset) -> Iterator[dict[str, Any]]:
-    """Canonical records as users get them: ``id``, the task's fields, then ``meta``."""
-    fields = TASK_FIELDS[task_of(ds)]
+    """Canonical records as users get them: ``id``, the task's fields (and, for chat, ``tools`` and
+    ``parallel_tool_calls`` when a record has them), then ``meta``."""
+    task = task_of(ds)
+    fields, extras = TASK_FIELDS[task], RECORD_FIELDS[task]
     analysis = [c for c in ANALYSIS_COLUMNS if c in ds.column_names]
     for batch in ds.with_format("arrow").iter(batch_size=10_000):
         for row in batch.to_pylist():
@@ -79,7 +82,15 @@ def output_records(ds: Dataset) -> Iterator[dict[str, Any]]:
             meta.update({name: row[name] for name in analysis})
             if row["extra"]:
                 meta.update(json.loads(row["extra"]))
-            yield {"id": row["id"], **{name: row[name] for name in fields}, "meta": meta}
+            record = {"id": row["id"], **{name: row[name] for name in fields}}
+            if task is Task.CHAT:
+                record["messages"] = [written_message(m) for m in row["messages"]]
+                record.update({name: _record_field(name, row[name]) for name in extras if row.get(name) is not None})
+            yield {**record, "meta": meta}
+
+
+def _record_field(name: str, value: Any) -> Any:
+    return json.loads(value) if name == "tools" else value
 
 
 def rejected_records(ds: Dataset) -> Iterator[dict[str, Any]]:

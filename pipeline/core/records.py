@@ -11,7 +11,8 @@ columns, for every task:
   duplicates), so that no duplicate leaks across train/val/test.
 
 plus the task's fields: classification ``text``, ``label``; completion ``prompt``, ``completion``; chat
-``messages`` (a list of ``{role, content}``).
+``messages`` (a list of ``{role, content}``, with tool calls, tool call ids and weights where they apply) and the
+chat record fields ``tools`` and ``parallel_tool_calls`` (see :mod:`pipeline.chat.schema`).
 
 A stage never calls ``Dataset.filter`` to drop rows: it writes a reason into ``_reject`` (and a detail into
 ``_detail``), and :func:`partition` splits kept from rejected rows, so every drop is counted and quarantined.
@@ -31,6 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import Dataset, DatasetInfo, Features, Value
 from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+from pipeline.chat.schema import MESSAGE_FEATURE, RECORD_EXTRAS, RECORD_FEATURES, message_text
 
 
 class Task(str, Enum):
@@ -57,14 +60,18 @@ _COMMON_FEATURES = {
 _TASK_FEATURES = {
     Task.CLASSIFICATION: {"text": Value("string"), "label": Value("string")},
     Task.COMPLETION: {"prompt": Value("string"), "completion": Value("string")},
-    Task.CHAT: {"messages": [{"role": Value("string"), "content": Value("string")}]},
+    Task.CHAT: {"messages": [MESSAGE_FEATURE]},
 }
 TASK_FIELDS: dict[Task, tuple[str, ...]] = {task: tuple(f) for task, f in _TASK_FEATURES.items()}
+RECORD_FIELDS: dict[Task, tuple[str, ...]] = {Task.CLASSIFICATION: (), Task.COMPLETION: (), Task.CHAT: RECORD_EXTRAS}
+"""Optional record fields of a task beside its task fields (chat: ``tools``, ``parallel_tool_calls``); null when
+they do not apply, and then neither written nor hashed."""
 
 
 def features_for(task: Task) -> Features:
     """The Arrow schema of canonical records for one task."""
-    return Features({**_COMMON_FEATURES, **_TASK_FEATURES[task]})
+    extras = RECORD_FEATURES if task is Task.CHAT else {}
+    return Features({**_COMMON_FEATURES, **_TASK_FEATURES[task], **extras})
 
 
 def task_of(ds: Dataset) -> Task:
@@ -224,12 +231,14 @@ def content_text(row: dict[str, Any], task: Task) -> str:
         return row["text"]
     if task is Task.COMPLETION:
         return f"{row['prompt']}\n\n{row['completion']}"
-    return "\n\n".join(f"{m['role']}: {m['content']}" for m in row["messages"])
+    return "\n\n".join(f"{m['role']}: {message_text(m)}" for m in row["messages"])
 
 
 def content_hash(row: dict[str, Any], task: Task) -> str:
-    """A stable short hash of a record's task fields (labels included), used for ids."""
-    payload = json.dumps({name: row[name] for name in TASK_FIELDS[task]}, ensure_ascii=False, sort_keys=True)
+    """A stable short hash of a record's task fields (labels included) and record fields, used for ids."""
+    fields = {name: row[name] for name in TASK_FIELDS[task]}
+    fields.update({name: row[name] for name in RECORD_FIELDS[task] if row.get(name) is not None})
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 

@@ -1,4 +1,4 @@
-"""The readiness check on what ingest set apart: chat message fields that are not trained on as given."""
+"""The readiness check on what ingest set apart: chat message fields the canonical message does not carry."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ from pipeline.readiness.check import Check, Rule
 
 
 def check_chat_fields(report: dict[str, Any]) -> Check:
-    """Warn when chat messages carried fields (``tool_calls``, ``weight``, ...) that ftprep keeps only in ``meta``.
+    """Warn when chat messages carried fields the canonical message does not carry (``name``, LLaMA-Factory's
+    ``loss_weight``, ...): ftprep keeps them only in ``meta``, so no export trains on them.
 
-    Such fields change what a fine-tuning job trains on (a ``weight: 0`` turn is not trained on; a ``tool_calls``
-    turn is a call, not text), so written as plain ``role``/``content`` turns the data is not what was meant.
+    Tool calls, tool call ids and ``weight`` are carried in the messages themselves (:mod:`pipeline.chat`).
     """
     section = report.get("ingest") or {}
     fields = section.get("message_fields") or {}
     rule = Rule("chat_fields", {"warn_above": 0})
     if not fields:
-        return rule.skip("no chat message carried fields besides role and content")
+        return rule.skip("no chat message carried fields besides those of the canonical message")
     found = ", ".join(f"{name} {n}" for name, n in fields.items())
-    weight_zero = section.get("weight_zero_messages", 0)
-    also = f"; {weight_zero} messages with weight 0 are written as trainable turns" if weight_zero else ""
-    return rule.result(sum(fields.values()), f"messages carry fields ftprep does not train on as given ({found}): "
-                       f"they are kept in meta.message_fields, outside messages{also}",
-                       "check that training without these fields is what you want, or prepare this data with a "
-                       "tool that keeps them", value=sum(fields.values()))
+    return rule.result(sum(fields.values()), f"messages carry fields ftprep does not train on ({found}): they are "
+                       "kept in meta.message_fields, outside messages",
+                       "check that training without these fields is what you want (a per-turn loss weight can be "
+                       "given as weight: 0 or 1 on assistant messages)", value=sum(fields.values()))

@@ -16,13 +16,18 @@ from pipeline.core.records import Task
 
 # Ordered by preference: the first alias present wins.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "messages": ("messages", "conversations", "conversation", "dialog", "dialogue", "chat"),
+    "messages": ("messages", "conversations", "conversation", "dialog", "dialogue", "chat", "contents"),
     "prompt": ("prompt", "instruction", "question", "query"),
     "context": ("input", "context"),
     "completion": ("completion", "output", "response", "answer", "target_text"),
     "text": ("text", "sentence", "content", "message", "utterance", "sms", "review", "document", "body", "comment", "tweet"),
     "label": ("label", "labels", "category", "intent", "class", "target", "sentiment", "topic", "language"),
     "id": ("id", "uid", "uuid", "example_id"),
+    # chat only: tool definitions (OpenAI, LLaMA-Factory, Bedrock's toolConfig), a system prompt beside the messages
+    # (ShareGPT/Bedrock system, Gemini systemInstruction), OpenAI's parallel_tool_calls
+    "tools": ("tools", "functions", "toolconfig"),
+    "system": ("system", "systeminstruction", "system_instruction"),
+    "parallel_tool_calls": ("parallel_tool_calls",),
 }
 _FLAGS = {
     "text": "--text-field",
@@ -104,6 +109,8 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         context = pick("context")
         if context and context != fields["prompt"]:
             fields = {**fields, "context": context}
+    if task is Task.CHAT:
+        fields = {**fields, **{name: pick(name) for name in ("tools", "system", "parallel_tool_calls")}}
     return FieldMapping(task=task, fields={k: v for k, v in fields.items() if v}, detected=not explicit and cfg.task == "auto")
 
 

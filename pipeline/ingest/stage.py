@@ -5,8 +5,9 @@ Reading is streamed file by file and row by row; a row that cannot be parsed or 
 built in Arrow chunks, so a million-row input never exists as a million Python dicts at once.
 
 Besides the ``input`` section (task, mapping, columns, rows and lines per file) the stage publishes ``ingest``:
-how many NaN/Infinity values the inputs held (written as null: JSON has no such numbers) and which chat message
-fields were kept apart in ``meta.message_fields`` (see :mod:`pipeline.ingest.rows`).
+how many NaN/Infinity values the inputs held (written as null: JSON has no such numbers), which chat message
+fields were kept apart in ``meta.message_fields`` (see :mod:`pipeline.ingest.rows`), how many messages carry
+``weight: 0`` and, when any record has tools or tool calls, ``tool_calls`` (records, calls, results, generated ids).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
+from pipeline.chat.dialects import Conversation
 from pipeline.core.errors import InputError
 from pipeline.core.output import finite_json
 from pipeline.core.records import Rejection, Task, content_hash, content_text, exact_key, features_for, rejections_to_dataset
@@ -26,7 +28,7 @@ from pipeline.core.stage import RunContext, StageResult
 from pipeline.ingest.config import InputConfig
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
 from pipeline.ingest.readers import FileStats, InputFile, RawRow, read_rows, resolve_inputs
-from pipeline.ingest.rows import MESSAGE_FIELDS, ROLE_ALIASES, RowRejected, map_row
+from pipeline.ingest.rows import MESSAGE_FIELDS, ROLE_ALIASES, RowRejected, conversation_of, map_row
 
 __all__ = ["ROLE_ALIASES", "RowRejected", "ingest", "map_row", "read_records"]
 
@@ -117,6 +119,7 @@ class _Reading:
         self.non_finite = 0
         self.message_fields: Counter[str] = Counter()
         self.weight_zero = 0
+        self.tool_use: Counter[str] = Counter()
 
     def row(self, raw_row: RawRow, source: InputFile) -> Rejection | None:
         if raw_row.data is None:
@@ -131,6 +134,7 @@ class _Reading:
         except RowRejected as rejected:
             return Rejection(rejected.reason, str(rejected), "ingest", source.path, raw_row.row, raw)
         extra = {k: v for k, v in data.items() if k not in self.used}
+        self._count_tool_use(conversation_of(fields))
         kept_apart = fields.pop(MESSAGE_FIELDS, None)
         if kept_apart:
             extra[MESSAGE_FIELDS] = kept_apart
@@ -149,11 +153,24 @@ class _Reading:
     def _count_message_fields(self, kept_apart: dict[str, dict[str, Any]]) -> None:
         for found in kept_apart.values():
             self.message_fields.update(found.keys())
-            self.weight_zero += found.get("weight") == 0
+
+    def _count_tool_use(self, conversation: Conversation | None) -> None:
+        if conversation is None:
+            return
+        messages = conversation.messages
+        self.weight_zero += sum(m.get("weight") == 0 for m in messages)
+        calls = sum(len(m.get("tool_calls") or []) for m in messages)
+        if calls or conversation.tools:
+            self.tool_use.update(records=1, calls=calls, results=sum(m["role"] == "tool" for m in messages),
+                                 with_tools=int(conversation.tools is not None), generated_ids=conversation.generated_ids)
 
     def section(self) -> dict[str, Any]:
-        return {"non_finite_numbers": self.non_finite, "message_fields": dict(sorted(self.message_fields.items())),
-                "weight_zero_messages": self.weight_zero}
+        section = {"non_finite_numbers": self.non_finite, "message_fields": dict(sorted(self.message_fields.items())),
+                   "weight_zero_messages": self.weight_zero}
+        if self.tool_use:
+            keys = ("records", "with_tools", "calls", "results", "generated_ids")
+            section["tool_calls"] = {key: self.tool_use.get(key, 0) for key in keys}
+        return section
 
 
 class _IdAssigner:

@@ -33,6 +33,7 @@ from pipeline.readiness.label_leakage import check_label_leakage
 from pipeline.readiness.label_noise import check_label_noise
 from pipeline.readiness.placeholders import check_placeholders
 from pipeline.readiness.response_collapse import check_response_collapse
+from pipeline.targets.checks import target_checks
 from pipeline.readiness.volume import (
     check_label_balance,
     check_label_coverage,
@@ -108,7 +109,8 @@ READINESS_CHECKS: tuple[CheckFn, ...] = (
 
 
 def readiness_checks(report: dict[str, Any], cfg: ReadinessConfig, drift: DriftConfig | None = None) -> list[Check]:
-    """Every check that applies to the report, in the order of :data:`READINESS_CHECKS`, then drift against the
-    baseline (only when the run had one; tolerances from ``drift``)."""
+    """Every check that applies to the report, in the order of :data:`READINESS_CHECKS`, then each target's
+    checks (only with ``--target``), then drift against the baseline (only when the run had one; tolerances from ``drift``)."""
     checks = [check for judge in READINESS_CHECKS if (check := judge(report, cfg)) is not None]
+    checks += target_checks(report)  # only with [target] name / --target
     return checks + check_drift(report, drift or DriftConfig())

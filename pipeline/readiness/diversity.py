@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from datasets import Dataset
 
+from pipeline.chat.schema import message_text
 from pipeline.core.records import Task, column, task_of
 
 NGRAM = 3
@@ -33,7 +34,7 @@ def prompts_and_responses(ds: Dataset) -> tuple[list[str], list[str]]:
     prompts, responses = [], []
     for messages in column(ds, "messages"):
         prompts.append(next((m["content"] for m in messages if m["role"] == "user"), ""))
-        responses.append("\n".join(m["content"] for m in messages if m["role"] == "assistant"))
+        responses.append("\n".join(message_text(m) for m in messages if m["role"] == "assistant"))
     return prompts, responses
 
 

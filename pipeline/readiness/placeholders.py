@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
+from pipeline.chat.schema import message_text
 from pipeline.core.markdown import table_cell
 from pipeline.core.records import Task, column, task_of
 from pipeline.readiness.check import Check, Rule
@@ -152,7 +153,7 @@ def fields_of(ds: Dataset) -> list[list[tuple[str, str]]]:
         return [[("input", text)] for text in column(ds, "text")]
     if task is Task.COMPLETION:
         return [[("input", p), ("response", c)] for p, c in zip(column(ds, "prompt"), column(ds, "completion"))]
-    return [[("response" if m["role"] == "assistant" else "input", m["content"]) for m in messages]
+    return [[("response" if m["role"] == "assistant" else "input", message_text(m)) for m in messages]
             for messages in column(ds, "messages")]
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
+from pipeline.chat.schema import message_text
 from pipeline.core.markdown import table_cell
 from pipeline.core.records import Task, column, task_of
 from pipeline.dedup.config import DedupConfig
@@ -56,7 +57,7 @@ def responses_of(ds: Dataset) -> tuple[list[str], list[int]]:
     for index, messages in enumerate(column(ds, "messages")):
         for message in messages:
             if message["role"] == "assistant":
-                texts.append(message["content"])
+                texts.append(message_text(message))  # a call is a response too
                 records.append(index)
     return texts, records
 

@@ -18,6 +18,7 @@ from pipeline.ingest.render import render_ingest
 from pipeline.readiness.next_steps import next_steps
 from pipeline.readiness.render import READINESS_SECTIONS
 from pipeline.readiness.wording import threshold_sentence
+from pipeline.targets.render import render_targets
 from pipeline.validate.render import expectations_markdown
 
 _BADGE = {"ready": "READY", "ready_with_warnings": "READY WITH WARNINGS", "not_ready": "NOT READY"}
@@ -27,7 +28,7 @@ _ACTING = ("fail", "warn")
 SectionRenderer = Callable[[Any], list[str]]
 SECTION_RENDERERS: dict[str, SectionRenderer] = {**READINESS_SECTIONS, "duplicates": render_duplicates,
                                                  "expectations": expectations_markdown, "cleaning": render_cleaning,
-                                                 "ingest": render_ingest}
+                                                 "ingest": render_ingest, "targets": render_targets}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 

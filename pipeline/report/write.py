@@ -16,6 +16,7 @@ from pipeline.ingest.readers import InputFile, file_sha256
 from pipeline.report.html import render_html
 from pipeline.report.markdown import render_markdown
 from pipeline.split.stage import split_parts
+from pipeline.targets.export import write_exports
 
 LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations", "click", "pyarrow", "numpy")
 
@@ -37,6 +38,7 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
+    outputs.update(write_exports(out_dir, cfg.target, records))  # export/<target>/..., only with targets
     manifest = {
         "ftprep_version": __version__,
         "seed": cfg.seed,

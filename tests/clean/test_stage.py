@@ -33,7 +33,7 @@ def records(task: Task, rows: list[dict]) -> Dataset:
         row = {"id": f"r{i}", "source_file": "t.jsonl", "source_row": i + 1, "raw": json.dumps(fields),
                "extra": "{}", "cluster": f"c{i}", **fields}  # fmt: skip
         for name in columns:
-            columns[name].append(row[name])
+            columns[name].append(row.get(name))  # chat record fields (tools, ...) are null when not given
     return Dataset.from_dict(columns, features=features_for(task))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from pipeline.core.records import Task, exact_key, features_for
+from pipeline.core.records import RECORD_FIELDS, Task, exact_key, features_for
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -29,6 +29,7 @@ def make_dataset(task: Task, rows: list[dict], ids: list[str] | None = None) -> 
         "cluster": [exact_key(t) for t in text],
         **fields,
     }
+    columns.update({name: [None] * n for name in RECORD_FIELDS[task] if name not in columns})  # chat: tools, ...
     return Dataset.from_dict(columns, features=features_for(task))
 
 

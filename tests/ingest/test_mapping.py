@@ -14,7 +14,8 @@ from pipeline.core.records import Task
     ("columns", "task", "fields"),
     [
         (["messages"], Task.CHAT, {"messages": "messages"}),
-        (["conversations", "tools"], Task.CHAT, {"messages": "conversations"}),
+        (["conversations", "tools"], Task.CHAT, {"messages": "conversations", "tools": "tools"}),
+        (["contents", "systemInstruction", "tools"], Task.CHAT, {"messages": "contents", "system": "systemInstruction", "tools": "tools"}),
         (["instruction", "input", "output"], Task.COMPLETION, {"prompt": "instruction", "completion": "output", "context": "input"}),
         (["instruction", "context", "response", "category"], Task.COMPLETION, {"prompt": "instruction", "completion": "response", "context": "context"}),
         (["prompt", "completion"], Task.COMPLETION, {"prompt": "prompt", "completion": "completion"}),

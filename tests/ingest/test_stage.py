@@ -92,7 +92,8 @@ def test_chat_checks(messages, reason):
 
 def test_sharegpt_and_typed_parts_are_normalised():
     """ShareGPT from/value turns and typed text parts become role/content strings."""
-    sharegpt = {"messages": [{"from": "human", "value": "hi"}, {"from": "function_call", "value": "{}"},
+    call = '{"name": "f", "arguments": {}}'
+    sharegpt = {"messages": [{"from": "human", "value": "hi"}, {"from": "function_call", "value": call},
                              {"from": "observation", "value": "42"}, {"from": "gpt", "value": "done"}]}
     assert [m["role"] for m in map_row(sharegpt, CHAT)["messages"]] == ["user", "assistant", "tool", "assistant"]
     parts = {"messages": [{"role": "user", "content": [{"type": "text", "value": "a"}, {"type": "text", "text": "b"}]},
@@ -132,20 +133,23 @@ def test_ids_never_collide_with_their_own_suffixes(write_jsonl):
     assert kept["id"] == ["a", "a-2", "a-2-2", "a-3", "b"]
 
 
-def test_chat_message_fields_are_kept_in_meta_and_counted(write_jsonl):
-    """tool_calls, tool_call_id, name and weight stay with the record (meta.message_fields), counted in `ingest`."""
+def test_chat_message_fields_are_carried_or_kept_in_meta_and_counted(write_jsonl):
+    """tool_calls, tool_call_id and weight are carried in the messages; a field the canonical message does not carry
+    (a user's ``name``) stays with the record in meta.message_fields; all are counted in `ingest`."""
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}
     messages = [{"role": "user", "content": "hi", "name": "alice"},
-                {"role": "assistant", "content": "calling", "tool_calls": [{"id": "c1", "type": "function"}]},
+                {"role": "assistant", "content": "calling", "tool_calls": [call]},
                 {"role": "tool", "content": "{}", "tool_call_id": "c1"},
                 {"role": "assistant", "content": "draft", "weight": 0},
                 {"role": "assistant", "content": "done", "weight": 1}]
     result = read_records([str(write_jsonl([{"messages": messages}]))], InputConfig())
-    assert result.kept["messages"][0][3] == {"role": "assistant", "content": "draft"}
-    assert json.loads(result.kept["extra"][0])["message_fields"] == {
-        "1": {"name": "alice"}, "2": {"tool_calls": [{"id": "c1", "type": "function"}]}, "3": {"tool_call_id": "c1"},
-        "4": {"weight": 0}, "5": {"weight": 1}}
-    assert result.sections["ingest"] == {"non_finite_numbers": 0, "weight_zero_messages": 1, "message_fields": {
-        "name": 1, "tool_call_id": 1, "tool_calls": 1, "weight": 2}}
+    kept = result.kept["messages"][0]
+    assert kept[1]["tool_calls"] == [call] and kept[2]["tool_call_id"] == "c1"
+    assert [m["weight"] for m in kept] == [None, None, None, 0, 1]
+    assert json.loads(result.kept["extra"][0])["message_fields"] == {"1": {"name": "alice"}}
+    assert result.sections["ingest"] == {
+        "non_finite_numbers": 0, "weight_zero_messages": 1, "message_fields": {"name": 1},
+        "tool_calls": {"records": 1, "with_tools": 0, "calls": 1, "results": 1, "generated_ids": 0}}
 
 
 def test_nan_and_infinity_become_null_and_are_counted(tmp_path):

@@ -64,7 +64,8 @@ def test_diversity_of_varied_chat_is_high():
     n = len(messages)
     ds = Dataset.from_dict(
         {"id": [str(i) for i in range(n)], "source_file": ["f"] * n, "source_row": list(range(1, n + 1)),
-         "raw": ["{}"] * n, "extra": [None] * n, "cluster": [str(i) for i in range(n)], "messages": messages},
+         "raw": ["{}"] * n, "extra": [None] * n, "cluster": [str(i) for i in range(n)], "messages": messages,
+         "tools": [None] * n, "parallel_tool_calls": [None] * n},
         features=features_for(Task.CHAT),
     )
     section = diversity(ds, seed=0)

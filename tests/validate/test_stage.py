@@ -16,7 +16,7 @@ from datasets import Dataset
 from pipeline.cli import cli
 from pipeline.validate.config import ValidateConfig
 from pipeline.core.errors import SuiteError
-from pipeline.core.records import Task, features_for
+from pipeline.core.records import RECORD_FIELDS, Task, features_for
 from pipeline.validate.frame import to_frame
 from pipeline.validate.stage import ValidationOutcome, validate_records
 from pipeline.validate.render import render_markdown, render_table
@@ -33,7 +33,8 @@ def make_records(task: Task, columns: dict[str, list[Any]], **analysis: list[Any
     ids = analysis.pop("ids", [f"r{i}" for i in range(n)])
     common = {"id": ids, "source_file": ["t.jsonl"] * n, "source_row": list(range(1, n + 1)), "raw": ["{}"] * n,
               "extra": [None] * n, "cluster": [f"c{i}" for i in range(n)]}
-    ds = Dataset.from_dict({**common, **columns}, features=features_for(task))
+    optional = {name: [None] * n for name in RECORD_FIELDS[task]}  # chat record fields: tools, parallel_tool_calls
+    ds = Dataset.from_dict({**common, **optional, **columns}, features=features_for(task))
     for name, values in analysis.items():
         ds = ds.add_column(name, values)
     return ds

@@ -1,0 +1,42 @@
+"""PII rules applied to a whole chat message: its text and the string values of its tool calls' arguments.
+
+Arguments are JSON: each string value is scanned on its own (keys are the function's parameter names, not data) and
+the arguments are written again, in canonical form, only when something was redacted, so they stay valid JSON.
+Which values are spared (reserved example values such as ``jane@example.com``) is the clean stage's policy, applied
+by the ``redact`` function it passes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.chat.schema import canonical_json
+
+
+def redact_message(message: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    """The message with ``redact`` applied to its content and to every string in its calls' arguments."""
+    out = {**message, "content": redact(message["content"])}
+    if message.get("tool_calls"):
+        out["tool_calls"] = [_redact_call(call, redact) for call in message["tool_calls"]]
+    return out
+
+
+def _redact_call(call: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    function = call["function"]
+    arguments = json.loads(function["arguments"])
+    cleaned = _redact_value(arguments, redact)
+    if cleaned == arguments:
+        return call
+    return {**call, "function": {**function, "arguments": canonical_json(cleaned)}}
+
+
+def _redact_value(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_value(item, redact) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(item, redact) for item in value]
+    return value

@@ -1,0 +1,79 @@
+"""Every record as one example of a target's upload format, or why it cannot be one: the one walk over the records
+that both the ``targets`` stage (measuring) and the export (writing) use, so what is measured is what is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from datasets import Dataset
+
+from pipeline.core.records import RECORD_FIELDS, TASK_FIELDS, Task
+from pipeline.targets.config import TargetConfig
+from pipeline.targets.convert import CHAT_TARGETS, Chat, NotExportable, chat_of, forbidden_found
+from pipeline.targets.formats import bedrock_example, generic_chat, openai_example, vertex_example
+from pipeline.targets.limits import TARGETS
+
+BUILDERS = {"openai": openai_example, "vertex": vertex_example, "bedrock": bedrock_example}
+_BATCH = 2_000
+
+
+@dataclass
+class Example:
+    """One record for one target: its split, id, the example (None when left out) and what the checks count."""
+
+    split: str
+    id: str
+    row: dict[str, Any]
+    example: dict[str, Any] | None
+    skipped: str | None = None
+    forbidden: list[str] = field(default_factory=list)
+    dropped_weights: bool = False
+    messages: int = 0
+
+
+def examples_for(ds: Dataset, task: Task, cfg: TargetConfig, target: str) -> Iterator[Example]:
+    """Each record of ``ds`` (with its ``split``) as an example of ``target``, in record order."""
+    spec = TARGETS[target]
+    limits = spec.models[cfg.model_of(target)]
+    for batch in ds.with_format("arrow").iter(batch_size=_BATCH):
+        for row in batch.to_pylist():
+            yield _example(row, task, cfg, target, spec, limits.tools)
+
+
+def _example(row: dict[str, Any], task: Task, cfg: TargetConfig, target: str, spec: Any, tools_allowed: bool) -> Example:
+    chat = chat_of(row, task, cfg) if target in CHAT_TARGETS or task is Task.CHAT else None
+    forbidden = forbidden_found(chat, spec) if chat else _forbidden_in_fields(row, task, spec)
+    item = Example(row["split"], row["id"], row, None, forbidden=forbidden,
+                   messages=len(chat.messages) if chat else 0,
+                   dropped_weights=bool(chat and not spec.weights and chat.has_weight_zero()))
+    if forbidden and spec.forbidden_fails:
+        item.skipped = f"holds reserved text ({', '.join(forbidden)})"
+        return item
+    if chat and chat.uses_tools() and not tools_allowed:
+        item.skipped = f"uses tools, which {cfg.model_of(target)} cannot be tuned on"
+        return item
+    try:
+        item.example = _build(target, row, task, chat)
+    except NotExportable as why:
+        item.skipped = str(why)
+    return item
+
+
+def _build(target: str, row: dict[str, Any], task: Task, chat: Chat | None) -> dict[str, Any]:
+    if target in BUILDERS:
+        return BUILDERS[target](chat)
+    if task is Task.CHAT:
+        return generic_chat(chat)
+    return {name: row[name] for name in TASK_FIELDS[task]}
+
+
+def _forbidden_in_fields(row: dict[str, Any], task: Task, spec: Any) -> list[str]:
+    text = "\n".join(str(row[name]) for name in TASK_FIELDS[task] if row.get(name) is not None)
+    return [s for s in spec.forbidden if s in text]
+
+
+def hf_columns(task: Task) -> list[str]:
+    """The columns of the ``hf`` export: id, the task fields and (chat) the record fields."""
+    return ["id", *TASK_FIELDS[task], *RECORD_FIELDS[task]]

@@ -1,0 +1,81 @@
+"""Writing ``OUT/export/<target>/``: each target's upload files, inside the run's output transaction (the files are
+written into the staging folder that replaces ``--out`` whole at the end, so a killed run never leaves a partial
+export).
+
+- ``openai``, ``vertex``, ``bedrock``, ``generic``: ``train.jsonl``, ``val.jsonl``, ``test.jsonl`` (a split with no
+  example is not written: a provider refuses an empty file), in record order;
+- ``hf``: ``dataset/`` (``DatasetDict.save_to_disk``: ``train``, ``validation``, ``test``) and ``train.parquet``,
+  ``validation.parquet``, ``test.parquet``, with ``id`` and the task's fields.
+
+Records a target cannot hold are left out of its files (``report.json`` ``targets.<name>.skipped`` says which and
+why). Every file is listed in ``manifest.json`` with its sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from datasets import Dataset, DatasetDict, DatasetInfo, Features
+
+from pipeline.core.output import write_jsonl
+from pipeline.core.records import SPLITS, quiet_datasets, task_of
+from pipeline.targets.config import TargetConfig
+from pipeline.targets.examples import examples_for, hf_columns
+
+EXPORT_DIR = "export"
+HF_SPLITS = {"train": "train", "val": "validation", "test": "test"}  # the Hub's split names
+
+
+def write_exports(out_dir: Path, cfg: TargetConfig, records: Dataset) -> dict[str, int | None]:
+    """Every configured target's files under ``out_dir/export``; returns their paths (relative to ``out_dir``) and
+    rows (None for files that are not one example a row)."""
+    written: dict[str, int | None] = {}
+    if not cfg.targets or not len(records):
+        return written
+    task = task_of(records)
+    for name in cfg.targets:
+        folder = out_dir / EXPORT_DIR / name
+        if name == "hf":
+            written.update(_write_hf(out_dir, folder, records, hf_columns(task)))
+            continue
+        by_split: dict[str, list[dict]] = {split: [] for split in SPLITS}
+        for item in examples_for(records, task, cfg, name):
+            if item.example is not None:
+                by_split[item.split].append(item.example)
+        for split, examples in by_split.items():
+            if examples:
+                path = folder / f"{split}.jsonl"
+                written[_relative(path, out_dir)] = write_jsonl(path, examples)
+    return written
+
+
+def _write_hf(out_dir: Path, folder: Path, records: Dataset, columns: list[str]) -> dict[str, int | None]:
+    table = records.with_format("arrow")[:]
+    features = Features({name: records.features[name] for name in columns})
+    parts = {}
+    for split, hub_name in HF_SPLITS.items():
+        part = table.filter(pc.equal(table["split"], split)).select(columns)
+        if part.num_rows:
+            # a fingerprint of our own: datasets would otherwise draw a random one into state.json
+            fingerprint = hashlib.sha1(f"ftprep-export|{hub_name}|{part.num_rows}".encode()).hexdigest()
+            parts[hub_name] = Dataset(part.combine_chunks(), info=DatasetInfo(features=features), fingerprint=fingerprint)
+    written: dict[str, int | None] = {}
+    if not parts:
+        return written
+    with quiet_datasets():
+        DatasetDict(parts).save_to_disk(str(folder / "dataset"))
+    for path in sorted((folder / "dataset").rglob("*")):
+        if path.is_file():
+            written[_relative(path, out_dir)] = None
+    for hub_name, part in parts.items():
+        path = folder / f"{hub_name}.parquet"
+        pq.write_table(part.data.table, path)
+        written[_relative(path, out_dir)] = len(part)
+    return written
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
