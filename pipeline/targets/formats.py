@@ -15,6 +15,7 @@ record (call ids aside where the format has none: Gemini).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pipeline.chat.schema import written_message
@@ -25,12 +26,7 @@ BEDROCK_SCHEMA = "bedrock-conversation-2024"
 
 
 def openai_example(chat: Chat) -> dict[str, Any]:
-    example: dict[str, Any] = {"messages": [_openai_message(m) for m in chat.messages]}
-    if chat.tools:
-        example["tools"] = json.loads(chat.tools)
-    if chat.parallel_tool_calls is not None:
-        example["parallel_tool_calls"] = chat.parallel_tool_calls
-    return example
+    return _chat_example(chat, _openai_message)
 
 
 def _openai_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +37,12 @@ def _openai_message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def generic_chat(chat: Chat) -> dict[str, Any]:
-    example: dict[str, Any] = {"messages": [written_message(m) for m in chat.messages]}
+    return _chat_example(chat, written_message)
+
+
+def _chat_example(chat: Chat, message: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """``messages`` (each written by ``message``), plus ``tools`` and ``parallel_tool_calls`` when the record has them."""
+    example: dict[str, Any] = {"messages": [message(m) for m in chat.messages]}
     if chat.tools:
         example["tools"] = json.loads(chat.tools)
     if chat.parallel_tool_calls is not None:
