@@ -155,6 +155,7 @@ def cli() -> None:
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
+@click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
@@ -198,7 +199,8 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
         with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
             result = run_pipeline(expand_directories(list(inputs)), cfg, out_dir, overwrite=flags["overwrite"],
                                   progress=Progress.for_terminal(quiet), data_docs=flags["data_docs"],
-                                  verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine)
+                                  verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine,
+                                  shard_outputs=flags["shard_outputs"])
         if flags["junit"]:
             write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:

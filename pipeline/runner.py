@@ -73,7 +73,7 @@ class ConservationError(AssertionError):
 
 def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
                  data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = (),
-                 engine: Engine | None = None) -> RunResult:
+                 engine: Engine | None = None, shard_outputs: int = 1) -> RunResult:
     """Ingest ``inputs``, run every stage, judge readiness and write all outputs into ``out_dir``.
 
     Args:
@@ -81,6 +81,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         verbose: show Great Expectations' own progress bars and log messages.
         guarded: more files the run reads (the config file), which ``out_dir`` must not hold.
         engine: where the stages run (:mod:`pipeline.engine`); None: here, the ``STAGES`` list as it is.
+        shard_outputs: write each split as this many JSON Lines files (1: ``train.jsonl`` etc.).
     """
     progress = progress or Progress(enabled=False)
     workers_die_with_parent()
@@ -96,7 +97,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages)
         with progress.stage("write"):
             try:
-                write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report)
+                write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs)
                 txn.commit()
             except OSError as exc:
                 where = f" ({exc.filename})" if exc.filename else ""
