@@ -48,7 +48,7 @@ class RaySession:
             else:
                 ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **options)
         if not verbose:  # Ray Data logs every execution plan at INFO on stderr
-            logging.getLogger("ray.data").setLevel(logging.WARNING)
+            logging.getLogger("ray.data").setLevel(logging.ERROR)
         context = ray.data.DataContext.get_current()
         bars = context.enable_progress_bars
         context.enable_progress_bars = verbose
