@@ -34,16 +34,8 @@ from pipeline.clean.pii import scan_pii
 from pipeline.clean.prose import is_json
 from pipeline.clean.pii_examples import ExampleValues
 from pipeline.clean.quality import record_quality_failure
-from pipeline.core.records import (
-    DETAIL_COLUMN,
-    REJECT_COLUMN,
-    TASK_FIELDS,
-    Task,
-    column,
-    partition,
-    quiet_datasets,
-    task_of,
-)
+from pipeline.core.records import (DETAIL_COLUMN, REJECT_COLUMN, TASK_FIELDS, Task, column, partition, quiet_datasets,
+                                   task_of)
 from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps, remove_invisible_label_chars
 from pipeline.clean.tokens import token_counter
 from pipeline.chat.privacy import redact_message
