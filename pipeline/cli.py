@@ -154,12 +154,16 @@ def cli() -> None:
 @click.option("--target", "targets", multiple=True, type=click.Choice(["generic", "openai", "vertex", "bedrock", "hf"]), help="Check the data against this target's published limits and export it in its upload format into OUT/export/TARGET/; repeatable; replaces [target] name.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
+@click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
+@click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
     from pipeline.config import load_config
     from pipeline.core.progress import Progress
     from pipeline.gate.junit import junit_on_error, write_junit
+    from pipeline.engine import expand_directories, open_engine
     from pipeline.runner import run_pipeline
 
     with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name):
@@ -192,9 +196,11 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
         if flags["targets"]:
             overrides["target"] = {"name": list(flags["targets"])}
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
-        result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
-                              data_docs=flags["data_docs"], verbose=flags["verbose"],
-                              guarded=(config_file,) if config_file else ())
+        with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
+            result = run_pipeline(expand_directories(list(inputs)), cfg, out_dir, overwrite=flags["overwrite"],
+                                  progress=Progress.for_terminal(quiet), data_docs=flags["data_docs"],
+                                  verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine,
+                                  shard_outputs=flags["shard_outputs"])
         if flags["junit"]:
             write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:

@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset, concatenate_datasets
 
@@ -40,6 +40,9 @@ from pipeline.split.stage import split
 from pipeline.targets.stage import targets
 from pipeline.validate.stage import validate
 from pipeline.validate.suites import check_suite_files
+
+if TYPE_CHECKING:
+    from pipeline.engine import Engine
 
 STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
     ("ingest", ingest, "input"),
@@ -69,13 +72,16 @@ class ConservationError(AssertionError):
 
 
 def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
-                 data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = ()) -> RunResult:
+                 data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = (),
+                 engine: Engine | None = None, shard_outputs: int = 1) -> RunResult:
     """Ingest ``inputs``, run every stage, judge readiness and write all outputs into ``out_dir``.
 
     Args:
         data_docs: also build Great Expectations Data Docs (HTML) into ``out_dir/data_docs``.
         verbose: show Great Expectations' own progress bars and log messages.
         guarded: more files the run reads (the config file), which ``out_dir`` must not hold.
+        engine: where the stages run (:mod:`pipeline.engine`); None: here, the ``STAGES`` list as it is.
+        shard_outputs: write each split as this many JSON Lines files (1: ``train.jsonl`` etc.).
     """
     progress = progress or Progress(enabled=False)
     workers_die_with_parent()
@@ -87,10 +93,11 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
              *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
-        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose)
+        stages = engine.stages(STAGES) if engine is not None else STAGES
+        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages)
         with progress.stage("write"):
             try:
-                write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report)
+                write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs)
                 txn.commit()
             except OSError as exc:
                 where = f" ({exc.filename})" if exc.filename else ""
@@ -115,11 +122,11 @@ class _Run:
 
 
 def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progress, data_docs: bool,
-                verbose: bool) -> _Run:
+                verbose: bool, stages: list[tuple[str, Stage, str]]) -> _Run:
     ctx = RunContext(inputs=tuple(inputs), out_dir=staging, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
                      on_rows=progress.rows)
     records, rejected, sections = None, [], {}
-    for name, stage, section in STAGES:
+    for name, stage, section in stages:
         with progress.stage(name):
             result = stage(records, getattr(cfg, section), dataclasses.replace(ctx, sections=MappingProxyType(sections)))
         _check_conserved(name, records, result)

@@ -34,16 +34,8 @@ from pipeline.clean.pii import scan_pii
 from pipeline.clean.prose import is_json
 from pipeline.clean.pii_examples import ExampleValues
 from pipeline.clean.quality import record_quality_failure
-from pipeline.core.records import (
-    DETAIL_COLUMN,
-    REJECT_COLUMN,
-    TASK_FIELDS,
-    Task,
-    column,
-    partition,
-    quiet_datasets,
-    task_of,
-)
+from pipeline.core.records import (DETAIL_COLUMN, REJECT_COLUMN, TASK_FIELDS, Task, column, partition, quiet_datasets,
+                                   task_of)
 from pipeline.clean.textfix import LABEL_BIT, clean_text, cleaner_steps, remove_invisible_label_chars
 from pipeline.clean.tokens import token_counter
 from pipeline.chat.privacy import redact_message
@@ -68,22 +60,27 @@ def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
         return _clean(ds, cfg, ctx.seed)
 
 
-
 def _clean(ds: Dataset, cfg: CleanConfig, seed: int) -> StageResult:
     task = task_of(ds)
     num_proc = _workers(cfg, len(ds))
-    tokenizer = token_counter(cfg.tokenizer)[1]
     # Arrow batches in and out: the map writes our columns as typed arrays instead of re-encoding every row.
     marked = ds.with_format("arrow").map(
-        _mark_table,
+        mark_table,
         batched=True,
         batch_size=1000,
         num_proc=num_proc if num_proc > 1 else None,
-        fn_kwargs={"task": task, "cfg": cfg, "schema": _marked_features(ds.features).arrow_schema},
+        fn_kwargs={"task": task, "cfg": cfg, "schema": marked_features(ds.features).arrow_schema},
         desc="clean",
     )
     # datasets skips the function on an empty dataset: give it the marked schema ourselves.
     marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
+    return finish_clean(ds, marked, cfg, seed, num_proc)
+
+
+def finish_clean(ds: Dataset, marked: Dataset, cfg: CleanConfig, seed: int, num_proc: int = 1) -> StageResult:
+    """Steps 2 and 3 on the records :func:`mark_table` marked, in input order (the Ray engine marks on its workers)."""
+    task = task_of(ds)
+    tokenizer = token_counter(cfg.tokenizer)[1]
     marked, language = _mark_language(marked, cfg, num_proc, seed)
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
@@ -98,11 +95,11 @@ def _workers(cfg: CleanConfig, rows: int) -> int:
 
 
 def _empty_marked(features: Features) -> Dataset:
-    marked = _marked_features(features)
+    marked = marked_features(features)
     return Dataset.from_dict({name: [] for name in marked}, features=marked)
 
 
-def _marked_features(features: Features) -> Features:
+def marked_features(features: Features) -> Features:
     return Features(
         {
             **features,
@@ -121,7 +118,7 @@ def _marked_features(features: Features) -> Features:
 # -- step 1: clean and mark, one batch at a time ---------------------------------------------------------------------
 
 
-def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
+def mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
     columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra", "tools") if name in table.column_names}
     for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():

@@ -34,9 +34,11 @@ MEMBERS_SHOWN = 5
 class ClusterPlan:
     """Per-record keys, clusters and reject marks of one dedup run."""
 
-    def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling) -> None:
+    def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling,
+                 keys: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """``keys``: every record's exact key and content length, when computed elsewhere (the Ray engine)."""
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
-        self.keys, self.lengths = _exact_keys(ds, shingling.prepare)
+        self.keys, self.lengths = keys if keys is not None else _exact_keys(ds, shingling.prepare)
         self.leaders, self.row_leader = _leaders(self.keys)
         self.ids: list[str] = column(ds, "id")
         self.cluster_in: list[str | None] = column(ds, "cluster")
@@ -322,13 +324,17 @@ def _exact_keys(ds: Dataset, prepare: Callable[[str], str]) -> tuple[np.ndarray,
 
     64 bits keep a million keys in 8 MB; the chance of any false collision among 10^6 records is ~3e-8.
     """
-    digests = bytearray()
-    lengths: list[int] = []
-    for texts in content_text_batches(ds):
-        for text in texts:
-            digests += hashlib.sha1(prepare(text).encode("utf-8")).digest()[:8]
-            lengths.append(len(text))
-    return np.frombuffer(bytes(digests), dtype="<u8").astype(np.uint64), np.array(lengths, dtype=np.int64)
+    parts = [exact_keys_of(texts, prepare) for texts in content_text_batches(ds)]
+    if not parts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def exact_keys_of(texts: list[str], prepare: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_exact_keys` of one batch of content texts."""
+    digests = b"".join(hashlib.sha1(prepare(text).encode("utf-8")).digest()[:8] for text in texts)
+    lengths = np.array([len(text) for text in texts], dtype=np.int64)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64), lengths
 
 
 def _leaders(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

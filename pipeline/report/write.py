@@ -22,15 +22,17 @@ LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations
 
 
 def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
-                  report: dict[str, Any]) -> None:
+                  report: dict[str, Any], shards: int = 1) -> None:
     """Every output file of a run, into ``out_dir`` (the run's staging folder); ``files`` are the inputs ingest read.
 
     The report is rendered before the first file is written: a report that cannot be rendered writes nothing.
+    ``shards`` > 1 writes each split as that many files ``NAME-00000-of-0000N.jsonl`` (record order kept).
     """
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
     for name, part in split_parts(records).items():
-        outputs[f"{name}.jsonl"] = write_jsonl(out_dir / f"{name}.jsonl", output_records(part.remove_columns("split")))
+        for file_name, rows in _shards(name, part.remove_columns("split"), shards):
+            outputs[file_name] = write_jsonl(out_dir / file_name, output_records(rows))
     outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
@@ -54,6 +56,14 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
     write_json(out_dir / "manifest.json", manifest)
+
+
+def _shards(name: str, part: Dataset, shards: int) -> list[tuple[str, Dataset]]:
+    """A split's file name(s) and records: one ``NAME.jsonl``, or ``shards`` contiguous slices of near-equal size."""
+    if shards <= 1:
+        return [(f"{name}.jsonl", part)]
+    bounds = [len(part) * k // shards for k in range(shards + 1)]
+    return [(f"{name}-{k:05d}-of-{shards:05d}.jsonl", part.select(range(bounds[k], bounds[k + 1]))) for k in range(shards)]
 
 
 def _version(package: str) -> str | None:
