@@ -67,3 +67,13 @@ def test_no_module_is_over_400_lines():
     """Modules stay small enough to read in one sitting."""
     sizes = {_module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in ROOT.rglob("*.py")}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_every_package_ships_in_the_wheel():
+    """pyproject.toml lists packages by hand (expectations/ is mapped in): a stage package missing there is absent
+    from a wheel install, and the first run that imports it fails."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {".".join(init.parent.relative_to(ROOT.parent).parts) for init in ROOT.rglob("__init__.py")}
+    assert packages - listed == set()
