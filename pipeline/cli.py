@@ -154,6 +154,7 @@ def cli() -> None:
 @click.option("--target", "targets", multiple=True, type=click.Choice(["generic", "openai", "vertex", "bedrock", "hf"]), help="Check the data against this target's published limits and export it in its upload format into OUT/export/TARGET/; repeatable; replaces [target] name.")
 @suite_options
 @click.option("--data-docs", is_flag=True, help="Also build Great Expectations Data Docs (HTML) into OUT/data_docs/.")
+@click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
@@ -194,7 +195,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
         cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
         result = run_pipeline(list(inputs), cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
                               data_docs=flags["data_docs"], verbose=flags["verbose"],
-                              guarded=(config_file,) if config_file else ())
+                              guarded=(config_file,) if config_file else (), timings=flags["timings"])
         if flags["junit"]:
             write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:
