@@ -16,18 +16,22 @@ Kept records gain ``lang`` (ISO 639-1, ``und`` when too short to judge, null whe
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from datasets import Dataset, Features, Value
+from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, PII_KEPT_COLUMN, cleaning_stats, example_policy
 from pipeline.clean.config import CleanConfig
 from pipeline.core.lengths import length_profile
+from pipeline.core.parallel import concat_columns, map_slices
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
 from pipeline.clean.pii import scan_pii
@@ -65,30 +69,35 @@ Mark = tuple[str, str, str | None]
 def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
     with quiet_datasets():
-        return _clean(ds, cfg, ctx.seed)
+        return _clean(ds, cfg, ctx.seed, ctx.on_rows)
 
 
-
-def _clean(ds: Dataset, cfg: CleanConfig, seed: int) -> StageResult:
+def _clean(ds: Dataset, cfg: CleanConfig, seed: int, on_rows: Callable[[int], None] | None = None) -> StageResult:
     task = task_of(ds)
     num_proc = _workers(cfg, len(ds))
     tokenizer = token_counter(cfg.tokenizer)[1]
-    # Arrow batches in and out: the map writes our columns as typed arrays instead of re-encoding every row.
-    marked = ds.with_format("arrow").map(
-        _mark_table,
-        batched=True,
-        batch_size=1000,
-        num_proc=num_proc if num_proc > 1 else None,
-        fn_kwargs={"task": task, "cfg": cfg, "schema": _marked_features(ds.features).arrow_schema},
-        desc="clean",
-    )
-    # datasets skips the function on an empty dataset: give it the marked schema ourselves.
-    marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
+    marked = _mark(ds, task, cfg, num_proc, on_rows) if len(ds) else _empty_marked(ds.features)
     marked, language = _mark_language(marked, cfg, num_proc, seed)
     stats = cleaning_stats(ds, marked, task, cfg)
     kept, rejected = partition(marked.remove_columns(list(_WORK_COLUMNS)), "clean")
     stats.update(tokenizer=tokenizer, language=language, length=length_profile(kept))
     return StageResult(kept=kept, rejected=rejected, sections={"cleaning": stats})
+
+
+def _mark(ds: Dataset, task: Task, cfg: CleanConfig, num_proc: int, on_rows: Callable[[int], None] | None) -> Dataset:
+    """Step 1 over batches of 1,000 rows, on ``num_proc`` forked workers (:func:`pipeline.core.parallel.map_slices`).
+
+    Not ``Dataset.map(num_proc=N)``: that pickled the whole in-memory table into every worker and re-encoded every
+    result row (measured at 1M rows: see benchmarks/RESULTS.md). Here workers read the parent's table and send back
+    only the columns they set; batches are the same whatever ``num_proc``, so the outputs are too.
+    """
+    features = _marked_features(ds.features)
+    table = ds.flatten_indices().data.table if ds._indices is not None else ds.data.table
+    work = functools.partial(_marked_columns, task=task, cfg=cfg, schema=features.arrow_schema)
+    marked = concat_columns(table, map_slices(table, work, num_proc=num_proc, batch_size=1000, on_rows=on_rows,
+                                              min_rows=_AUTO_PARALLEL_ROWS))
+    fingerprint = hashlib.sha1(f"{ds._fingerprint}|clean-marked".encode()).hexdigest()
+    return Dataset(marked, info=DatasetInfo(features=features), fingerprint=fingerprint)
 
 
 def _workers(cfg: CleanConfig, rows: int) -> int:
@@ -121,16 +130,11 @@ def _marked_features(features: Features) -> Features:
 # -- step 1: clean and mark, one batch at a time ---------------------------------------------------------------------
 
 
-def _mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
-    """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
+def _marked_columns(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
+    """One Arrow batch cleaned and marked: the text fields it replaces and the working columns it adds."""
     columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra", "tools") if name in table.column_names}
-    for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
-        array = pa.array(values, schema.field(name).type)
-        if name in table.column_names:
-            table = table.set_column(table.column_names.index(name), name, array)
-        else:
-            table = table.append_column(name, array)
-    return table
+    marked = _mark_batch(columns, table.num_rows, task, cfg)
+    return pa.table({name: pa.array(values, schema.field(name).type) for name, values in marked.items()})
 
 
 def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) -> dict[str, list]:
