@@ -157,6 +157,7 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
 @click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
+@click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
     """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
@@ -200,7 +201,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
             result = run_pipeline(expand_directories(list(inputs)), cfg, out_dir, overwrite=flags["overwrite"],
                                   progress=Progress.for_terminal(quiet), data_docs=flags["data_docs"],
                                   verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine,
-                                  shard_outputs=flags["shard_outputs"])
+                                  shard_outputs=flags["shard_outputs"], timings=flags["timings"])
         if flags["junit"]:
             write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
     if not quiet:

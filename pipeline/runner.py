@@ -22,7 +22,7 @@ from pipeline.clean.stage import clean
 from pipeline.config import Config
 from pipeline.core.errors import OutputError
 from pipeline.core.outdir import OutputTransaction
-from pipeline.core.progress import Progress
+from pipeline.core.progress import Progress, Timings
 from pipeline.core.stage import RunContext, Stage, StageResult
 from pipeline.core.workers import install as workers_die_with_parent
 from pipeline.dedup.index import check_index_path, commit_pending, discard_pending
@@ -73,7 +73,7 @@ class ConservationError(AssertionError):
 
 def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
                  data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = (),
-                 engine: Engine | None = None, shard_outputs: int = 1) -> RunResult:
+                 engine: Engine | None = None, shard_outputs: int = 1, timings: bool = False) -> RunResult:
     """Ingest ``inputs``, run every stage, judge readiness and write all outputs into ``out_dir``.
 
     Args:
@@ -82,6 +82,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         guarded: more files the run reads (the config file), which ``out_dir`` must not hold.
         engine: where the stages run (:mod:`pipeline.engine`); None: here, the ``STAGES`` list as it is.
         shard_outputs: write each split as this many JSON Lines files (1: ``train.jsonl`` etc.).
+        timings: add ``timings`` (seconds and rows/s per stage) to the report; off by default, since it makes
+            the report differ from run to run.
     """
     progress = progress or Progress(enabled=False)
     workers_die_with_parent()
@@ -94,7 +96,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
              *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
         stages = engine.stages(STAGES) if engine is not None else STAGES
-        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages)
+        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, Timings() if timings else None)
         with progress.stage("write"):
             try:
                 write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs)
@@ -122,20 +124,24 @@ class _Run:
 
 
 def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progress, data_docs: bool,
-                verbose: bool, stages: list[tuple[str, Stage, str]]) -> _Run:
+                verbose: bool, stages: list[tuple[str, Stage, str]], timings: Timings | None = None) -> _Run:
     ctx = RunContext(inputs=tuple(inputs), out_dir=staging, seed=cfg.seed, data_docs=data_docs, verbose=verbose,
                      on_rows=progress.rows)
     records, rejected, sections = None, [], {}
+    clock = timings or Timings()  # every stage is timed; the report shows it only when asked (--timings)
     for name, stage, section in stages:
-        with progress.stage(name):
+        rows_in = len(records) if records is not None else None
+        with progress.stage(name, rows_in), clock.stage(name, rows_in):
             result = stage(records, getattr(cfg, section), dataclasses.replace(ctx, sections=MappingProxyType(sections)))
+        if records is None:
+            clock.set_rows(name, result.sections["input"]["rows_read"])
         _check_conserved(name, records, result)
         records = result.kept
         rejected.append(result.rejected)
         _collect(sections, result.sections)
     all_rejected = concatenate_datasets(rejected)
     _check_conserved("the run", sections["input"]["rows_read"], StageResult(records, all_rejected))
-    report = assemble_report(sections, records, all_rejected)
+    report = assemble_report(sections, records, all_rejected, timings.section() if timings else None)
     checks = readiness_checks(report, cfg.readiness, cfg.drift)
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself

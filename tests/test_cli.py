@@ -370,21 +370,28 @@ def test_hostile_rows_end_to_end(runner, tmp_path):
 
 
 @pytest.mark.slow
-def test_chat_message_fields_are_kept_and_warned_about(runner, write_jsonl, tmp_path):
-    """tool_calls, tool_call_id, name and weight reach meta.message_fields, and the chat_fields check warns."""
+def test_chat_tool_calls_and_weights_stay_in_messages_and_other_fields_go_to_meta(runner, write_jsonl, tmp_path):
+    """tool_calls, tool_call_id and weight stay in the messages (issue 15); a field no format trains on (``name``)
+    reaches meta.message_fields, and the chat_fields check warns about it."""
     words = ["river", "copper", "lantern", "orbit", "velvet", "canyon", "pixel", "harbor", "meadow", "quartz"]
+    call = {"type": "function", "function": {"name": "weather", "arguments": '{"place": "river"}'}}
     rows = [{"messages": [
         {"role": "user", "content": f"Weather near the {words[i % 10]} {words[i * 3 % 10]}, case {i}?", "name": "al"},
-        {"role": "assistant", "content": f"Looking up {words[i * 7 % 10]}.", "tool_calls": [{"id": f"c{i}"}]},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", **call}]},
         {"role": "tool", "content": f'{{"temp": {i}}}', "tool_call_id": f"c{i}"},
         {"role": "assistant", "content": f"A draft about {words[i % 10]} {i}.", "weight": 0},
-        {"role": "assistant", "content": f"It is {i} degrees near the {words[i * 3 % 10]}."}]} for i in range(12)]
+        {"role": "user", "content": "And now?"},
+        {"role": "assistant", "content": f"It is {i} degrees near the {words[i * 3 % 10]}.", "weight": 1}]} for i in range(12)]
     out = tmp_path / "out"
     assert run(runner, write_jsonl(rows), "--out", out).exit_code in (0, 1)
-    kept = outputs(out)[0]["meta"]["message_fields"]
-    assert set(kept) == {"1", "2", "3", "4"} and kept["4"] == {"weight": 0}
+    record = outputs(out)[0]
+    messages = record["messages"]
+    assert messages[1]["tool_calls"][0]["function"]["name"] == "weather" and messages[1]["content"] is None
+    assert messages[2]["tool_call_id"] == messages[1]["tool_calls"][0]["id"]
+    assert [m.get("weight") for m in messages] == [None, None, None, 0, None, 1]
+    assert record["meta"]["message_fields"] == {"1": {"name": "al"}}
     check = next(c for c in json.loads((out / "report.json").read_text())["checks"] if c["name"] == "chat_fields")
-    assert check["status"] == "warn" and "12 messages with weight 0" in check["message"]
+    assert check["status"] == "warn" and "name 12" in check["message"]
 
 
 _PEAK_RSS = """

@@ -3,31 +3,34 @@
 The recipe, for records of any task (every text field: ``text``, ``prompt``, ``completion``, each message's
 ``content``):
 
-1. one batched map cleans every field (:mod:`pipeline.textfix`), tidies labels, redacts PII (:mod:`pipeline.pii`),
-   counts tokens (:mod:`pipeline.tokens`) and marks records that fail a filter: ``empty_text``, ``empty_label``,
-   ``last_not_assistant``, ``empty_assistant``, ``too_short``, ``too_long``, ``low_quality``
-   (:mod:`pipeline.quality`), ``pii`` (when PII mode is ``reject``);
-2. language detection (:mod:`pipeline.language`) on the distinct detection keys of the records still in, all of
-   them when a language filter is set (``wrong_language``), else a seeded sample to report the mix;
-3. :func:`pipeline.records.partition` splits kept from rejected records.
+1. one batched map (on forked workers) cleans every field (``textfix``), tidies labels, redacts PII (``pii``), counts
+   tokens and marks records that fail a filter: ``empty_text``, ``empty_label``, ``last_not_assistant``,
+   ``empty_assistant``, ``too_short``, ``too_long``, ``low_quality`` (``quality``), ``pii`` (PII mode ``reject``);
+2. language detection (``language``) on the distinct detection keys of the records still in: all of them when a
+   language filter is set (``wrong_language``), else a seeded sample to report the mix;
+3. :func:`pipeline.core.records.partition` splits kept from rejected records.
 
 Kept records gain ``lang`` (ISO 639-1, ``und`` when too short to judge, null when not measured) and ``n_tokens``.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from datasets import Dataset, Features, Value
+from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.clean.stats import CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, PII_KEPT_COLUMN, cleaning_stats, example_policy
 from pipeline.clean.config import CleanConfig
 from pipeline.core.lengths import length_profile
+from pipeline.core.parallel import concat_columns, map_slices
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
 from pipeline.clean.pii import scan_pii
@@ -57,23 +60,12 @@ Mark = tuple[str, str, str | None]
 def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
     """Clean and filter canonical records of any task; see the module docstring for the recipe."""
     with quiet_datasets():
-        return _clean(ds, cfg, ctx.seed)
+        return _clean(ds, cfg, ctx.seed, ctx.on_rows)
 
 
-def _clean(ds: Dataset, cfg: CleanConfig, seed: int) -> StageResult:
-    task = task_of(ds)
+def _clean(ds: Dataset, cfg: CleanConfig, seed: int, on_rows: Callable[[int], None] | None = None) -> StageResult:
     num_proc = _workers(cfg, len(ds))
-    # Arrow batches in and out: the map writes our columns as typed arrays instead of re-encoding every row.
-    marked = ds.with_format("arrow").map(
-        mark_table,
-        batched=True,
-        batch_size=1000,
-        num_proc=num_proc if num_proc > 1 else None,
-        fn_kwargs={"task": task, "cfg": cfg, "schema": marked_features(ds.features).arrow_schema},
-        desc="clean",
-    )
-    # datasets skips the function on an empty dataset: give it the marked schema ourselves.
-    marked = marked.with_format(None) if len(ds) else _empty_marked(ds.features)
+    marked = _mark(ds, task_of(ds), cfg, num_proc, on_rows)
     return finish_clean(ds, marked, cfg, seed, num_proc)
 
 
@@ -88,15 +80,28 @@ def finish_clean(ds: Dataset, marked: Dataset, cfg: CleanConfig, seed: int, num_
     return StageResult(kept=kept, rejected=rejected, sections={"cleaning": stats})
 
 
+def _mark(ds: Dataset, task: Task, cfg: CleanConfig, num_proc: int, on_rows: Callable[[int], None] | None) -> Dataset:
+    """Step 1 over batches of 1,000 rows, on ``num_proc`` forked workers (:func:`pipeline.core.parallel.map_slices`).
+
+    Not ``Dataset.map(num_proc=N)``: that pickled the whole in-memory table into every worker and re-encoded every
+    result row (measured at 1M rows: see benchmarks/RESULTS.md). Here workers read the parent's table and send back
+    only the columns they set; batches are the same whatever ``num_proc``, so the outputs are too.
+    """
+    features = marked_features(ds.features)
+    if not len(ds):
+        return Dataset.from_dict({name: [] for name in features}, features=features)
+    table = ds.flatten_indices().data.table if ds._indices is not None else ds.data.table
+    work = functools.partial(_marked_columns, task=task, cfg=cfg, schema=features.arrow_schema)
+    marked = concat_columns(table, map_slices(table, work, num_proc=num_proc, batch_size=1000, on_rows=on_rows,
+                                              min_rows=_AUTO_PARALLEL_ROWS))
+    fingerprint = hashlib.sha1(f"{ds._fingerprint}|clean-marked".encode()).hexdigest()
+    return Dataset(marked, info=DatasetInfo(features=features), fingerprint=fingerprint)
+
+
 def _workers(cfg: CleanConfig, rows: int) -> int:
     if cfg.num_proc is not None:
         return max(1, cfg.num_proc)
     return (os.cpu_count() or 1) if rows >= _AUTO_PARALLEL_ROWS else 1
-
-
-def _empty_marked(features: Features) -> Dataset:
-    marked = marked_features(features)
-    return Dataset.from_dict({name: [] for name in marked}, features=marked)
 
 
 def marked_features(features: Features) -> Features:
@@ -119,15 +124,15 @@ def marked_features(features: Features) -> Features:
 
 
 def mark_table(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
-    """One Arrow batch cleaned and marked: text fields replaced, working columns added."""
+    """One Arrow batch cleaned and marked: text fields replaced, working columns added (the Ray engine's map)."""
+    return concat_columns(table, [_marked_columns(table, task, cfg, schema)])
+
+
+def _marked_columns(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
+    """One Arrow batch cleaned and marked: the text fields it replaces and the working columns it adds."""
     columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra", "tools") if name in table.column_names}
-    for name, values in _mark_batch(columns, table.num_rows, task, cfg).items():
-        array = pa.array(values, schema.field(name).type)
-        if name in table.column_names:
-            table = table.set_column(table.column_names.index(name), name, array)
-        else:
-            table = table.append_column(name, array)
-    return table
+    marked = _mark_batch(columns, table.num_rows, task, cfg)
+    return pa.table({name: pa.array(values, schema.field(name).type) for name, values in marked.items()})
 
 
 def _mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) -> dict[str, list]:

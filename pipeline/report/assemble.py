@@ -22,13 +22,15 @@ from pipeline.readiness.next_steps import next_steps
 _PLACED = ("input", "split", "labels")
 
 
-def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Dataset) -> dict[str, Any]:
+def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Dataset,
+                    timings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything ``report.json`` says except the verdict and the checks (see :func:`judged_report`).
 
     Args:
         sections: the stages' sections by report key, in the order the stages ran (``input`` from ingest).
         records: the kept records, with their ``split``.
         rejected: every rejected row of every stage.
+        timings: the seconds and rows/s of every stage (``ftprep run --timings``), placed last; ``None``: no key.
     """
     read = sections["input"]
     report: dict[str, Any] = {
@@ -44,6 +46,8 @@ def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Datase
     if "labels" in sections:
         report["labels"] = sections["labels"]
     report.update({key: value for key, value in sections.items() if key not in _PLACED})
+    if timings is not None:
+        report["timings"] = timings
     return report
 
 

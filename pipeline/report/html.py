@@ -29,7 +29,7 @@ SPLIT_COLOURS = {"train": "#4C72B0", "val": "#DD8452", "test": "#55A868"}
 MAX_LABELS_PLOTTED = 40
 OWN_SECTIONS = {"lengths", "languages", "overlap", "learning_curve", "label_noise", "diversity", "labels", "checks",
                 "counts", "split", "verdict", "task", "field_mapping", "ftprep_version", "drift", "next_steps",
-                "skipped_analyses"}
+                "skipped_analyses", "timings"}
 
 # text.parse_math off: labels are data, and a label like "$\foo$" is not TeX for matplotlib to parse (and fail on)
 plt.rcParams.update({"svg.hashsalt": "ftprep", "svg.fonttype": "none", "font.size": 9, "text.parse_math": False})

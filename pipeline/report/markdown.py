@@ -18,6 +18,7 @@ from pipeline.ingest.render import render_ingest
 from pipeline.readiness.next_steps import next_steps
 from pipeline.readiness.render import READINESS_SECTIONS
 from pipeline.readiness.wording import threshold_sentence
+from pipeline.report.timings import render_timings
 from pipeline.targets.render import render_targets
 from pipeline.validate.render import expectations_markdown
 
@@ -28,7 +29,7 @@ _ACTING = ("fail", "warn")
 SectionRenderer = Callable[[Any], list[str]]
 SECTION_RENDERERS: dict[str, SectionRenderer] = {**READINESS_SECTIONS, "duplicates": render_duplicates,
                                                  "expectations": expectations_markdown, "cleaning": render_cleaning,
-                                                 "ingest": render_ingest, "targets": render_targets}
+                                                 "ingest": render_ingest, "targets": render_targets, "timings": render_timings}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 
@@ -119,3 +120,4 @@ def _label_table(labels: dict[str, dict[str, int]], rare: dict[str, int]) -> lis
 def _mapping(mapping: dict[str, Any]) -> str:
     fields = [f"{k} ← `{v}`" for k, v in mapping.items() if k not in ("task", "detected")]
     return ", ".join(fields) + ("; detected" if mapping.get("detected") else "")
+

@@ -1,0 +1,94 @@
+"""Row-wise work over an Arrow table on several processes, results in input order.
+
+Batched work (clean's marking today) has one shape: a pure function from a slice of the records to a few new
+columns. :func:`map_slices` runs such a
+function over ``num_proc`` forked workers. The table is *inherited*, not sent: a worker reads its rows from the
+parent's Arrow buffers (copy-on-write pages, never written), so only the slice offsets go to a worker and only
+its result comes back. ``datasets.Dataset.map(num_proc=N)`` instead pickles the in-memory table into each worker
+and re-encodes every result row through its writer.
+
+Batches are fixed by ``batch_size`` alone, so results do not depend on ``num_proc``. A batch function takes a
+``pa.Table`` and returns one, and nothing in it knows how it was called.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+Result = TypeVar("Result")
+BatchFn = Callable[[pa.Table], Any]
+
+_SHARED: dict[int, tuple[pa.Table, BatchFn]] = {}
+"""What forked workers inherit: the table and the function of each running :func:`map_slices`, by call number."""
+_calls = iter(range(1 << 62))
+
+
+def default_workers() -> int:
+    """Worker processes when ``--num-proc`` is not given: every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def slices(rows: int, batch_size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive batches covering ``rows`` rows."""
+    return [(start, min(start + batch_size, rows)) for start in range(0, rows, batch_size)]
+
+
+def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: int = 5_000,
+               on_rows: Callable[[int], None] | None = None, min_rows: int = 20_000) -> Iterator[Any]:
+    """``fn(table.slice(start, stop - start))`` for consecutive batches, yielded in input order.
+
+    With ``num_proc > 1`` and at least ``min_rows`` rows, batches run in forked worker processes (``fn`` and the
+    table are inherited, so neither needs to pickle; results do). ``on_rows`` is called with the number of rows
+    done so far after each batch.
+    """
+    ranges = slices(table.num_rows, batch_size)
+    if num_proc <= 1 or table.num_rows < min_rows or len(ranges) < 2:
+        yield from _tracked(((stop - start, fn(table.slice(start, stop - start))) for start, stop in ranges), on_rows)
+        return
+    call = next(_calls)
+    _SHARED[call] = (table, fn)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(num_proc, len(ranges))) as pool:
+            jobs = pool.imap(_run, [(call, start, stop) for start, stop in ranges])
+            yield from _tracked(jobs, on_rows)
+    finally:
+        del _SHARED[call]
+
+
+def _run(job: tuple[int, int, int]) -> tuple[int, Any]:
+    call, start, stop = job
+    table, fn = _SHARED[call]
+    return stop - start, fn(table.slice(start, stop - start))
+
+
+def _tracked(results: Iterable[tuple[int, Any]], on_rows: Callable[[int], None] | None) -> Iterator[Any]:
+    done = 0
+    for rows, result in results:
+        done += rows
+        if on_rows is not None:
+            on_rows(done)
+        yield result
+
+
+def concat_columns(table: pa.Table, results: Iterable[pa.Table]) -> pa.Table:
+    """``table`` with the columns of ``results`` (batches in row order) set: replaced where the name exists,
+    appended otherwise. The result's columns are chunked arrays of the batches; nothing is copied."""
+    batches = list(results)
+    if not batches:
+        return table
+    for name in batches[0].column_names:
+        chunks = [chunk for batch in batches for chunk in batch.column(name).chunks]
+        column = pa.chunked_array(chunks, type=batches[0].schema.field(name).type)
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name, column)
+        else:
+            table = table.append_column(name, column)
+    return table

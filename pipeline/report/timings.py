@@ -1,0 +1,16 @@
+"""The ``timings`` section of the report (``ftprep run --timings``) as Markdown: seconds and rows/s per stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render_timings(timings: dict[str, Any]) -> list[str]:
+    """The ``timings`` section (``ftprep run --timings``): seconds and rows/s per stage, then the total."""
+    lines = ["## Timings", "", "| stage | seconds | rows | rows/s |", "|---|---|---|---|"]
+    for name, t in timings["stages"].items():
+        rate = f"{t['rows_per_s']:,.0f}" if t.get("rows_per_s") is not None else ""
+        rows = f"{t['rows']:,}" if t.get("rows") is not None else ""
+        lines.append(f"| {name} | {t['seconds']:.1f} | {rows} | {rate} |")
+    lines += ["", f"Total (before writing the outputs): {timings['total_seconds']:.1f} s"]
+    return lines
