@@ -157,11 +157,11 @@ def batched_rate(docs: list[str], num_proc: int) -> tuple[float, float, bool]:
 
     from datasketch import MinHash
 
-    from pipeline.dedup.stage import _SignatureJob
+    from pipeline.dedup.stage import SignatureJob
     from pipeline.dedup.minhash import MinHasher
     from pipeline.dedup.shingling import Shingling, normalise, shingle_hash32, shingles
 
-    job = _SignatureJob(Shingling("word", NGRAM), MinHasher(128), None)
+    job = SignatureJob(Shingling("word", NGRAM), MinHasher(128), None)
     batches = [docs[i : i + 1000] for i in range(0, len(docs), 1000)]
     start = time.perf_counter()
     sigs = np.concatenate([job(batch)[0] for batch in batches])

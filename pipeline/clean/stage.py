@@ -64,7 +64,7 @@ def clean(ds: Dataset, cfg: CleanConfig, ctx: RunContext) -> StageResult:
 
 
 def _clean(ds: Dataset, cfg: CleanConfig, seed: int, on_rows: Callable[[int], None] | None = None) -> StageResult:
-    num_proc = _workers(cfg, len(ds))
+    num_proc = clean_workers(cfg, len(ds))
     marked = _mark(ds, task_of(ds), cfg, num_proc, on_rows)
     return finish_clean(ds, marked, cfg, seed, num_proc)
 
@@ -98,7 +98,8 @@ def _mark(ds: Dataset, task: Task, cfg: CleanConfig, num_proc: int, on_rows: Cal
     return Dataset(marked, info=DatasetInfo(features=features), fingerprint=fingerprint)
 
 
-def _workers(cfg: CleanConfig, rows: int) -> int:
+def clean_workers(cfg: CleanConfig, rows: int) -> int:
+    """Worker processes for the marking map: `num_proc`, else every core from 20,000 rows."""
     if cfg.num_proc is not None:
         return max(1, cfg.num_proc)
     return (os.cpu_count() or 1) if rows >= _AUTO_PARALLEL_ROWS else 1

@@ -111,11 +111,12 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """``(n_docs, bands)`` uint64 bucket keys; a key collision only makes an extra candidate, which is verified."""
     keys = np.zeros((len(signatures), bands), dtype=np.uint64)
     for band in range(bands):
-        keys[:, band] = _band_key(signatures, band, rows)
+        keys[:, band] = band_key(signatures, band, rows)
     return keys
 
 
-def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+def band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One band's bucket key per document (a hash of its ``rows`` signature values)."""
     block = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
     key = np.zeros(len(signatures), dtype=np.uint64)
     for col in range(rows):
@@ -132,7 +133,7 @@ def lsh_pairs(signature_parts: list[np.ndarray], bands: int, rows: int, max_buck
     """
     per_band = []
     for band in range(bands):
-        key = np.concatenate([_band_key(part, band, rows) for part in signature_parts])
+        key = np.concatenate([band_key(part, band, rows) for part in signature_parts])
         per_band.append(_pairs_in_band(key, max_bucket))
     return _unique_pairs(per_band, sum(len(part) for part in signature_parts))
 

@@ -64,7 +64,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     if cfg.near or index is not None or eval_set is not None:
         _near_pass(plan, near, sigs, sets, index, eval_set)
         if cfg.near and near.edits.enabled:
-            _edit_pass(plan, near, short)
+            edit_pass(plan, near, short)
     else:
         plan.sets = sets  # exact duplicates only: every leader is its own cluster
     plan.decide_clusters()
@@ -100,7 +100,7 @@ def _leader_signatures(
     sets: list[ShingleSets] = []
     short_positions: list[int] = []
     short_texts: list[str] = []
-    job = _SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
+    job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
     batches = content_text_batches(leaders, cfg.batch_size)
     parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
     with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
@@ -117,7 +117,7 @@ def _leader_signatures(
 
 
 @dataclass(frozen=True)
-class _SignatureJob:
+class SignatureJob:
     """The work on one batch of texts (a picklable callable, so forked workers can run it)."""
 
     shingling: Shingling
@@ -159,7 +159,7 @@ def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: 
     plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(verified.checked + len(eval_pairs))}
 
 
-def _edit_pass(plan: ClusterPlan, near: NearDuplicates, short: tuple[np.ndarray, list[str]]) -> None:
+def edit_pass(plan: ClusterPlan, near: NearDuplicates, short: tuple[np.ndarray, list[str]]) -> None:
     """Edit twins among the short leaders (same label for classification), as pairs of leader positions."""
     positions, texts = short
     if plan.labels is None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.stage import _workers, clean, finish_clean, mark_table, marked_features
+from pipeline.clean.stage import clean, clean_workers, finish_clean, mark_table, marked_features
 from pipeline.core.records import DETAIL_COLUMN, REJECT_COLUMN, Task, quiet_datasets, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.engine.columns import POS
@@ -49,7 +49,7 @@ class RayClean:
             # an explicit fingerprint: without one datasets hashes (and copies) the whole table
             fingerprint = hashlib.sha1(f"{ds._fingerprint}|ray-clean".encode()).hexdigest()
             marked = Dataset(marked_table, info=DatasetInfo(features=features), fingerprint=fingerprint)
-            return finish_clean(ds, marked, cfg, ctx.seed, _workers(cfg, len(ds)))
+            return finish_clean(ds, marked, cfg, ctx.seed, clean_workers(cfg, len(ds)))
 
 
 def mark_or_quarantine(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:

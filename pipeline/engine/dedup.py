@@ -3,7 +3,7 @@
 What runs where:
 
 - workers: every record's exact key, its leader's MinHash signature and shingle set (the local engine's own batch
-  job, :class:`pipeline.dedup.stage._SignatureJob`), band buckets and candidate pairs (:mod:`pipeline.engine.lsh`),
+  job, :class:`pipeline.dedup.stage.SignatureJob`), band buckets and candidate pairs (:mod:`pipeline.engine.lsh`),
   and each candidate's signature agreement and exact Jaccard;
 - driver: the exact keys (8 bytes a record), the candidate pairs, the union-find over verified pairs, the shingle
   sets of the records in a near-duplicate cluster only (for their Jaccard to the kept record), the short texts of
@@ -28,7 +28,7 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.dedup.plan import ClusterPlan, exact_keys_of
 from pipeline.dedup.shingling import ShingleSets
-from pipeline.dedup.stage import _edit_pass, _SignatureJob, dedup
+from pipeline.dedup.stage import edit_pass, SignatureJob, dedup
 from pipeline.engine.lsh import LEADER, SET, SIG, candidate_pairs, verify
 from pipeline.engine.columns import POS
 from pipeline.engine.raydata import collect, from_list_column, list_column, matrix_column
@@ -57,7 +57,7 @@ class RayDedup:
         task = task_of(ds)
         shingling = choose_shingling(ds, cfg)
         near = NearDuplicates.of(cfg, shingling)
-        job = _SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if cfg.near else 0)
+        job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if cfg.near else 0)
         content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
         # pass 1: exact keys of every record; the driver picks the leaders (first record of each key)
         keyed = self.session.to_ray(content).map_batches(
@@ -76,7 +76,7 @@ class RayDedup:
             if near.edits.enabled:
                 short = collect(leaders, [LEADER, SHORT], order=LEADER)
                 short = short.filter(short[SHORT].is_valid())
-                _edit_pass(plan, near, (short[LEADER].to_numpy().astype(np.int64), short[SHORT].to_pylist()))
+                edit_pass(plan, near, (short[LEADER].to_numpy().astype(np.int64), short[SHORT].to_pylist()))
         plan.decide_clusters()
         plan.decide_groups()
         stats = plan.stats()
@@ -132,7 +132,7 @@ def _keys_batch(batch: pa.Table, task: Task, prepare: Callable[[str], str]) -> p
     return batch.append_column(KEY, pa.array(keys.view(np.int64))).append_column(LENGTH, pa.array(lengths))
 
 
-def _signature_batch(batch: pa.Table, task: Task, job: _SignatureJob, leader_of: np.ndarray) -> pa.Table:
+def _signature_batch(batch: pa.Table, task: Task, job: SignatureJob, leader_of: np.ndarray) -> pa.Table:
     """The leaders of a batch with their signature, shingle set and (for the edit rule) prepared short text."""
     leader = leader_of[batch[POS].to_numpy()]
     batch = batch.filter(pa.array(leader >= 0))

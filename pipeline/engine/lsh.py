@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import ray.data
 
-from pipeline.dedup.minhash import UnionFind, _band_key
+from pipeline.dedup.minhash import UnionFind, band_key
 from pipeline.dedup.near import ESTIMATE_MARGIN, NearDuplicates, Verified
 from pipeline.dedup.shingling import ShingleSets
 from pipeline.engine.raydata import RaySession, collect, from_list_column
@@ -44,7 +44,7 @@ def _band_rows(batch: pa.Table, bands: int, rows: int) -> pa.Table:
     values, _ = from_list_column(batch[SIG])
     signatures = values.reshape(batch.num_rows, -1)
     leaders = batch[LEADER].to_numpy()
-    keys = [_band_key(signatures, band, rows).view(np.int64) for band in range(bands)]
+    keys = [band_key(signatures, band, rows).view(np.int64) for band in range(bands)]
     return pa.table({"band": np.repeat(np.arange(bands, dtype=np.int32), len(leaders)),
                      "key": np.concatenate(keys) if keys else np.zeros(0, np.int64),
                      LEADER: np.tile(leaders, bands)})
