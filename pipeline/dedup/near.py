@@ -20,7 +20,7 @@ Jaccard can be anywhere from 0 to 0.5, so they come from an exact candidate sear
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,20 +114,28 @@ class NearDuplicates:
 
     def verify(self, sets: ShingleSets, pairs: np.ndarray) -> Verified:
         """Exact Jaccard of every candidate not already in one near-duplicate cluster, sorted into the two levels."""
-        clusters = UnionFind(len(sets))
+        return self.join(len(sets), pairs, sets.jaccard)
+
+    def join(self, n: int, pairs: np.ndarray, similarity: Callable[[int, int], float | None]) -> Verified:
+        """Pairs of units 0..n-1 joined in order: at ``threshold`` into one cluster, from ``group_threshold`` kept as
+        near-twin edges. ``similarity`` is asked only for a pair not already in one cluster (clusters are connected
+        components); None skips the pair unchecked (the Ray engine's pairs whose signatures disagree)."""
+        clusters = UnionFind(n)
         checked = 0
         edges: list[tuple[int, int]] = []
         similarities: list[float] = []
         for i, j in pairs.tolist():
             if clusters.find(i) == clusters.find(j):
-                continue  # clusters are connected components: a pair already joined needs no Jaccard
+                continue
+            score = similarity(i, j)
+            if score is None:
+                continue
             checked += 1
-            similarity = sets.jaccard(i, j)
-            if similarity >= self.threshold:
+            if score >= self.threshold:
                 clusters.union(i, j)
-            elif similarity >= self.group_threshold:
+            elif score >= self.group_threshold:
                 edges.append((i, j))
-                similarities.append(similarity)
+                similarities.append(score)
         return Verified(clusters, np.array(edges, dtype=np.int64).reshape(-1, 2), np.array(similarities), checked)
 
     def edit_twins(self, prepared: list[str], groups: np.ndarray) -> EditTwins:

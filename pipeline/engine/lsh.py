@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import ray.data
 
-from pipeline.dedup.minhash import UnionFind, band_key
+from pipeline.dedup.minhash import band_key
 from pipeline.dedup.near import ESTIMATE_MARGIN, NearDuplicates, Verified
 from pipeline.dedup.shingling import ShingleSets
 from pipeline.engine.raydata import RaySession, collect, from_list_column
@@ -61,23 +61,12 @@ def _bucket_pairs(bucket: pa.Table, max_bucket: int) -> pa.Table:
 
 def verify(session: RaySession, leaders: ray.data.Dataset, pairs: np.ndarray, near: NearDuplicates, n: int) -> Verified:
     """The local :meth:`NearDuplicates.verify` of :meth:`NearDuplicates.likely_pairs`, scored on the workers."""
-    clusters = UnionFind(n)
     if not len(pairs):
-        return Verified(clusters, np.zeros((0, 2), np.int64), np.zeros(0), 0)
+        return near.join(n, pairs, lambda a, b: None)
     scored = _scored(session, leaders, pairs, near.group_threshold - ESTIMATE_MARGIN)
-    checked = 0
-    edges: list[tuple[int, int]] = []
-    similarities: list[float] = []
-    for i, j, likely, similarity in zip(*(scored[c].to_pylist() for c in ("i", "j", "likely", "jaccard"))):
-        if not likely or clusters.find(i) == clusters.find(j):
-            continue
-        checked += 1
-        if similarity >= near.threshold:
-            clusters.union(i, j)
-        elif similarity >= near.group_threshold:
-            edges.append((i, j))
-            similarities.append(similarity)
-    return Verified(clusters, np.array(edges, dtype=np.int64).reshape(-1, 2), np.array(similarities), checked)
+    i, j, likely, jaccard = (scored[c].to_pylist() for c in ("i", "j", "likely", "jaccard"))
+    score = {(a, b): value for a, b, keep, value in zip(i, j, likely, jaccard) if keep}
+    return near.join(n, np.array([i, j], dtype=np.int64).T.reshape(-1, 2), lambda a, b: score.get((a, b)))
 
 
 def _scored(session: RaySession, leaders: ray.data.Dataset, pairs: np.ndarray, floor: float) -> pa.Table:
