@@ -140,7 +140,7 @@ def cli() -> None:
 @click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector: langdetect (declared, ~300 examples/s a core) or lingua (fast).  [default: langdetect]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
-@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for cleaning, language detection and MinHash signatures.  [default: clean: all cores from 20,000 rows; dedup: 1]")
+@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: parsing: all cores from a 32 MiB file; clean: all cores from 20,000 rows; dedup: 1]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")
 @click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J", help="Jaccard similarity at or above which two records are near duplicates.  [default: 0.8]")
@@ -173,6 +173,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "task": flags["task"],
                 "format": flags["input_format"],
                 **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
+                "num_proc": flags["num_proc"],
             },
             "clean": {
                 "languages": flags["languages"],

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
+Job = TypeVar("Job")
 Result = TypeVar("Result")
 BatchFn = Callable[[pa.Table], Any]
 
-_SHARED: dict[int, tuple[pa.Table, BatchFn]] = {}
-"""What forked workers inherit: the table and the function of each running :func:`map_slices`, by call number."""
+_SHARED: dict[int, tuple[pa.Table | None, Callable[[Any], Any]]] = {}
+"""What forked workers inherit: the table (if any) and the function of each running map, by call number."""
 _calls = iter(range(1 << 62))
 
 
@@ -39,6 +41,18 @@ def default_workers() -> int:
 def slices(rows: int, batch_size: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of consecutive batches covering ``rows`` rows."""
     return [(start, min(start + batch_size, rows)) for start in range(0, rows, batch_size)]
+
+
+def batched(items: Iterable[Job], size: int) -> Iterator[list[Job]]:
+    """Consecutive lists of ``size`` items (the last one shorter), read lazily."""
+    batch: list[Job] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: int = 5_000,
@@ -61,6 +75,35 @@ def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: i
             yield from _tracked(jobs, on_rows)
     finally:
         del _SHARED[call]
+
+
+def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: int = 1) -> Iterator[Result]:
+    """``fn(job)`` for each job, yielded in input order, on ``num_proc`` forked workers (``fn`` is inherited, so it
+    may hold state that does not pickle; jobs and results do pickle).
+
+    Unlike ``Pool.imap``, whose feeder thread drains ``jobs`` as fast as it can, at most ``2 * num_proc`` jobs are
+    taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never held whole in memory.
+    """
+    if num_proc <= 1:
+        yield from map(fn, jobs)
+        return
+    call = next(_calls)
+    _SHARED[call] = (None, fn)
+    try:
+        with multiprocessing.get_context("fork").Pool(num_proc) as pool:
+            pending: deque[Any] = deque()
+            for job in jobs:
+                pending.append(pool.apply_async(_call, (call, job)))
+                if len(pending) >= 2 * num_proc:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        del _SHARED[call]
+
+
+def _call(call: int, job: Any) -> Any:
+    return _SHARED[call][1](job)
 
 
 def _run(job: tuple[int, int, int]) -> tuple[int, Any]:

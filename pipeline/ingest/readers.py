@@ -70,6 +70,10 @@ class RawRow:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+JsonLine = tuple[int, bytes]
+"""A JSON Lines row not parsed yet: its line number and bytes (without the line ending)."""
+
+
 @dataclass
 class FileStats:
     """What reading one file found besides its rows: its physical lines (JSON Lines, CSV, TSV)."""
@@ -180,7 +184,30 @@ def _too_long(line: Line, max_row_bytes: int) -> RawRow:
                   error=("too_long", too_long_detail(line, max_row_bytes)))
 
 
+def read_units(source: InputFile, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
+               stats: FileStats | None = None) -> Iterator[RawRow | JsonLine]:
+    """:func:`read_rows`, except that a JSON Lines row comes unparsed, as ``(line number, bytes)``: parsing is most
+    of what reading one costs, and :func:`parse_unit` can do it in a worker process."""
+    if source.format != "jsonl":
+        yield from read_rows(source, max_row_bytes, stats)
+        return
+    try:
+        yield from _jsonl_lines(source, max_row_bytes, stats if stats is not None else FileStats())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot be read: {exc}", path=source.path) from None
+
+
+def parse_unit(unit: RawRow | JsonLine) -> RawRow:
+    """The row a unit of :func:`read_units` holds."""
+    return unit if isinstance(unit, RawRow) else _parse_json_line(*unit)
+
+
 def _read_jsonl(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
+    return map(parse_unit, _jsonl_lines(source, max_row_bytes, stats))
+
+
+def _jsonl_lines(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow | JsonLine]:
+    """The non-blank lines of a JSON Lines file, unparsed (a line over ``max_row_bytes`` as its ``too_long`` row)."""
     with _open_binary(source) as fh:
         stats.lines = 0
         for line in _counted(bounded_lines(fh, max_row_bytes), stats):
@@ -189,7 +216,7 @@ def _read_jsonl(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iter
                 continue
             data = line.data[3:] if line.number == 1 and line.data.startswith(b"\xef\xbb\xbf") else line.data
             if data.strip():
-                yield _parse_json_line(line.number, data.rstrip(b"\r\n"))
+                yield line.number, data.rstrip(b"\r\n")
 
 
 def _parse_json_line(number: int, line: bytes) -> RawRow:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -25,17 +27,20 @@ from datasets import Dataset, DatasetInfo
 from pipeline.chat.dialects import Conversation
 from pipeline.core.errors import InputError
 from pipeline.core.output import finite_json
+from pipeline.core.parallel import batched, default_workers, map_ordered
 from pipeline.core.records import Rejection, Task, content_hash, content_text, exact_key, features_for, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.ingest.config import InputConfig
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
-from pipeline.ingest.readers import FileStats, InputFile, RawRow, read_rows, resolve_inputs
+from pipeline.ingest.readers import (HF_DATASET, FileStats, InputFile, JsonLine, RawRow, parse_unit, read_rows, read_units,
+                                     resolve_inputs)
 from pipeline.ingest.rows import MESSAGE_FIELDS, ROLE_ALIASES, RowRejected, conversation_of, map_row
 
 __all__ = ["ROLE_ALIASES", "RowRejected", "ingest", "map_row", "read_records"]
 
 _SAMPLE_ROWS = 200  # rows per file looked at to detect the columns
-_CHUNK_ROWS = 10_000
+_CHUNK_ROWS = 10_000  # rows read per batch (and per Arrow chunk of the records)
+_PARALLEL_BYTES = 32 << 20  # a file this large (~40,000 rows of 100 words) is parsed on every core
 
 
 def ingest(records: None, cfg: InputConfig, ctx: RunContext) -> StageResult:
@@ -46,7 +51,8 @@ def ingest(records: None, cfg: InputConfig, ctx: RunContext) -> StageResult:
 def read_records(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], None] | None = None) -> StageResult:
     """Read ``inputs`` into canonical records of one task; rows that cannot be used are rejected.
 
-    The ``input`` section holds the task, the field mapping, the columns seen and, per file, its rows.
+    The ``input`` section holds the task, the field mapping, the columns seen and, per file, its rows. A large
+    file is read here and its rows parsed and mapped in batches on forked workers (``[input] num_proc``), in order.
 
     Args:
         inputs: files, saved-dataset directories or glob patterns, read in order.
@@ -56,19 +62,23 @@ def read_records(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], No
     columns = _sample_columns(files, cfg.max_row_bytes)
     where = files[0].path if len(files) == 1 else f"{len(files)} inputs"
     mapping = resolve_mapping(columns, cfg, where)
-    reading = _Reading(mapping, _IdAssigner(id_column(columns, cfg)), _ChunkBuilder(mapping.task))
+    reading = _Reading(mapping, id_column(columns, cfg))
+    ids = _UniqueIds()
+    counts = _Counts()
+    tables: list[pa.Table] = []
     rejections: list[Rejection] = []
     described = []
     total = 0
     for source in files:
         rows_in_file, file_stats = 0, FileStats()
-        for raw_row in read_rows(source, cfg.max_row_bytes, file_stats):
-            rows_in_file += 1
-            total += 1
-            rejection = reading.row(raw_row, source)
-            if rejection:
-                rejections.append(rejection)
-            if on_row and total % 10_000 == 0:
+        jobs = ((source, units) for units in batched(read_units(source, cfg.max_row_bytes, file_stats), _CHUNK_ROWS))
+        for batch in map_ordered(reading.batch, jobs, num_proc=ingest_workers(cfg, source)):
+            rows_in_file += batch.rows
+            total += batch.rows
+            tables.append(ids.unique(batch.table))
+            rejections.extend(batch.rejections)
+            counts.add(batch.counts)
+            if on_row:
                 on_row(total)
         described.append({"path": source.path, "format": source.format, "gzip": source.gzipped, "rows": rows_in_file,
                           "lines": file_stats.lines})
@@ -79,8 +89,19 @@ def read_records(inputs: list[str], cfg: InputConfig, on_row: Callable[[int], No
         "files": described,
         "rows_read": total,
     }
-    sections = {"input": stats, "ingest": reading.section()}
-    return StageResult(kept=reading.builder.finish(), rejected=rejections_to_dataset(rejections), sections=sections)
+    sections = {"input": stats, "ingest": counts.section()}
+    return StageResult(kept=_dataset(tables, mapping.task), rejected=rejections_to_dataset(rejections), sections=sections)
+
+
+def ingest_workers(cfg: InputConfig, source: InputFile) -> int:
+    """Worker processes for one input: ``num_proc``, else every core for a file of ``_PARALLEL_BYTES`` or more."""
+    if cfg.num_proc is not None:
+        return cfg.num_proc
+    try:
+        big = source.format != HF_DATASET and os.path.getsize(source.path) >= _PARALLEL_BYTES
+    except OSError:
+        big = False
+    return default_workers() if big else 1
 
 
 def _sample_columns(files: list[InputFile], max_row_bytes: int) -> list[str]:
@@ -113,17 +134,27 @@ def _sample_columns(files: list[InputFile], max_row_bytes: int) -> list[str]:
 
 
 class _Reading:
-    """Turns raw rows into canonical records (or rejections) and counts what the ``ingest`` section reports."""
+    """Turns batches of raw rows into canonical records (or rejections); pure, so a forked worker can run it."""
 
-    def __init__(self, mapping: FieldMapping, ids: _IdAssigner, builder: _ChunkBuilder) -> None:
-        self.mapping, self.ids, self.builder = mapping, ids, builder
-        self.used = set(mapping.fields.values()) | ({ids.column} if ids.column else set())
-        self.non_finite = 0
-        self.message_fields: Counter[str] = Counter()
-        self.weight_zero = 0
-        self.tool_use: Counter[str] = Counter()
+    def __init__(self, mapping: FieldMapping, id_column: str | None) -> None:
+        self.mapping, self.id_column = mapping, id_column
+        self.used = set(mapping.fields.values()) | ({id_column} if id_column else set())
+        self.schema = features_for(mapping.task).arrow_schema
 
-    def row(self, raw_row: RawRow, source: InputFile) -> Rejection | None:
+    def batch(self, job: tuple[InputFile, list[RawRow | JsonLine]]) -> _Batch:
+        source, units = job
+        rows: list[dict[str, Any]] = []
+        rejections: list[Rejection] = []
+        counts = _Counts()
+        for unit in units:
+            record = self.row(parse_unit(unit), source, counts)
+            if isinstance(record, Rejection):
+                rejections.append(record)
+            else:
+                rows.append(record)
+        return _Batch(len(units), pa.Table.from_pylist(rows, schema=self.schema), rejections, counts)
+
+    def row(self, raw_row: RawRow, source: InputFile, counts: _Counts) -> dict[str, Any] | Rejection:
         if raw_row.data is None:
             reason, detail = raw_row.error or ("unreadable", "the row could not be read")
             return Rejection(reason, detail, "ingest", source.path, raw_row.row, raw_row.raw_text, raw_is_json=False,
@@ -133,34 +164,41 @@ class _Reading:
         if "NaN" in raw or "Infinity" in raw:  # NaN/Infinity: no JSON number, written as null
             data, non_finite = finite_json(data)  # (only a row whose JSON text shows one can hold one)
             if non_finite:
-                self.non_finite += non_finite
+                counts.non_finite += non_finite
                 raw = json.dumps(data, ensure_ascii=False, default=str)
         try:
             fields = map_row(data, self.mapping)
         except RowRejected as rejected:
             return Rejection(rejected.reason, str(rejected), "ingest", source.path, raw_row.row, raw)
         extra = {k: v for k, v in data.items() if k not in self.used}
-        self._count_tool_use(conversation_of(fields))
+        counts.count_tool_use(conversation_of(fields))
         kept_apart = fields.pop(MESSAGE_FIELDS, None)
         if kept_apart:
             extra[MESSAGE_FIELDS] = kept_apart
-            self._count_message_fields(kept_apart)
-        self.builder.add({
-            "id": self.ids.assign(data, fields, self.mapping.task),
+            for found in kept_apart.values():
+                counts.message_fields.update(found.keys())
+        given = data.get(self.id_column) if self.id_column else None
+        return {
+            "id": str(given) if given not in (None, "") else content_hash(fields, self.mapping.task),
             "source_file": source.path,
             "source_row": raw_row.row,
             "raw": raw,
             "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
             "cluster": exact_key(content_text(fields, self.mapping.task)),
             **fields,
-        })
-        return None
+        }
 
-    def _count_message_fields(self, kept_apart: dict[str, dict[str, Any]]) -> None:
-        for found in kept_apart.values():
-            self.message_fields.update(found.keys())
 
-    def _count_tool_use(self, conversation: Conversation | None) -> None:
+@dataclass
+class _Counts:
+    """What the ``ingest`` section counts, added up batch by batch."""
+
+    non_finite: int = 0
+    weight_zero: int = 0
+    message_fields: Counter[str] = field(default_factory=Counter)
+    tool_use: Counter[str] = field(default_factory=Counter)
+
+    def count_tool_use(self, conversation: Conversation | None) -> None:
         if conversation is None:
             return
         messages = conversation.messages
@@ -169,6 +207,12 @@ class _Reading:
         if calls or conversation.tools:
             self.tool_use.update(records=1, calls=calls, results=sum(m["role"] == "tool" for m in messages),
                                  with_tools=int(conversation.tools is not None), generated_ids=conversation.generated_ids)
+
+    def add(self, other: _Counts) -> None:
+        self.non_finite += other.non_finite
+        self.weight_zero += other.weight_zero
+        self.message_fields.update(other.message_fields)
+        self.tool_use.update(other.tool_use)
 
     def section(self) -> dict[str, Any]:
         section = {"non_finite_numbers": self.non_finite, "message_fields": dict(sorted(self.message_fields.items())),
@@ -179,18 +223,33 @@ class _Reading:
         return section
 
 
-class _IdAssigner:
-    """Ids from the input's id column, else a content hash; a repeat gets the next free ``-2``, ``-3``..., never an id
-    already used (input ids ``a, a, a-2`` become ``a, a-2, a-2-2``)."""
+@dataclass
+class _Batch:
+    """One batch of rows read: how many, the canonical records (ids not made unique yet), the rejections, counts."""
 
-    def __init__(self, column: str | None) -> None:
-        self.column = column
+    rows: int
+    table: pa.Table
+    rejections: list[Rejection]
+    counts: _Counts
+
+
+class _UniqueIds:
+    """Ids from the input's id column, else a content hash; a repeat gets the next free ``-2``, ``-3``..., never an id
+    already used (input ids ``a, a, a-2`` become ``a, a-2, a-2-2``). Run in input order, in this process."""
+
+    def __init__(self) -> None:
         self._used: set[str] = set()
         self._next: dict[str, int] = {}
 
-    def assign(self, data: dict[str, Any], fields: dict[str, Any], task: Task) -> str:
-        given = data.get(self.column) if self.column else None
-        base = str(given) if given not in (None, "") else content_hash(fields, task)
+    def unique(self, table: pa.Table) -> pa.Table:
+        """``table`` with its ``id`` column made unique among every id seen so far."""
+        ids = table.column("id").to_pylist()
+        unique = [self._assign(base) for base in ids]
+        if unique == ids:
+            return table
+        return table.set_column(table.column_names.index("id"), "id", pa.array(unique, pa.string()))
+
+    def _assign(self, base: str) -> str:
         if base in self._used:
             n = self._next.get(base, 2)
             while f"{base}-{n}" in self._used:
@@ -201,31 +260,10 @@ class _IdAssigner:
         return base
 
 
-class _ChunkBuilder:
-    """Collects canonical rows into Arrow tables of bounded size and concatenates them at the end."""
-
-    def __init__(self, task: Task) -> None:
-        self.features = features_for(task)
-        self.schema = self.features.arrow_schema
-        self._rows: list[dict[str, Any]] = []
-        self._tables: list[pa.Table] = []
-
-    def add(self, record: dict[str, Any]) -> None:
-        self._rows.append(record)
-        if len(self._rows) >= _CHUNK_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._rows:
-            self._tables.append(pa.Table.from_pylist(self._rows, schema=self.schema))
-            self._rows = []
-
-    def finish(self) -> Dataset:
-        """The chunks as one Dataset; not combined into one chunk (that copied every column: +1 input size at 1M)."""
-        self._flush()
-        table = pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
-        self._tables = []
-        # an explicit fingerprint: without one, datasets hashes the table it wraps, which pickles (copies) it whole
-        fingerprint = hashlib.sha1(f"ingest|{id(table)}|{table.num_rows}|{time.time_ns()}".encode()).hexdigest()
-        return Dataset(table, info=DatasetInfo(features=self.features), fingerprint=fingerprint)
-
+def _dataset(tables: list[pa.Table], task: Task) -> Dataset:
+    """The batches as one Dataset; not combined into one chunk (that copied every column: +1 input size at 1M)."""
+    features = features_for(task)
+    table = pa.concat_tables(tables) if tables else features.arrow_schema.empty_table()
+    # an explicit fingerprint: without one, datasets hashes the table it wraps, which pickles (copies) it whole
+    fingerprint = hashlib.sha1(f"ingest|{id(table)}|{table.num_rows}|{time.time_ns()}".encode()).hexdigest()
+    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)

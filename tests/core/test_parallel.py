@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.stage import _marked_columns, marked_features
-from pipeline.core.parallel import concat_columns, map_slices, slices
+from pipeline.core.parallel import batched, concat_columns, map_ordered, map_slices, slices
 from pipeline.core.records import Task
 from pipeline.ingest.config import InputConfig
 from pipeline.ingest.stage import read_records
@@ -56,3 +56,21 @@ def test_clean_marking_is_byte_identical_on_one_and_two_processes():
     assert one.equals(two)
     assert one.column_names[: len(table.column_names)] == table.column_names
     assert one["text"].to_pylist() != table["text"].to_pylist()  # the cleaning did change some texts
+
+
+def test_map_ordered_keeps_order_and_reads_only_a_few_jobs_ahead():
+    """Results come in input order on two workers, and the lazy jobs are taken at most 2 x num_proc ahead of the
+    results: a file read in batches is never held whole."""
+    taken: list[int] = []
+
+    def jobs():
+        for i in range(50):
+            taken.append(i)
+            yield i
+
+    results = []
+    for result in map_ordered(lambda i: i * i, jobs(), num_proc=2):
+        assert len(taken) - len(results) <= 4
+        results.append(result)
+    assert results == [i * i for i in range(50)]
+    assert list(batched(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,26 @@ def test_nan_and_infinity_become_null_and_are_counted(tmp_path):
     assert [json.loads(e) for e in result.kept["extra"]] == [{"score": None}, {"s": [1.5, None]}]
     assert result.sections["ingest"]["non_finite_numbers"] == 3
     assert result.rejected["reason"] == ["missing_field"] and json.loads(result.rejected["raw"][0])["label"] is None
+
+
+# -- issue 14: parsing on worker processes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["samples/support_tickets.jsonl", "samples/conversations.jsonl", "tests/data/sms_spam_300.tsv",
+                                  "tests/data/openai_toolcalls.jsonl"])
+def test_parsing_on_two_processes_gives_the_same_records_rejects_and_counts(path, monkeypatch, tmp_path):
+    """Small batches on two forked workers: the records (ids made unique across batches), the rejects and the
+    ``ingest`` counts are those of one process, in input order."""
+    import shutil
+
+    import pipeline.ingest.stage as ingest_stage
+
+    monkeypatch.setattr(ingest_stage, "_CHUNK_ROWS", 7)
+    copy = shutil.copy(path, tmp_path / Path(path).name)  # a second input: every id repeats, in later batches
+    one = read_records([path, str(copy)], InputConfig(num_proc=1))
+    two = read_records([path, str(copy)], InputConfig(num_proc=2))
+    assert len(one.kept) > 14 and two.kept.to_list() == one.kept.to_list()
+    assert two.rejected.to_list() == one.rejected.to_list()
+    assert two.sections == one.sections
+    ids = two.kept["id"]
+    assert len(set(ids)) == len(ids) and any(i.endswith("-2") for i in ids)
