@@ -15,6 +15,7 @@ from collections.abc import Callable
 import ftfy
 
 from pipeline.clean.config import CleanConfig
+from pipeline.clean.ftfy_skip import ftfy_unchanged
 
 CLEANERS = ("ftfy", "html", "unicode", "line_endings", "control_chars", "whitespace")
 """Cleaner names, in the order they run; a cleaner's bit in a change mask is ``1 << CLEANERS.index(name)``."""
@@ -34,8 +35,12 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 
 def fix_with_ftfy(text: str, options: tuple[tuple[str, bool], ...] = ()) -> str:
-    """Repair mojibake, HTML entities, curly quotes and broken surrogates with ftfy."""
-    return ftfy.fix_text(text, config=_ftfy_config(options))
+    """Repair mojibake, HTML entities, curly quotes and broken surrogates with ftfy.
+
+    Texts ftfy provably returns unchanged (most of them: :mod:`pipeline.clean.ftfy_skip`) skip it.
+    """
+    config = _ftfy_config(options)
+    return text if ftfy_unchanged(text, config) else ftfy.fix_text(text, config=config)
 
 
 @functools.lru_cache(maxsize=8)
