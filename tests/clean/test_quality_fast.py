@@ -48,8 +48,10 @@ def _plain_ngram_fraction(text: str) -> float | None:
 ALL_CHARS = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code <= 0xDFFF)
 
 
-def test_str_split_drops_exactly_the_characters_backslash_s_matches():
-    assert "".join(ALL_CHARS.split()) == _SPACE.sub("", ALL_CHARS)
+def test_str_split_drops_exactly_the_characters_backslash_s_matches_and_no_letter_or_digit():
+    visible = "".join(ALL_CHARS.split())
+    assert visible == _SPACE.sub("", ALL_CHARS)
+    assert sum(map(str.isalnum, visible)) == sum(map(str.isalnum, ALL_CHARS))
 
 
 def test_ascii_shortcuts_agree_with_str_methods_on_every_ascii_character():
