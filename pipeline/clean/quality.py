@@ -42,9 +42,14 @@ _URL_ONLY = re.compile(r"\s*(?:https?://|www\.)\S+\s*", re.I)
 _CHAR_RUN = r"([^\s\-=_*#~.])\1{%d,}"
 _WORD = re.compile(r"\w+")
 _NGRAM = 5
-_ASCII_ALNUM = bytes(c for c in range(128) if chr(c).isalnum())
-# ASCII word characters (\w) lower-cased, every other byte a space: ASCII text translated with it splits into words.
-_ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and _WORD.fullmatch(chr(c)) else 32 for c in range(256))
+# Latin-1 text is measured in bytes (one a character): its letters and digits, and its word characters (\w)
+# case-folded, every other byte a space (such text translated splits into words). Two letters fold out of Latin-1
+# ("ß" to "ss", "µ" to Greek mu): texts holding them take the slow path.
+_LATIN1_ALNUM = bytes(c for c in range(256) if chr(c).isalnum())
+_UNFOLDABLE = "".join(chr(c) for c in range(256) if len(chr(c).casefold()) > 1 or ord(chr(c).casefold()[0]) > 255)
+_LATIN1_WORDS = bytes(
+    ord(chr(c).casefold()) if _WORD.fullmatch(chr(c)) and chr(c) not in _UNFOLDABLE else 32 for c in range(256)
+)
 
 
 def quality_failure(text: str, cfg: CleanConfig) -> Failure | None:
@@ -148,19 +153,27 @@ def _char_run_sampling(length: int) -> tuple[int, re.Pattern[str]]:
 
 
 def casefolded_words(text: str) -> list[str] | list[bytes]:
-    """``\\w+`` runs of ``text.casefold()``; of ASCII text as bytes (its word characters are [0-9A-Za-z_], casefold
-    is lower), which compare, hash and measure the same."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_WORDS).split()
-    return _WORD.findall(text.casefold())
+    """``\\w+`` runs of ``text.casefold()``; of Latin-1 text as Latin-1 bytes, which compare, hash and measure the
+    same."""
+    raw = _latin1(text)
+    if raw is None or (not text.isascii() and any(char in text for char in _UNFOLDABLE)):
+        return _WORD.findall(text.casefold())
+    return raw.translate(_LATIN1_WORDS).split()
 
 
 def _alnum_count(text: str) -> int:
-    """``sum(map(str.isalnum, text))``; ASCII text counted in bytes (its letters and digits are [0-9A-Za-z])."""
-    if text.isascii():
-        raw = text.encode("ascii")
-        return len(raw) - len(raw.translate(None, _ASCII_ALNUM))
-    return sum(map(str.isalnum, text))
+    """``sum(map(str.isalnum, text))``, counted in bytes for Latin-1 text."""
+    raw = _latin1(text)
+    if raw is None:
+        return sum(map(str.isalnum, text))
+    return len(raw) - len(raw.translate(None, _LATIN1_ALNUM))
+
+
+def _latin1(text: str) -> bytes | None:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
 
 
 def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:

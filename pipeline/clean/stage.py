@@ -33,7 +33,7 @@ from pipeline.core.lengths import length_profile
 from pipeline.core.parallel import concat_columns, map_slices
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.clean.language import UNDETERMINED, Identified, detection_key, identify_languages, wrong_language
-from pipeline.clean.pii import scan_pii
+from pipeline.clean.pii import pii_kinds, scan_pii
 from pipeline.clean.prose import is_json
 from pipeline.clean.pii_examples import ExampleValues
 from pipeline.clean.quality import record_quality_failure
@@ -246,7 +246,7 @@ def _label_pii_mark(row: dict[str, Any], cfg: CleanConfig, examples: ExampleValu
     label never reaches the splits or the report."""
     if cfg.pii == "off" or not row.get("label"):
         return None
-    found = scan_pii(row["label"], cfg.pii_types, examples).found
+    found = pii_kinds(row["label"], cfg.pii_types, examples)
     if not found:
         return None
     return "pii", f"the label holds personal data or a secret ({', '.join(sorted(found))})", None

@@ -51,3 +51,13 @@ def test_prefilters_change_no_scan(monkeypatch):
 def test_digit_count_equals_the_regex_count():
     texts = [*real_texts(), "٣ ٤ 5 ６ 七", "".join(map(chr, range(0x3000)))]
     assert [pii._digit_count(text) for text in texts] == [len(_DIGIT.findall(text)) for text in texts]
+
+
+def test_pii_kinds_of_labels_are_the_scan_s_kinds_memoised_or_not():
+    """Labels (short texts, memoised) and long texts give the kinds scan_pii redacts, on repeated calls too."""
+    texts = [*SYNTHETIC, "spam", "ham", "john@example.org", "a@b.co " * 40, *real_texts()[:300]]
+    for examples in (None, ExampleValues()):
+        for _ in range(2):
+            assert [pii.pii_kinds(text, list(pii.PII_TYPES), examples) for text in texts] == [
+                tuple(sorted(pii.scan_pii(text, pii.PII_TYPES, examples).found)) for text in texts
+            ]
