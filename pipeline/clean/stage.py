@@ -91,6 +91,7 @@ def _mark(ds: Dataset, task: Task, cfg: CleanConfig, num_proc: int, on_rows: Cal
     if not len(ds):
         return Dataset.from_dict({name: [] for name in features}, features=features)
     table = ds.flatten_indices().data.table if ds._indices is not None else ds.data.table
+    token_counter(cfg.tokenizer)  # the vocabulary loads once, here: forked workers inherit it instead of each loading it
     work = functools.partial(_marked_columns, task=task, cfg=cfg, schema=features.arrow_schema)
     marked = concat_columns(table, map_slices(table, work, num_proc=num_proc, batch_size=1000, on_rows=on_rows,
                                               min_rows=_AUTO_PARALLEL_ROWS))
