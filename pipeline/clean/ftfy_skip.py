@@ -3,14 +3,15 @@
 ``fix_text`` costs 0.05-0.3 ms a text, and most texts need no fixing. It returns a text unchanged when every step of
 its loop does, and each step can only change a text that holds certain characters:
 
-- ``unescape_html`` needs ``&``, ``remove_terminal_escapes`` ESC, ``fix_c1_controls`` a C1 control,
-  ``uncurl_quotes`` a curly quote, ``fix_surrogates`` a surrogate, ``fix_line_breaks`` CR, NEL or U+2028/9 (the
-  first character of each fixer's regex, or the keys of its translate table: ``fix_latin_ligatures``,
-  ``fix_character_width``, ``remove_control_chars``);
+- ``unescape_html`` needs a match of its own regex (``&name;``), ``remove_terminal_escapes`` ESC,
+  ``fix_c1_controls`` a C1 control, ``uncurl_quotes`` a curly quote, ``fix_surrogates`` a surrogate,
+  ``fix_line_breaks`` CR, NEL or U+2028/9 (a character every match of the fixer's regex holds, or the keys of its
+  translate table: ``fix_latin_ligatures``, ``fix_character_width``, ``remove_control_chars``);
 - ``fix_encoding`` returns a text unchanged unless ``ftfy.badness.is_bad`` finds a mojibake-looking sequence.
   Every alternative of that regex needs one character from each of its character classes; if some class of every
   alternative shares no character with the text (only non-ASCII characters are compared; classes holding ASCII
-  characters count as present), the regex cannot match anywhere, on any line;
+  characters count as present), the regex cannot match anywhere, on any line. Texts this cannot clear get ftfy's
+  own test, ``is_bad`` on each line, which is still cheaper than the whole of ``fix_text``;
 - ``normalization`` must be off (the clean stage normalises on its own).
 
 :func:`ftfy_unchanged` is ``True`` only when all of that holds, so skipping ftfy there cannot change a result (the
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Iterator
 
 import ftfy
 from ftfy import chardata, fixes
-from ftfy.badness import BADNESS_RE
+from ftfy.badness import BADNESS_RE, is_bad
 
 __all__ = ["ftfy_unchanged"]
 
@@ -46,10 +47,10 @@ def ftfy_unchanged(text: str, config: ftfy.TextFixerConfig) -> bool:
     """Whether ``ftfy.fix_text(text, config=config)`` provably returns ``text`` itself (``False``: run ftfy)."""
     if config.normalization is not None or not _SUPPORTED:
         return False
-    if _TOUCHED.search(text):
+    if _TOUCHED.search(text) or chardata.HTML_ENTITY_RE.search(text):
         return False
     # fix_encoding returns ASCII text at once (chardata.possible_encoding(text, "ascii")), other text unless is_bad
-    return text.isascii() or not may_look_bad(text)
+    return text.isascii() or not may_look_bad(text) or _encoding_left_alone(text, config.max_decode_length)
 
 
 def may_look_bad(text: str) -> bool:
@@ -59,6 +60,19 @@ def may_look_bad(text: str) -> bool:
     for char in set(text):
         present |= _CLASS_BITS.get(char, 0)
     return any(present & needed == needed for needed in _ALTERNATIVES)
+
+
+def _encoding_left_alone(text: str, max_length: int) -> bool:
+    """Whether fix_encoding's first test returns each segment fix_text cuts ``text`` into (lines, at most
+    ``max_length`` long) unchanged: the exact test, for texts the character filter cannot clear."""
+    start = 0
+    while start < len(text):
+        end = min(text.find("\n", start) + 1 or len(text), start + max_length)
+        segment = text[start:end]
+        if not chardata.possible_encoding(segment, "ascii") and is_bad(segment):
+            return False
+        start = end
+    return True
 
 
 def _mandatory_classes(items: Iterable[tuple]) -> Iterator[frozenset[str] | None]:
@@ -106,7 +120,7 @@ def _touched_chars() -> str:
     quotes = _smallest_class(chardata.SINGLE_QUOTE_RE) | _smallest_class(chardata.DOUBLE_QUOTE_RE)
     tables = (chardata.LIGATURES, chardata.WIDTH_MAP, chardata.CONTROL_CHARS)
     return "".join(sorted(
-        _smallest_class(chardata.HTML_ENTITY_RE) | _smallest_class(fixes.ANSI_RE) | quotes
+        _smallest_class(fixes.ANSI_RE) | quotes
         | _smallest_class(chardata.C1_CONTROL_RE) | _smallest_class(fixes.SURROGATE_RE) | set(_LINE_BREAKS)
         | {chr(code) for table in tables for code in table}
     ))  # fmt: skip
