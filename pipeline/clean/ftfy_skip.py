@@ -57,9 +57,12 @@ def may_look_bad(text: str) -> bool:
     """``False`` when ``ftfy.badness.is_bad`` is certainly false on ``text`` and on each of its lines: some class
     of every alternative of its regex holds none of the text's characters."""
     present = 0
-    for char in set(text):
-        present |= _CLASS_BITS.get(char, 0)
-    return any(present & needed == needed for needed in _ALTERNATIVES)
+    for char in _CLASS_CHARS.intersection(text):
+        present |= _CLASS_BITS[char]
+    for needed in _ALTERNATIVES:
+        if present & needed == needed:
+            return True
+    return False
 
 
 def _encoding_left_alone(text: str, max_length: int) -> bool:
@@ -149,8 +152,10 @@ def _char_class(chars: str) -> re.Pattern[str]:
 
 
 _SUPPORTED = set(ftfy.FIXERS) == _KNOWN_FIXERS and set(ftfy.TextFixerConfig._fields) == _KNOWN_OPTIONS
+_TOUCHED, _CLASS_BITS, _ALTERNATIVES = _char_class("\0"), {}, [0]
 try:
     _TOUCHED = _char_class(_touched_chars())
     _CLASS_BITS, _ALTERNATIVES = _badness_tables()
 except (AttributeError, TypeError, ValueError):  # another ftfy: its tables or regexes are not the ones read here
-    _SUPPORTED, _TOUCHED, _CLASS_BITS, _ALTERNATIVES = False, _char_class("\0"), {}, [0]
+    _SUPPORTED = False
+_CLASS_CHARS = frozenset(_CLASS_BITS)
