@@ -40,9 +40,16 @@ RESPONSE_ROLES = frozenset({"completion", "assistant"})
 
 _URL_ONLY = re.compile(r"\s*(?:https?://|www\.)\S+\s*", re.I)
 _CHAR_RUN = r"([^\s\-=_*#~.])\1{%d,}"
-_SPACE = re.compile(r"\s")
 _WORD = re.compile(r"\w+")
 _NGRAM = 5
+# Latin-1 text is measured in bytes (one a character): its letters and digits, and its word characters (\w)
+# case-folded, every other byte a space (such text translated splits into words). Two letters fold out of Latin-1
+# ("ß" to "ss", "µ" to Greek mu): texts holding them take the slow path.
+_LATIN1_ALNUM = bytes(c for c in range(256) if chr(c).isalnum())
+_UNFOLDABLE = "".join(chr(c) for c in range(256) if len(chr(c).casefold()) > 1 or ord(chr(c).casefold()[0]) > 255)
+_LATIN1_WORDS = bytes(
+    ord(chr(c).casefold()) if _WORD.fullmatch(chr(c)) and chr(c) not in _UNFOLDABLE else 32 for c in range(256)
+)
 
 
 def quality_failure(text: str, cfg: CleanConfig) -> Failure | None:
@@ -98,8 +105,8 @@ def _text_failure(text: str, cfg: CleanConfig, repetition: bool = True) -> Failu
 def _alnum_ratio(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.min_alnum_ratio is None:
         return None
-    visible = len(text) - len(_SPACE.findall(text))
-    ratio = sum(map(str.isalnum, text)) / visible if visible else 0.0
+    visible = "".join(text.split())  # str.split() splits on exactly the characters \s matches
+    ratio = _alnum_count(visible) / len(visible) if visible else 0.0
     if ratio < cfg.min_alnum_ratio:
         return "alnum_ratio", (
             f"letters and digits are {ratio:.2f} of non-space characters, below the minimum {cfg.min_alnum_ratio}"
@@ -122,6 +129,9 @@ def _caps_ratio(text: str, cfg: CleanConfig) -> Failure | None:
 def _char_run(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_char_run is None or len(text) <= cfg.max_char_run:
         return None
+    stride, sampled = _char_run_sampling(cfg.max_char_run + 1)
+    if stride > 1 and not sampled.search(text[::stride]):
+        return None
     runs = [m.end() - m.start() for m in _char_run_pattern(cfg.max_char_run + 1).finditer(text)]
     if runs:
         return "char_run", f"a run of {max(runs)} identical characters, above the maximum {cfg.max_char_run}"
@@ -133,9 +143,44 @@ def _char_run_pattern(length: int) -> re.Pattern[str]:
     return re.compile(_CHAR_RUN % (length - 1))
 
 
+@functools.lru_cache(maxsize=4)
+def _char_run_sampling(length: int) -> tuple[int, re.Pattern[str]]:
+    """A cheap test that no run of ``length`` equal characters exists: any ``length`` consecutive positions hold at
+    least ``length // stride`` multiples of ``stride``, so such a run shows as a run of that many equal characters in
+    ``text[::stride]`` (a sample a stride-th as long to search)."""
+    stride = max(1, length // 4)
+    return stride, _char_run_pattern(length // stride)
+
+
+def casefolded_words(text: str) -> list[str] | list[bytes]:
+    """``\\w+`` runs of ``text.casefold()``; of Latin-1 text as Latin-1 bytes, which compare, hash and measure the
+    same."""
+    raw = _latin1(text)
+    if raw is None or (not text.isascii() and any(char in text for char in _UNFOLDABLE)):
+        return _WORD.findall(text.casefold())
+    return raw.translate(_LATIN1_WORDS).split()
+
+
+def _alnum_count(text: str) -> int:
+    """``sum(map(str.isalnum, text))``, counted in bytes for Latin-1 text."""
+    raw = _latin1(text)
+    if raw is None:
+        return sum(map(str.isalnum, text))
+    return len(raw) - len(raw.translate(None, _LATIN1_ALNUM))
+
+
+def _latin1(text: str) -> bytes | None:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
 def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_dup_line_fraction is None:
         return None
+    if text.count("\n") < 3:
+        return None  # fewer than 4 lines, so fewer than 4 prose lines
     lines = prose_lines(text)
     if len(lines) < 4:
         return None  # with 2-3 lines one repeat is already a third: too few to judge
@@ -151,12 +196,10 @@ def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:
 def _duplicate_ngrams(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_dup_ngram_fraction is None:
         return None
-    words = _WORD.findall(text.casefold())
-    if len(words) < 4 * _NGRAM:
-        return None
+    words = casefolded_words(text)
+    if len(words) < 4 * _NGRAM or len(set(zip(*(words[k:] for k in range(_NGRAM))))) == len(words) - _NGRAM + 1:
+        return None  # too few words to judge, or no 5-gram repeats
     grams = list(zip(*(words[k:] for k in range(_NGRAM))))
-    if len(set(grams)) == len(grams):
-        return None
     seen: set[tuple[str, ...]] = set()
     covered = [False] * len(words)
     for i, gram in enumerate(grams):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import ftfy
 
 from pipeline.clean.config import CleanConfig
+from pipeline.clean.ftfy_skip import ftfy_unchanged
 
 CLEANERS = ("ftfy", "html", "unicode", "line_endings", "control_chars", "whitespace")
 """Cleaner names, in the order they run; a cleaner's bit in a change mask is ``1 << CLEANERS.index(name)``."""
@@ -34,8 +35,12 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 
 def fix_with_ftfy(text: str, options: tuple[tuple[str, bool], ...] = ()) -> str:
-    """Repair mojibake, HTML entities, curly quotes and broken surrogates with ftfy."""
-    return ftfy.fix_text(text, config=_ftfy_config(options))
+    """Repair mojibake, HTML entities, curly quotes and broken surrogates with ftfy.
+
+    Texts ftfy provably returns unchanged (most of them: :mod:`pipeline.clean.ftfy_skip`) skip it.
+    """
+    config = _ftfy_config(options)
+    return text if ftfy_unchanged(text, config) else ftfy.fix_text(text, config=config)
 
 
 @functools.lru_cache(maxsize=8)
@@ -63,6 +68,8 @@ def normalise_unicode(text: str, form: str) -> str:
 
 def normalise_line_endings(text: str) -> str:
     """CRLF, CR and Unicode line separators become ``\\n``."""
+    if "\r" not in text and (text.isascii() or not any(char in text for char in "\u0085\u2028\u2029")):
+        return text  # nothing _LINE_BREAKS could match (substring tests are much cheaper than its search)
     return _LINE_BREAKS.sub("\n", text)
 
 
@@ -94,8 +101,10 @@ def _joinable(ch: str) -> bool:
 
 def tidy_whitespace(text: str, collapse_spaces: bool = True) -> str:
     """Trim the text and line ends, and collapse runs of spaces inside lines (indentation and newlines stay)."""
-    text = _TRAILING_SPACE.sub("", text.strip())
-    return _INNER_SPACES.sub(" ", text) if collapse_spaces else text
+    text = text.strip()
+    if " \n" in text or "\t\n" in text:  # a space or tab before a newline: only then can _TRAILING_SPACE match
+        text = _TRAILING_SPACE.sub("", text)
+    return _INNER_SPACES.sub(" ", text) if collapse_spaces and "  " in text else text
 
 
 def cleaner_steps(cfg: CleanConfig) -> list[tuple[int, Callable[[str], str]]]:

@@ -12,7 +12,8 @@ import bpe_openai
 import pytest
 from datasets import Dataset
 
-from pipeline.clean.stage import clean, tidy_label
+from pipeline.clean.marking import tidy_label
+from pipeline.clean.stage import clean
 from pipeline.core.lengths import length_profile
 from pipeline.cli import cli
 from pipeline.clean.config import CleanConfig

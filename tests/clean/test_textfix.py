@@ -9,13 +9,18 @@ import pytest
 
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.textfix import (
+    _INNER_SPACES,
+    _LINE_BREAKS,
+    _TRAILING_SPACE,
     CLEANERS,
     clean_text,
     cleaner_steps,
+    normalise_line_endings,
     remove_invisible_label_chars,
     strip_html,
     tidy_whitespace,
 )
+from tests.clean.real_texts import real_texts
 from tests.conftest import DATA
 
 STEPS = cleaner_steps(CleanConfig())
@@ -91,3 +96,15 @@ def test_ftfy_options_are_passed_through():
 def test_labels_lose_invisible_characters_but_keep_joiners_that_spell_words(label, expected):
     """Controls, zero-width spaces, bidi overrides go; joiners between non-ASCII letters or emoji stay."""
     assert remove_invisible_label_chars(label) == expected
+
+
+def test_line_ending_and_whitespace_shortcuts_equal_the_plain_regexes():
+    """normalise_line_endings and tidy_whitespace skip their regexes when the characters those need are absent:
+    on every real text and on each line break, trailing blank and space run, they give the plain regexes' result."""
+    edges = ["a\r\nb", "a\rb", "a\x85b", "a\u2028b", "a\u2029b", "a \nb", "a\t\nb", "a  b", "a \t \n b", "  lead",
+             "trail  ", "a\n\n  b", "a\u3000\u3000b", "x" * 3, "", " \n ", "é  \r\n"]  # fmt: skip
+    for text in [*real_texts(), *edges]:
+        assert normalise_line_endings(text) == _LINE_BREAKS.sub("\n", text)
+        plain = _TRAILING_SPACE.sub("", text.strip())
+        assert tidy_whitespace(text) == _INNER_SPACES.sub(" ", plain)
+        assert tidy_whitespace(text, collapse_spaces=False) == plain

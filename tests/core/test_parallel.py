@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.stage import _marked_columns, marked_features
+from pipeline.clean.marking import marked_columns
+from pipeline.clean.stage import marked_features
 from pipeline.core.parallel import batched, concat_columns, map_ordered, map_slices, slices
 from pipeline.core.records import Task
 from pipeline.ingest.config import InputConfig
@@ -49,7 +50,7 @@ def test_clean_marking_is_byte_identical_on_one_and_two_processes():
     """Cleaning real SMS rows (entities, PII, short texts) gives the same columns with 1 and 2 workers."""
     records = read_records([str(DATA / "sms_spam_300.tsv")], InputConfig()).kept
     table = records.data.table
-    work = functools.partial(_marked_columns, task=Task.CLASSIFICATION, cfg=CleanConfig(),
+    work = functools.partial(marked_columns, task=Task.CLASSIFICATION, cfg=CleanConfig(),
                              schema=marked_features(records.features).arrow_schema)
     one = concat_columns(table, map_slices(table, work, num_proc=1, batch_size=40))
     two = concat_columns(table, map_slices(table, work, num_proc=2, batch_size=40, min_rows=0))
