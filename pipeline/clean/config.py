@@ -70,7 +70,7 @@ class CleanConfig(Section):
     tokenizer: Literal["o200k_base", "cl100k_base", "estimate"] = "o200k_base"
 
     languages: tuple[str, ...] = ()
-    language_backend: Literal["langdetect", "lingua"] = "langdetect"
+    language_backend: Literal["langdetect", "lingua"] = "lingua"
     language_detection: Literal["auto", "all", "sample", "off"] = "auto"
     language_sample_size: int = 1000
     language_prefix_chars: int = 200
