@@ -30,6 +30,7 @@ from pipeline.clean.tokens import token_counter
 from pipeline.core.records import DETAIL_COLUMN, REJECT_COLUMN, TASK_FIELDS, Task
 
 TOKENS_COLUMN = "n_tokens"
+STAGE_ERROR = "stage_error"
 # Working columns of the marking map (CHECK, CLEANED and PII are read by clean_stats); none of them leaves the stage.
 KEY_COLUMN = "_lang_key"
 WORK_COLUMNS = (CHECK_COLUMN, CLEANED_COLUMN, PII_COLUMN, PII_KEPT_COLUMN, KEY_COLUMN)
@@ -39,10 +40,39 @@ Mark = tuple[str, str, str | None]
 
 
 def marked_columns(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
-    """One Arrow batch cleaned and marked: the text fields it replaces and the working columns it adds."""
+    """One Arrow batch cleaned and marked: the text fields it replaces and the working columns it adds.
+
+    A row that makes the marking raise (a cleaner's bug, which no input should trigger) is quarantined as
+    ``stage_error`` with the exception in its detail, unchanged: the batch is marked again row by row, so one such
+    row neither stops the run nor loses the rest of its batch.
+    """
+    try:
+        return _marked_columns(table, task, cfg, schema)
+    except Exception:  # noqa: BLE001 - retried row by row below, where the exception is recorded in the reject
+        parts = []
+        for at in range(table.num_rows):
+            row = table.slice(at, 1)
+            try:
+                parts.append(_marked_columns(row, task, cfg, schema))
+            except Exception as exc:  # noqa: BLE001
+                parts.append(_quarantined(row, task, schema, exc))
+        return pa.concat_tables(parts)
+
+
+def _marked_columns(table: pa.Table, task: Task, cfg: CleanConfig, schema: pa.Schema) -> pa.Table:
     columns = {name: table[name].to_pylist() for name in (*TASK_FIELDS[task], "extra", "tools") if name in table.column_names}
     marked = mark_batch(columns, table.num_rows, task, cfg)
     return pa.table({name: pa.array(values, schema.field(name).type) for name, values in marked.items()})
+
+
+def _quarantined(row: pa.Table, task: Task, schema: pa.Schema, exc: Exception) -> pa.Table:
+    """The columns :func:`_marked_columns` gives, for one row left as it was and marked ``stage_error``."""
+    marks = {TOKENS_COLUMN: 0, REJECT_COLUMN: STAGE_ERROR, CLEANED_COLUMN: 0,
+             DETAIL_COLUMN: f"the clean stage raised {type(exc).__name__} on this row: {str(exc)[:200]}"}
+    names = [*TASK_FIELDS[task], TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *WORK_COLUMNS]
+    names += ["extra"] if "extra" in row.column_names else []
+    return pa.table({name: row[name].cast(schema.field(name).type) if name in TASK_FIELDS[task] or name == "extra"
+                     else pa.array([marks.get(name)], schema.field(name).type) for name in names})
 
 
 def mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) -> dict[str, list]:

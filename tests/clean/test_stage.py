@@ -371,3 +371,16 @@ def test_pii_in_other_columns_is_redacted_and_a_secret_label_rejects_the_row():
     assert column(result.rejected, "reason") == ["pii"] and "label" in column(result.rejected, "detail")[0]
     assert "AKIA" not in column(result.rejected, "detail")[0]
     assert result.sections["cleaning"]["pii"]["found"] == {"aws_access_key": 1, "email": 1}
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_a_row_that_makes_the_marking_raise_is_quarantined_and_the_run_goes_on(num_proc):
+    """A row whose extra columns are not JSON (the PII pass parses them; ingest never writes such a row) makes the
+    marking raise: it alone is rejected as stage_error with the exception, its batch's other rows are cleaned."""
+    rows = [{"text": f"Where is my card number {k}? It was sent two weeks ago.", "label": "card"} for k in range(2500)]
+    ds = records(Task.CLASSIFICATION, rows)
+    ds = ds.map(lambda r, k: {"extra": "{not json" if k == 1777 else None}, with_indices=True)
+    result = clean(ds, CleanConfig(num_proc=num_proc), replace(CONTEXT))
+    assert len(result.kept) == 2499 and result.rejected["source_row"] == [ds[1777]["source_row"]]
+    assert result.rejected["reason"] == ["stage_error"] and "JSONDecodeError" in result.rejected["detail"][0]
+    assert result.kept["text"][1776] == rows[1776]["text"]

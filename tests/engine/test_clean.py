@@ -10,7 +10,8 @@ import pyarrow as pa
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.stage import marked_features
 from pipeline.core.records import DETAIL_COLUMN, REJECT_COLUMN, Task, features_for
-from pipeline.engine.clean import STAGE_ERROR, mark_or_quarantine
+from pipeline.clean.marking import STAGE_ERROR
+from pipeline.engine.clean import mark_or_quarantine
 from pipeline.engine.columns import POS
 from tests.conftest import DATA
 
