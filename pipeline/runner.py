@@ -11,6 +11,7 @@ outputs as they were.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -22,6 +23,7 @@ from pipeline.clean.stage import clean
 from pipeline.config import Config
 from pipeline.core.errors import OutputError
 from pipeline.core.outdir import OutputTransaction
+from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.progress import Progress, Timings
 from pipeline.core.stage import RunContext, Stage, StageResult
 from pipeline.core.workers import install as workers_die_with_parent
@@ -49,12 +51,18 @@ STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
     ("clean", clean, "clean"),
     ("dedup", dedup, "dedup"),
     ("split", split, "split"),
+]
+OBSERVERS: list[tuple[str, Stage, str]] = [
     ("validate", validate, "validate"),
     ("measure", measure, "readiness"),
     ("split leakage", measure_split_leakage, "dedup"),
     ("targets", targets, "target"),
     ("drift", measure_drift, "drift"),
 ]
+"""After the split the records are final: these stages only read them (and the sections published before the
+split) and add report sections. From ``_SIDE_BY_SIDE_ROWS`` records they run side by side in forked processes,
+so the second core is not idle while one of them runs; their sections are collected in this order either way."""
+_SIDE_BY_SIDE_ROWS = 50_000
 
 
 @dataclass
@@ -139,6 +147,16 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
         records = result.kept
         rejected.append(result.rejected)
         _collect(sections, result.sections)
+    observing = [(name, stage, getattr(cfg, section)) for name, stage, section in OBSERVERS]
+    frozen = dataclasses.replace(ctx, sections=MappingProxyType(dict(sections)), on_rows=None)
+    with progress.stage(", ".join(name for name, _, _ in OBSERVERS), len(records)):
+        observed = _observe(records, observing, frozen)
+    for (name, _, _), (kept, dropped, published, seconds) in zip(OBSERVERS, observed):
+        clock.add(name, seconds, len(records))
+        if kept != len(records) or dropped:
+            raise ConservationError(f"{name}: {len(records)} rows in, {kept} passed on and {dropped} rejected by a "
+                                    "stage that only reads them")
+        _collect(sections, published)
     all_rejected = concatenate_datasets(rejected)
     _check_conserved("the run", sections["input"]["rows_read"], StageResult(records, all_rejected))
     report = assemble_report(sections, records, all_rejected, timings.section() if timings else None)
@@ -147,6 +165,20 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
     return _Run(judged_report(report, checks, passed), passed, sections["input"]["files"], records, all_rejected)
+
+
+def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]],
+             ctx: RunContext) -> list[tuple[int, int, dict[str, Any], float]]:
+    """Each observer's records passed on and rejected (counts: the records stay here), sections and seconds."""
+
+    def run(index: int) -> tuple[int, int, dict[str, Any], float]:
+        _, stage, cfg = observers[index]
+        start = time.perf_counter()
+        result = stage(records, cfg, ctx)
+        return len(result.kept), len(result.rejected), result.sections, time.perf_counter() - start
+
+    side_by_side = len(records) >= _SIDE_BY_SIDE_ROWS and default_workers() > 1
+    return list(map_ordered(run, range(len(observers)), num_proc=len(observers) if side_by_side else 1))
 
 
 def _check_conserved(stage: str, rows_in: Dataset | int | None, result: StageResult) -> None:

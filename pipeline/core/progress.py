@@ -94,6 +94,10 @@ class Timings:
         finally:
             self._stages[name] = {"seconds": self._clock() - start, "rows": rows}
 
+    def add(self, name: str, seconds: float, rows: int | None) -> None:
+        """A stage timed elsewhere (in a worker process)."""
+        self._stages[name] = {"seconds": seconds, "rows": rows}
+
     def set_rows(self, name: str, rows: int) -> None:
         """The rows stage ``name`` worked through, when only known after it ran (ingest: the rows it read)."""
         self._stages[name]["rows"] = rows

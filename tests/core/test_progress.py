@@ -7,7 +7,7 @@ import json
 
 from pipeline.cli import cli
 from pipeline.core.progress import Progress, Timings, status_line
-from pipeline.runner import STAGES
+from pipeline.runner import OBSERVERS, STAGES
 from tests.conftest import classification_rows
 
 
@@ -81,7 +81,7 @@ def test_run_with_timings_reports_every_stage(runner, write_jsonl, tmp_path):
     assert timed.exit_code in (0, 1), timed.output
     report = json.loads((tmp_path / "timed" / "report.json").read_text(encoding="utf-8"))
     stages = report["timings"]["stages"]
-    assert list(stages) == [name for name, _, _ in STAGES]
+    assert list(stages) == [name for name, _, _ in STAGES + OBSERVERS]
     assert stages["ingest"]["rows"] == 30 and all(t["seconds"] >= 0 for t in stages.values())
     assert report["timings"]["total_seconds"] >= sum(t["seconds"] for t in stages.values()) - 0.01
     assert "## Timings" in (tmp_path / "timed" / "report.md").read_text(encoding="utf-8")
