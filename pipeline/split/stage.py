@@ -29,7 +29,7 @@ from datasets import Dataset
 
 from pipeline.split.config import SplitConfig
 from pipeline.dedup.minhash import UnionFind
-from pipeline.core.records import SPLITS, Task, column, content_texts, exact_key, rejections_to_dataset, task_of
+from pipeline.core.records import SPLITS, Task, column, content_text_batches, exact_key, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 
 
@@ -115,10 +115,12 @@ def _groups(ds: Dataset) -> dict[str, list[int]]:
     cluster_of_row = cluster_of_row.ravel().tolist()
     joined = UnionFind(len(names))  # clusters numbered in name order: a root, the smallest member, is the smallest name
     cluster_of_key: dict[str, int] = {}
-    for cluster, text in zip(cluster_of_row, content_texts(ds)):
-        first = cluster_of_key.setdefault(exact_key(text), cluster)
-        if first != cluster:
-            joined.union(cluster, first)
+    clusters = iter(cluster_of_row)
+    for texts in content_text_batches(ds):  # batch by batch: a list of every text is ~1 GB at 1M records
+        for cluster, text in zip(clusters, texts):
+            first = cluster_of_key.setdefault(exact_key(text), cluster)
+            if first != cluster:
+                joined.union(cluster, first)
     if "group" in ds.column_names:
         cluster_of_group: dict[str, int] = {}
         for cluster, group in zip(cluster_of_row, column(ds, "group")):
