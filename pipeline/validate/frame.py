@@ -11,6 +11,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasets import Dataset
 
 from pipeline.core.records import SPLITS
@@ -27,6 +30,8 @@ def to_frame(ds: Dataset, task: Task) -> pd.DataFrame:
     import pandas as pd
 
     table = ds.with_format("arrow")[:] if len(ds) else ds.data.table
+    if len(ds) and task is not Task.CHAT:
+        return _arrow_frame(table, task)
     columns: dict[str, list[Any]] = {"id": table["id"].to_pylist()}
     if task is Task.CLASSIFICATION:
         columns.update(_classification_columns(table["text"].to_pylist(), table["label"].to_pylist()))
@@ -39,6 +44,44 @@ def to_frame(ds: Dataset, task: Task) -> pd.DataFrame:
         if name in table.column_names:
             columns[name] = table[name].to_pylist()
     return pd.DataFrame(columns)
+
+
+def _arrow_frame(table: pa.Table, task: Task) -> pd.DataFrame:
+    """:func:`to_frame` of a classification or completion table, column by column in Arrow: the same frame (pandas
+    holds strings in Arrow), without a Python string per text on the way (at 1M records that was ~2.5 GB at the
+    peak, for a frame of 0.6 GB)."""
+    columns: dict[str, pa.ChunkedArray | np.ndarray] = {"id": table["id"]}
+    if task is Task.CLASSIFICATION:
+        texts, labels = table["text"], table["label"]
+        columns.update(text=texts, label=labels, n_chars=pc.utf8_length(texts).cast(pa.int64()),
+                       label_share=_label_shares(labels))
+    else:
+        lengths = [pc.fill_null(pc.utf8_length(table[name]), 0).cast(pa.int64()) for name in ("prompt", "completion")]
+        columns.update(prompt=table["prompt"], completion=table["completion"], n_chars=pc.add(*lengths))
+    for name in OPTIONAL_RECORD_COLUMNS:
+        if name in table.column_names:
+            columns[name] = table[name]
+    frame = pa.table(columns).to_pandas()
+    for name, values in columns.items():  # a column of nulls only is an object column of None, as from a list
+        if isinstance(values, pa.ChunkedArray) and values.null_count == len(values):
+            frame[name] = _none_column(len(values))
+    return frame
+
+
+def _none_column(n: int) -> Any:
+    import pandas as pd
+
+    return pd.Series([None] * n, dtype=object)  # what pandas makes of a list of None
+
+
+def _label_shares(labels: pa.ChunkedArray) -> np.ndarray:
+    """Each record's label's share of all records (NaN without a label), as ``counts[label] / total``."""
+    encoded = pc.dictionary_encode(labels.combine_chunks())
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.bincount(codes[codes >= 0], minlength=len(encoded.dictionary))
+    shares = np.full(len(codes), np.nan)
+    shares[codes >= 0] = counts[codes[codes >= 0]] / len(codes)
+    return shares
 
 
 def _classification_columns(texts: list[str | None], labels: list[str | None]) -> dict[str, list[Any]]:
