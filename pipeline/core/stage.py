@@ -29,6 +29,9 @@ class RunContext:
         verbose: show the libraries' own progress bars and log messages.
         on_rows: called now and then with the number of rows read so far (progress display).
         sections: the report sections published by the stages that ran before this one (read-only).
+        carry: what a stage hands to a later one besides records and report sections, by key; never written
+            (dedup leaves its MinHash signatures there for split leakage: :mod:`pipeline.dedup.signed`). A stage
+            that takes something out removes it, so that it is freed.
     """
 
     inputs: tuple[str, ...] = ()
@@ -38,6 +41,7 @@ class RunContext:
     verbose: bool = False
     on_rows: Callable[[int], None] | None = None
     sections: Mapping[str, Any] = field(default_factory=dict)
+    carry: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

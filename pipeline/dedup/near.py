@@ -78,11 +78,15 @@ class NearDuplicates:
     def hasher(self) -> MinHasher:
         return MinHasher(self.num_perm, self.hash_seed)
 
-    def candidate_pairs(self, signatures: Sequence[np.ndarray]) -> np.ndarray:
-        """Unique candidate pairs ``(i, j)``, i < j, over signature blocks laid end to end (positions run on)."""
-        return lsh_pairs(list(signatures), self.bands, self.rows)
+    def candidate_pairs(self, signatures: Sequence[np.ndarray], take: np.ndarray | None = None) -> np.ndarray:
+        """Unique candidate pairs ``(i, j)``, i < j, over signature blocks laid end to end (positions run on).
 
-    def likely_pairs(self, signatures: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+        ``take``: the signature rows of positions 0..len(take)-1 (rows may repeat), instead of every row in order;
+        the same pairs as over ``concatenate(signatures)[take]``, which is never built.
+        """
+        return lsh_pairs(list(signatures), self.bands, self.rows, take=take)
+
+    def likely_pairs(self, signatures: Sequence[np.ndarray], pairs: np.ndarray, take: np.ndarray | None = None) -> np.ndarray:
         """The candidates whose signatures agree on at least ``group_threshold - ESTIMATE_MARGIN`` of their
         positions (blocks laid end to end, as for :meth:`candidate_pairs`; nothing is concatenated)."""
         floor = self.group_threshold - ESTIMATE_MARGIN
@@ -91,7 +95,7 @@ class NearDuplicates:
         starts = np.cumsum([0, *(len(block) for block in signatures)])
         keep = np.zeros(len(pairs), dtype=bool)
         for at in range(0, len(pairs), _CHUNK):
-            chunk = pairs[at : at + _CHUNK]
+            chunk = pairs[at : at + _CHUNK] if take is None else take[pairs[at : at + _CHUNK]]
             left, right = _gather(signatures, starts, chunk[:, 0]), _gather(signatures, starts, chunk[:, 1])
             keep[at : at + _CHUNK] = (left == right).mean(axis=1) >= floor
         return pairs[keep]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import multiprocessing
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from datasets import Dataset
@@ -38,6 +39,7 @@ from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.normalise import normalise
 from pipeline.dedup.shingling import ShingleSets, Shingling
+from pipeline.dedup.signed import CARRY_KEY, Signed, settings_of
 
 __all__ = ["dedup"]
 
@@ -47,11 +49,10 @@ def dedup(ds: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
     if not cfg.enabled or len(ds) == 0:
         return StageResult(kept=ds, rejected=rejections_to_dataset([]), sections={"duplicates": {"enabled": cfg.enabled}})
     with quiet_datasets():
-        return _dedup(ds, cfg)
+        return _dedup(ds, cfg, ctx.carry)
 
 
-
-def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
+def _dedup(ds: Dataset, cfg: DedupConfig, carry: dict[str, Any]) -> StageResult:
     task = task_of(ds)
     index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
     shingling = _shingling(ds, cfg, index)
@@ -72,9 +73,16 @@ def _dedup(ds: Dataset, cfg: DedupConfig) -> StageResult:
     stats = plan.stats()
     if index is not None:
         stats["index"] = index.update(plan.kept_for_index(), sigs, sets, shingling)
-    del sigs, sets  # ~0.9 KB per record: free them before partition copies the kept rows
     plan.sets = None
+    kept_rows = np.flatnonzero(np.fromiter((r is None for r in plan.reject), dtype=bool, count=len(plan.reject)))
+    # for split leakage (pipeline.dedup.signed), on disk from before partition copies the kept rows; the short
+    # texts it needs are there with cfg.near
+    usable = cfg.near or not near.edits.enabled
+    signed = Signed(sigs, sets, plan.row_leader[kept_rows], short[0], short[1], settings=settings_of(near) if usable else ())
+    del sigs, sets
+    signed = signed.spill()
     kept, rejected = partition(plan.marked(), "dedup")
+    carry[CARRY_KEY] = signed.with_ids(kept.with_format("arrow")["id"])
     return StageResult(kept=kept, rejected=rejected, sections={"duplicates": stats})
 
 
