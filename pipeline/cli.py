@@ -140,7 +140,7 @@ def cli() -> None:
 @click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector for texts of 20+ letters: lingua (~0.3 ms a text) or langdetect (~2 ms).  [default: lingua]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
-@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: parsing: all cores from a 32 MiB file; clean: all cores from 20,000 rows; dedup: 1]")
+@click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: all cores; parsing from a 32 MiB file, clean and dedup from 20,000 rows]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")
 @click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), metavar="J", help="Jaccard similarity at or above which two records are near duplicates.  [default: 0.8]")

@@ -42,7 +42,7 @@ class DedupConfig(Section):
             duplicating, one of their records are rejected as ``contaminated``.
         index_path: a directory holding kept signatures across runs (incremental dedup); created if missing and
             updated with this run's kept records.
-        num_proc: processes computing signatures (used above ``parallel_min_rows`` rows).
+        num_proc: processes computing signatures (used from ``parallel_min_rows`` rows); none = every core.
         examples: how many example clusters the report shows.
         group_threshold: Jaccard at or above which two records are near twins: not removed, but kept in one split
             (same label for classification); ``threshold`` turns grouping off.
@@ -81,7 +81,7 @@ class DedupConfig(Section):
     decontaminate: tuple[str, ...] = ()
     contamination_ngram: int = 13
     index_path: str | None = None
-    num_proc: int = 1
+    num_proc: int | None = None
     parallel_min_rows: int = 20_000
     batch_size: int = 1000
     examples: int = 5
@@ -121,7 +121,7 @@ class DedupConfig(Section):
             found.append(f"bands x rows must be positive and at most num_perm ({self.num_perm})")
         elif self.rows is not None and self.rows > MAX_ROWS:
             found.append(f"rows must be at most {MAX_ROWS} (a band of more rows almost never matches), got {self.rows}")
-        if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc, self.batch_size) < 1:
+        if min(self.word_ngram, self.char_ngram, self.contamination_ngram, self.num_proc or 1, self.batch_size) < 1:
             found.append("n-gram sizes, num_proc and batch_size must be at least 1")
         if not self.enabled and (self.decontaminate or self.index_path):
             found.append("decontaminate and index_path (--decontaminate, --dedup-index) work in the dedup stage: "

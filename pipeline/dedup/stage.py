@@ -35,6 +35,7 @@ from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.near import NearDuplicates, choose_shingling
+from pipeline.core.parallel import default_workers
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.normalise import normalise
@@ -110,8 +111,9 @@ def _leader_signatures(
     short_texts: list[str] = []
     job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
     batches = content_text_batches(leaders, cfg.batch_size)
-    parallel = cfg.num_proc > 1 and len(leaders) >= cfg.parallel_min_rows
-    with multiprocessing.get_context("fork").Pool(cfg.num_proc) if parallel else nullcontext() as pool:
+    workers = cfg.num_proc or default_workers()
+    parallel = workers > 1 and len(leaders) >= cfg.parallel_min_rows
+    with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
         results = pool.imap(job, batches) if parallel else map(job, batches)
         start = 0
         for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in results:
