@@ -61,8 +61,8 @@ OBSERVERS: list[tuple[str, Stage, str]] = [
     ("drift", measure_drift, "drift"),
 ]
 """After the split the records are final: these stages only read them (and the sections published before the
-split) and add report sections. From ``_SIDE_BY_SIDE_ROWS`` records they run side by side in forked processes,
-so the second core is not idle while one of them runs; their sections are collected in this order either way."""
+split) and add report sections. From ``_SIDE_BY_SIDE_ROWS`` records they run side by side on forked workers, one
+per core, so no core idles while one of them runs; their sections are collected in this order either way."""
 _SIDE_BY_SIDE_ROWS = 50_000
 
 
@@ -182,8 +182,9 @@ def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]],
         result = stage(records, cfg, ctx)
         return len(result.kept), len(result.rejected), result.sections, time.perf_counter() - start
 
-    side_by_side = len(records) >= _SIDE_BY_SIDE_ROWS and default_workers() > 1
-    return list(map_ordered(run, range(len(observers)), num_proc=len(observers) if side_by_side else 1))
+    # one worker per core: more would only stack their memory peaks, not finish sooner
+    workers = default_workers() if len(records) >= _SIDE_BY_SIDE_ROWS else 1
+    return list(map_ordered(run, range(len(observers)), num_proc=min(workers, len(observers))))
 
 
 def release_free_memory() -> None:
