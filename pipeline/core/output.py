@@ -11,7 +11,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +19,7 @@ from typing import IO, Any
 from datasets import Dataset
 
 from pipeline.chat.schema import written_message
+from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.records import RECORD_FIELDS, TASK_FIELDS, Task, task_of
 
 ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
@@ -40,6 +41,9 @@ def atomic_open(path: Path) -> Iterator[IO[str]]:
         Path(tmp).unlink(missing_ok=True)
         raise
 
+_WRITE_BATCH = 10_000
+_PARALLEL_WRITE_ROWS = 50_000
+
 
 def _umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it: put it straight back
@@ -57,6 +61,24 @@ def write_json(path: Path, data: Any) -> None:
 def write_text(path: Path, text: str) -> None:
     with atomic_open(path) as fh:
         fh.write(text)
+
+
+def write_records_jsonl(path: Path, ds: Dataset, to_rows: Callable[[Dataset], Iterable[dict[str, Any]]]) -> int:
+    """``write_jsonl(path, to_rows(ds))``, the same bytes, with the rows of a large ``ds`` serialised in batches on
+    forked workers (one per core; at 1M records serialising took most of the 37 s of writing the outputs)."""
+
+    def lines(start: int) -> tuple[int, str]:
+        batch = ds.select(range(start, min(start + _WRITE_BATCH, len(ds))))
+        rows = [json.dumps(row, ensure_ascii=False, allow_nan=False) for row in to_rows(batch)]
+        return len(rows), "".join(row + "\n" for row in rows)
+
+    count = 0
+    workers = default_workers() if len(ds) >= _PARALLEL_WRITE_ROWS else 1
+    with atomic_open(path) as fh:
+        for n, text in map_ordered(lines, range(0, len(ds), _WRITE_BATCH), num_proc=workers):
+            fh.write(text)
+            count += n
+    return count
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -11,7 +11,8 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.core.output import file_digest, output_records, rejected_records, write_json, write_jsonl, write_text
+from pipeline.core.output import (file_digest, output_records, rejected_records, write_json, write_jsonl,
+                                  write_records_jsonl, write_text)
 from pipeline.ingest.readers import InputFile, file_sha256
 from pipeline.report.html import render_html
 from pipeline.report.markdown import render_markdown
@@ -32,8 +33,8 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     outputs: dict[str, int | None] = {}
     for name, part in split_parts(records).items():
         for file_name, rows in _shards(name, part.remove_columns("split"), shards):
-            outputs[file_name] = write_jsonl(out_dir / file_name, output_records(rows))
-    outputs["rejected.jsonl"] = write_jsonl(out_dir / "rejected.jsonl", rejected_records(rejected))
+            outputs[file_name] = write_records_jsonl(out_dir / file_name, rows, output_records)
+    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, rejected_records)
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
     write_text(out_dir / "report.html", html)

@@ -47,3 +47,23 @@ def test_outputs_follow_the_users_umask(runner, tmp_path, umask, mode):
         os.umask(previous)
     files = [p for p in out.iterdir() if p.is_file()]
     assert len(files) >= 8 and {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: mode for p in files}
+
+
+def test_records_serialised_on_two_workers_are_the_same_bytes(tmp_path, monkeypatch):
+    """Batches of 7 rows serialised on two forked workers give the file one process writes, rejects included."""
+    import pipeline.core.output as output
+    from pipeline.core.output import output_records, rejected_records, write_records_jsonl
+    from pipeline.ingest.config import InputConfig
+    from pipeline.ingest.stage import read_records
+
+    read = read_records(["samples/support_tickets.jsonl"], InputConfig())
+    for name, ds, to_rows in (("kept", read.kept, output_records), ("rejected", read.rejected, rejected_records)):
+        one = tmp_path / f"{name}-one.jsonl"
+        assert write_jsonl(one, to_rows(ds)) == len(ds)
+        monkeypatch.setattr(output, "_WRITE_BATCH", 7)
+        monkeypatch.setattr(output, "_PARALLEL_WRITE_ROWS", 0)
+        monkeypatch.setattr(output, "default_workers", lambda: 2)
+        two = tmp_path / f"{name}-two.jsonl"
+        assert write_records_jsonl(two, ds, to_rows) == len(ds)
+        assert two.read_bytes() == one.read_bytes() and len(ds) > 0
+        monkeypatch.undo()
