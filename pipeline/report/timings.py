@@ -13,4 +13,7 @@ def render_timings(timings: dict[str, Any]) -> list[str]:
         rows = f"{t['rows']:,}" if t.get("rows") is not None else ""
         lines.append(f"| {name} | {t['seconds']:.1f} | {rows} | {rate} |")
     lines += ["", f"Total (before writing the outputs): {timings['total_seconds']:.1f} s"]
+    if sum(t["seconds"] for t in timings["stages"].values()) > timings["total_seconds"]:
+        lines[-1] += (" (less than the stages' sum: from 50,000 records the stages after the split run side by side,"
+                      " so their seconds overlap)")
     return lines
