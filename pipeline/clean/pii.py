@@ -142,8 +142,7 @@ def _has_any(text: str, needles: tuple[str, ...]) -> bool:
 _FINDERS: tuple[tuple[str, str, Finder, Callable[[str, int], bool]], ...] = (
     ("private_key", "secret", _spans(_PRIVATE_KEY), lambda text, digits: "-----BEGIN" in text),
     ("aws_access_key", "secret", _spans(_AWS_ACCESS_KEY), lambda text, d: d >= 1 and _has_any(text, _AWS_PREFIXES)),
-    # "gh" in text: the test so far, which misses a github_pat_ token in a text without "gh" (kept: outputs stay)
-    ("github_token", "secret", _spans(_GITHUB_TOKEN), lambda t, d: "gh" in t and _has_any(t, _GITHUB_PREFIXES)),
+    ("github_token", "secret", _spans(_GITHUB_TOKEN), lambda t, d: _has_any(t, _GITHUB_PREFIXES)),
     ("api_key", "secret", _spans(_API_KEY), lambda text, digits: "sk-" in text),
     ("email", "email", _spans(_EMAIL), lambda text, digits: "@" in text),
     ("ip_address", "ip_address", _ipv4_spans, lambda text, digits: digits >= 4 and bool(_IPV4_HINT.search(text))),

@@ -26,6 +26,7 @@ TRUE_POSITIVES = [
     ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY_ID=<SECRET>", "aws_access_key"),
     ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token <SECRET>", "github_token"),
     ("key: github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstu", "key: <SECRET>", "github_token"),
+    ("GITHUB_TOKEN=github_pat_11ABCDEFG0123456789_abcdefXYZ0123456789", "GITHUB_TOKEN=<SECRET>", "github_token"),
     ("OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx123", "OPENAI_API_KEY=<SECRET>", "api_key"),
     ("use sk-abcdefghijklmnopqrstuvwxyz012345 here", "use <SECRET> here", "api_key"),
     (
