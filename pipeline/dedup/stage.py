@@ -21,8 +21,6 @@ records kept by earlier runs take part as already-kept representatives.
 
 from __future__ import annotations
 
-import multiprocessing
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +33,7 @@ from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.near import NearDuplicates, choose_shingling
-from pipeline.core.parallel import default_workers
+from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import content_text_batches, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.normalise import normalise
@@ -111,18 +109,16 @@ def _leader_signatures(
     short_texts: list[str] = []
     job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
     batches = content_text_batches(leaders, cfg.batch_size)
-    workers = cfg.num_proc or default_workers()
-    parallel = workers > 1 and len(leaders) >= cfg.parallel_min_rows
-    with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
-        results = pool.imap(job, batches) if parallel else map(job, batches)
-        start = 0
-        for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in results:
-            stop = start + len(batch_sigs)
-            sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
-            sets.append(batch_sets)
-            short_positions += [start + k for k in in_batch]
-            short_texts += texts
-            start = stop
+    workers = (cfg.num_proc or default_workers()) if len(leaders) >= cfg.parallel_min_rows else 1
+    start = 0
+    # map_ordered, not Pool.imap: imap's feeder would queue every leader's text for the workers at once
+    for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in map_ordered(job, batches, num_proc=workers):
+        stop = start + len(batch_sigs)
+        sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
+        sets.append(batch_sets)
+        short_positions += [start + k for k in in_batch]
+        short_texts += texts
+        start = stop
     return sigs, ShingleSets.concat(sets), hits, (np.array(short_positions, dtype=np.int64), short_texts)
 
 
