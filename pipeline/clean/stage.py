@@ -126,7 +126,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) 
     distinct = list(dict.fromkeys(keys[i] for i in measured))  # never detect the same normalised text twice
     found = identify_languages(
         distinct,
-        backend=cfg.language_backend,
+        backend=cfg.detector(),
         allowed=cfg.languages,
         seed=seed,
         min_letters=cfg.language_min_letters,
@@ -145,7 +145,7 @@ def _mark_language(marked: Dataset, cfg: CleanConfig, num_proc: int, seed: int) 
         marked, und_rejected = _mark_wrong_language(marked, identified, cfg)
     mix = Counter(langs[i] for i in measured)
     return marked, {
-        "backend": cfg.language_backend,
+        "backend": cfg.detector(),
         "measured_on": _measured_on(cfg, len(measured), sum(key is not None for key in keys)),
         "records_measured": len(measured),
         "distinct_texts_detected": len(distinct),

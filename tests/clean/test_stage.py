@@ -384,3 +384,14 @@ def test_a_row_that_makes_the_marking_raise_is_quarantined_and_the_run_goes_on(n
     assert len(result.kept) == 2499 and result.rejected["source_row"] == [ds[1777]["source_row"]]
     assert result.rejected["reason"] == ["stage_error"] and "JSONDecodeError" in result.rejected["detail"][0]
     assert result.kept["text"][1776] == rows[1776]["text"]
+
+
+def test_auto_backend_is_lingua_for_a_filter_and_langdetect_for_the_sampled_mix():
+    """The report names the detector that ran: lingua when every record is detected, langdetect for the sample."""
+    ds = texts(["Where is my card? It was sent two weeks ago.", "Wo ist meine Karte? Sie kam nie bei mir an.",
+                "Comment puis-je recharger ma carte bancaire ?"])
+    sampled = clean(ds, CleanConfig(), CONTEXT).sections["cleaning"]["language"]
+    filtered = clean(ds, CleanConfig(languages=("en",)), CONTEXT).sections["cleaning"]["language"]
+    forced = clean(ds, CleanConfig(languages=("en",), language_backend="langdetect"), CONTEXT).sections["cleaning"]["language"]
+    assert (sampled["backend"], filtered["backend"], forced["backend"]) == ("langdetect", "lingua", "langdetect")
+    assert sampled["mix"] == {"de": 1, "en": 1, "fr": 1} and filtered["mix"] == forced["mix"] == sampled["mix"]
