@@ -23,6 +23,8 @@ from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.records import RECORD_FIELDS, TASK_FIELDS, Task, task_of
 
 ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
+_WRITE_BATCH = 10_000  # records serialised per job by write_records_jsonl
+_PARALLEL_WRITE_ROWS = 50_000  # from this many records, on forked workers
 
 
 @contextmanager
@@ -40,9 +42,6 @@ def atomic_open(path: Path) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-_WRITE_BATCH = 10_000
-_PARALLEL_WRITE_ROWS = 50_000
 
 
 def _umask() -> int:

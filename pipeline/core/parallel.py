@@ -9,6 +9,9 @@ and re-encodes every result row through its writer.
 
 Batches are fixed by ``batch_size`` alone, so results do not depend on ``num_proc``. A batch function takes a
 ``pa.Table`` and returns one, and nothing in it knows how it was called.
+
+Underneath is :func:`map_ordered`, for any work as a function of picklable jobs (batches of lines at ingest, of
+texts at dedup, of records when writing): the one place that forks workers and keeps results in input order.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 BatchFn = Callable[[pa.Table], Any]
 
-_SHARED: dict[int, tuple[pa.Table | None, Callable[[Any], Any]]] = {}
-"""What forked workers inherit: the table (if any) and the function of each running map, by call number."""
+_SHARED: dict[int, Callable[[Any], Any]] = {}
+"""What forked workers inherit: the function of each running map (with the table it reads), by call number."""
 _calls = iter(range(1 << 62))
 
 
@@ -64,17 +67,13 @@ def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: i
     done so far after each batch.
     """
     ranges = slices(table.num_rows, batch_size)
-    if num_proc <= 1 or table.num_rows < min_rows or len(ranges) < 2:
-        yield from _tracked(((stop - start, fn(table.slice(start, stop - start))) for start, stop in ranges), on_rows)
-        return
-    call = next(_calls)
-    _SHARED[call] = (table, fn)
-    try:
-        with multiprocessing.get_context("fork").Pool(min(num_proc, len(ranges))) as pool:
-            jobs = pool.imap(_run, [(call, start, stop) for start, stop in ranges])
-            yield from _tracked(jobs, on_rows)
-    finally:
-        del _SHARED[call]
+    workers = min(num_proc, len(ranges)) if table.num_rows >= min_rows and len(ranges) >= 2 else 1
+
+    def run(bounds: tuple[int, int]) -> tuple[int, Any]:
+        start, stop = bounds
+        return stop - start, fn(table.slice(start, stop - start))
+
+    yield from _tracked(map_ordered(run, ranges, num_proc=workers), on_rows)
 
 
 def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: int = 1) -> Iterator[Result]:
@@ -88,7 +87,7 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
         yield from map(fn, jobs)
         return
     call = next(_calls)
-    _SHARED[call] = (None, fn)
+    _SHARED[call] = fn
     try:
         with multiprocessing.get_context("fork").Pool(num_proc) as pool:
             pending: deque[Any] = deque()
@@ -103,13 +102,7 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
 
 
 def _call(call: int, job: Any) -> Any:
-    return _SHARED[call][1](job)
-
-
-def _run(job: tuple[int, int, int]) -> tuple[int, Any]:
-    call, start, stop = job
-    table, fn = _SHARED[call]
-    return stop - start, fn(table.slice(start, stop - start))
+    return _SHARED[call](job)
 
 
 def _tracked(results: Iterable[tuple[int, Any]], on_rows: Callable[[int], None] | None) -> Iterator[Any]:

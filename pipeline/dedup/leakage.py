@@ -32,7 +32,7 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.dedup.shingling import ShingleSets, Shingling
 from pipeline.dedup.signed import CARRY_KEY, Signed, settings_of
-from pipeline.dedup.stage import SignatureJob
+from pipeline.dedup.stage import SignatureJob, sign_texts
 
 EXAMPLES_SHOWN = 5
 SNIPPET_CHARS = 80
@@ -92,16 +92,9 @@ def leakage_of(records: Dataset | None, near: NearDuplicates, names: list[str], 
 def sign_records(records: Dataset, near: NearDuplicates) -> Signed:
     """Signatures, shingle sets and short prepared texts of every record, ``_BATCH`` records at a time."""
     job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if near.edits.enabled else 0)
-    sigs, sets, short_rows, short_texts, start = [], [], [], [], 0
-    for texts in content_text_batches(records, _BATCH):
-        batch_sigs, batch_sets, _, (short, prepared) = job(texts)
-        sigs.append(batch_sigs)
-        sets.append(batch_sets)
-        short_rows += [start + k for k in short]
-        short_texts += prepared
-        start += len(texts)
-    return Signed(np.concatenate(sigs), ShingleSets.concat(sets), np.arange(start, dtype=np.int64),
-                  np.array(short_rows, dtype=np.int64), short_texts, settings=settings_of(near))
+    sigs, sets, _, (short_rows, short_texts) = sign_texts(job, content_text_batches(records, _BATCH), len(records),
+                                                         near.num_perm)
+    return Signed(sigs, sets, np.arange(len(records), dtype=np.int64), short_rows, short_texts, settings=settings_of(near))
 
 
 def _measure(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np.ndarray, labels: np.ndarray | None,

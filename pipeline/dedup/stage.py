@@ -21,6 +21,7 @@ records kept by earlier runs take part as already-kept representatives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,17 +103,23 @@ def _leader_signatures(
     results through Arrow (8.4 GiB peak for 1M records, measured). Here the parent reads text batches, a pool of
     forked workers hashes them, and results land straight in preallocated arrays, in input order.
     """
-    sigs = np.empty((len(leaders), cfg.num_perm), dtype=np.uint32)
-    hits = np.full(len(leaders), -1, dtype=np.int64)
+    job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
+    workers = (cfg.num_proc or default_workers()) if len(leaders) >= cfg.parallel_min_rows else 1
+    return sign_texts(job, content_text_batches(leaders, cfg.batch_size), len(leaders), cfg.num_perm, workers)
+
+
+def sign_texts(job: SignatureJob, batches: Iterable[list[str]], rows: int, num_perm: int,
+               num_proc: int = 1) -> tuple[np.ndarray, ShingleSets, np.ndarray, tuple[np.ndarray, list[str]]]:
+    """``job`` over batches of ``rows`` texts in all (on ``num_proc`` forked workers), results in input order:
+    signatures, shingle sets, eval n-gram matches, and the positions and prepared texts of the short ones."""
+    sigs = np.empty((rows, num_perm), dtype=np.uint32)
+    hits = np.full(rows, -1, dtype=np.int64)
     sets: list[ShingleSets] = []
     short_positions: list[int] = []
     short_texts: list[str] = []
-    job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0)
-    batches = content_text_batches(leaders, cfg.batch_size)
-    workers = (cfg.num_proc or default_workers()) if len(leaders) >= cfg.parallel_min_rows else 1
     start = 0
-    # map_ordered, not Pool.imap: imap's feeder would queue every leader's text for the workers at once
-    for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in map_ordered(job, batches, num_proc=workers):
+    # map_ordered, not Pool.imap: imap's feeder would queue every text for the workers at once
+    for batch_sigs, batch_sets, batch_hits, (in_batch, texts) in map_ordered(job, batches, num_proc=num_proc):
         stop = start + len(batch_sigs)
         sigs[start:stop], hits[start:stop] = batch_sigs, batch_hits
         sets.append(batch_sets)
