@@ -164,11 +164,11 @@ def batched_rate(docs: list[str], num_proc: int) -> tuple[float, float, bool]:
     job = SignatureJob(Shingling("word", NGRAM), MinHasher(128), None)
     batches = [docs[i : i + 1000] for i in range(0, len(docs), 1000)]
     start = time.perf_counter()
-    sigs = np.concatenate([job(batch)[0] for batch in batches])
+    sigs = np.concatenate([job(batch).signatures for batch in batches])
     rate = len(docs) / (time.perf_counter() - start)
     start = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(num_proc) as pool:
-        parallel = np.concatenate([result[0] for result in pool.imap(job, batches)])
+        parallel = np.concatenate([result.signatures for result in pool.imap(job, batches)])
     parallel_rate = len(docs) / (time.perf_counter() - start)
     assert np.array_equal(parallel, sigs)
     identical = True

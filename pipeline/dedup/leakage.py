@@ -92,9 +92,9 @@ def leakage_of(records: Dataset | None, near: NearDuplicates, names: list[str], 
 def sign_records(records: Dataset, near: NearDuplicates) -> Signed:
     """Signatures, shingle sets and short prepared texts of every record, ``_BATCH`` records at a time."""
     job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if near.edits.enabled else 0)
-    sigs, sets, _, (short_rows, short_texts) = sign_texts(job, content_text_batches(records, _BATCH), len(records),
-                                                         near.num_perm)
-    return Signed(sigs, sets, np.arange(len(records), dtype=np.int64), short_rows, short_texts, settings=settings_of(near))
+    signed = sign_texts(job, content_text_batches(records, _BATCH), len(records), near.num_perm)
+    return Signed(signed.signatures, signed.sets, np.arange(len(records), dtype=np.int64), *signed.short,
+                  settings=settings_of(near))
 
 
 def _measure(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np.ndarray, labels: np.ndarray | None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from datasets import Dataset, DatasetInfo, Features, Value
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import UnionFind
-from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text, content_text_batches
+from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
 from pipeline.dedup.grouping import near_twin_groups
 from pipeline.dedup.shingling import ShingleSets, Shingling
 
@@ -35,10 +34,10 @@ class ClusterPlan:
     """Per-record keys, clusters and reject marks of one dedup run."""
 
     def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling,
-                 keys: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """``keys``: every record's exact key and content length, when computed elsewhere (the Ray engine)."""
+                 keys: tuple[np.ndarray, np.ndarray]) -> None:
+        """``keys``: every record's exact key (:func:`exact_keys_of`) and content length."""
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
-        self.keys, self.lengths = keys if keys is not None else _exact_keys(ds, shingling.prepare)
+        self.keys, self.lengths = keys
         self.leaders, self.row_leader = _leaders(self.keys)
         self.ids: list[str] = column(ds, "id")
         self.cluster_in: list[str | None] = column(ds, "cluster")
@@ -319,22 +318,13 @@ class ClusterPlan:
         return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
-def _exact_keys(ds: Dataset, prepare: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: the exact-duplicate key (64-bit hash of the normalised content) and the content length.
+def exact_keys_of(prepared: list[str]) -> np.ndarray:
+    """The exact-duplicate key of each prepared text (:meth:`Shingling.prepare`): the first 8 bytes of its SHA-1.
 
     64 bits keep a million keys in 8 MB; the chance of any false collision among 10^6 records is ~3e-8.
     """
-    parts = [exact_keys_of(texts, prepare) for texts in content_text_batches(ds)]
-    if not parts:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def exact_keys_of(texts: list[str], prepare: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_exact_keys` of one batch of content texts."""
-    digests = b"".join(hashlib.sha1(prepare(text).encode("utf-8")).digest()[:8] for text in texts)
-    lengths = np.array([len(text) for text in texts], dtype=np.int64)
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64), lengths
+    digests = b"".join(hashlib.sha1(text.encode("utf-8")).digest()[:8] for text in prepared)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 def _leaders(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

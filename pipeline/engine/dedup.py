@@ -128,7 +128,8 @@ def _texts(batch: pa.Table, task: Task) -> list[str]:
 
 
 def _keys_batch(batch: pa.Table, task: Task, prepare: Callable[[str], str]) -> pa.Table:
-    keys, lengths = exact_keys_of(_texts(batch, task), prepare)
+    texts = _texts(batch, task)
+    keys, lengths = exact_keys_of([prepare(text) for text in texts]), np.array([len(text) for text in texts], np.int64)
     return batch.append_column(KEY, pa.array(keys.view(np.int64))).append_column(LENGTH, pa.array(lengths))
 
 
@@ -140,9 +141,9 @@ def _signature_batch(batch: pa.Table, task: Task, job: SignatureJob, leader_of: 
     if not batch.num_rows:
         return pa.table({LEADER: pa.array([], pa.int64()), SIG: list_column(np.zeros(0, np.uint32), np.zeros(1, np.int64)),
                          SET: list_column(np.zeros(0, np.uint32), np.zeros(1, np.int64)), SHORT: pa.array([], pa.string())})
-    sigs, sets, _, (short_at, short_texts) = job(_texts(batch, task))
+    signed = job(_texts(batch, task))
     short: list[str | None] = [None] * batch.num_rows
-    for k, text in zip(short_at, short_texts):
+    for k, text in zip(signed.short, signed.short_texts):
         short[k] = text
-    return pa.table({LEADER: pa.array(leader, pa.int64()), SIG: matrix_column(sigs),
-                     SET: list_column(sets.values, sets.offsets), SHORT: pa.array(short, pa.string())})
+    return pa.table({LEADER: pa.array(leader, pa.int64()), SIG: matrix_column(signed.signatures),
+                     SET: list_column(signed.sets.values, signed.sets.offsets), SHORT: pa.array(short, pa.string())})

@@ -62,11 +62,10 @@ def _bucket_pairs(bucket: pa.Table, max_bucket: int) -> pa.Table:
 def verify(session: RaySession, leaders: ray.data.Dataset, pairs: np.ndarray, near: NearDuplicates, n: int) -> Verified:
     """The local :meth:`NearDuplicates.verify` of :meth:`NearDuplicates.likely_pairs`, scored on the workers."""
     if not len(pairs):
-        return near.join(n, pairs, lambda a, b: None)
+        return near.join(n, pairs, np.zeros(0))
     scored = _scored(session, leaders, pairs, near.group_threshold - ESTIMATE_MARGIN)
-    i, j, likely, jaccard = (scored[c].to_pylist() for c in ("i", "j", "likely", "jaccard"))
-    score = {(a, b): value for a, b, keep, value in zip(i, j, likely, jaccard) if keep}
-    return near.join(n, np.array([i, j], dtype=np.int64).T.reshape(-1, 2), lambda a, b: score.get((a, b)))
+    i, j, likely, jaccard = (scored[c].to_numpy(zero_copy_only=False) for c in ("i", "j", "likely", "jaccard"))
+    return near.join(n, np.stack([i, j], axis=1).astype(np.int64), np.where(likely, jaccard, np.nan))
 
 
 def _scored(session: RaySession, leaders: ray.data.Dataset, pairs: np.ndarray, floor: float) -> pa.Table:
