@@ -240,10 +240,17 @@ def content_texts(ds: Dataset) -> list[str]:
 def content_text_batches(ds: Dataset, batch_size: int = 10_000) -> Iterator[list[str]]:
     """Every record's :func:`content_text`, ``batch_size`` records at a time (memory stays bounded)."""
     task = task_of(ds)
+    for batch in ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow").iter(batch_size=batch_size):
+        yield table_content_texts(batch, task)
+
+
+def table_content_texts(table: pa.Table, task: Task) -> list[str]:
+    """The :func:`content_text` of every row of an Arrow table of records (its content fields at least)."""
+    if task is Task.CLASSIFICATION:
+        return table["text"].to_pylist()
     fields = list(CONTENT_FIELDS[task])
-    for batch in ds.select_columns(fields).with_format("arrow").iter(batch_size=batch_size):
-        columns = [batch[name].to_pylist() for name in fields]
-        yield [content_text(dict(zip(fields, values)), task) for values in zip(*columns)]
+    columns = [table[name].to_pylist() for name in fields]
+    return [content_text(dict(zip(fields, values)), task) for values in zip(*columns)]
 
 
 def content_text(row: dict[str, Any], task: Task) -> str:

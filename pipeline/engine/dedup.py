@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import ray
 
-from pipeline.core.records import CONTENT_FIELDS, Task, content_text, partition, quiet_datasets, task_of
+from pipeline.core.records import CONTENT_FIELDS, Task, partition, quiet_datasets, table_content_texts, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.near import NearDuplicates, choose_shingling
@@ -121,14 +121,8 @@ def _only_clustered(batch: pa.Table, clustered: np.ndarray) -> pa.Table:
     return batch.select([LEADER, SET]).filter(pa.array(clustered[batch[LEADER].to_numpy()]))
 
 
-def _texts(batch: pa.Table, task: Task) -> list[str]:
-    fields = list(CONTENT_FIELDS[task])
-    columns = [batch[name].to_pylist() for name in fields]
-    return [content_text(dict(zip(fields, values)), task) for values in zip(*columns)]
-
-
 def _keys_batch(batch: pa.Table, task: Task, prepare: Callable[[str], str]) -> pa.Table:
-    texts = _texts(batch, task)
+    texts = table_content_texts(batch, task)
     keys, lengths = exact_keys_of([prepare(text) for text in texts]), np.array([len(text) for text in texts], np.int64)
     return batch.append_column(KEY, pa.array(keys.view(np.int64))).append_column(LENGTH, pa.array(lengths))
 
@@ -141,7 +135,7 @@ def _signature_batch(batch: pa.Table, task: Task, job: SignatureJob, leader_of: 
     if not batch.num_rows:
         return pa.table({LEADER: pa.array([], pa.int64()), SIG: list_column(np.zeros(0, np.uint32), np.zeros(1, np.int64)),
                          SET: list_column(np.zeros(0, np.uint32), np.zeros(1, np.int64)), SHORT: pa.array([], pa.string())})
-    signed = job(_texts(batch, task))
+    signed = job(table_content_texts(batch, task))
     short: list[str | None] = [None] * batch.num_rows
     for k, text in zip(signed.short, signed.short_texts):
         short[k] = text
