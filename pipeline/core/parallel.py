@@ -83,7 +83,8 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
     Unlike ``Pool.imap``, whose feeder thread drains ``jobs`` as fast as it can, at most ``2 * num_proc`` jobs are
     taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never held whole in memory.
     """
-    if num_proc <= 1:
+    if num_proc <= 1 or multiprocessing.current_process().daemon:
+        # a pool's worker (the runner's observers run in them) is daemonic and may not fork workers of its own
         yield from map(fn, jobs)
         return
     call = next(_calls)
