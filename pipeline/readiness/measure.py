@@ -22,23 +22,29 @@ from pipeline.readiness.label_leakage import measure_label_leakage
 from pipeline.readiness.placeholders import measure_placeholders
 from pipeline.readiness.response_collapse import measure_response_collapse
 from pipeline.readiness.measures import histogram, over_limit, training_tokens
-from pipeline.core.records import Task, column, content_texts, exact_key, task_of
+from pipeline.core.records import Task, column, content_texts, task_of
+from pipeline.split.stage import CONTENT_KEYS, content_keys
 
 
 def measure(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageResult:
     """The measure stage: :func:`analyse` the split records; records pass through unchanged."""
-    sections = analyse(records, cfg, ctx.seed)
+    sections = analyse(records, cfg, ctx.seed, ctx.carry.get(CONTENT_KEYS))
     return StageResult(kept=records, rejected=rejections_to_dataset([]), sections=sections)
 
 
-def analyse(records: Dataset, cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
-    """The report sections measured on split records: lengths, languages, overlap and the task's evidence."""
+def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] | None = None) -> dict[str, Any]:
+    """The report sections measured on split records: lengths, languages, overlap and the task's evidence.
+
+    ``keys``: the records' :func:`pipeline.split.stage.content_keys`, when the split stage has computed them.
+    """
     task = task_of(records)
     texts = content_texts(records)
     splits = column(records, "split")
+    if keys is None or len(keys) != len(records):
+        keys = content_keys(records)
     sections: dict[str, Any] = {
         "lengths": lengths(records, splits, cfg),
-        "overlap": overlap(texts, splits, column(records, "cluster"), _column(records, "label")),
+        "overlap": overlap(texts, keys, splits, column(records, "cluster"), _column(records, "label")),
     }
     langs = _column(records, "lang")
     if langs is not None:
@@ -76,18 +82,21 @@ def lengths(records: Dataset, splits: list[str], cfg: ReadinessConfig) -> dict[s
     return section
 
 
-def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: list[str] | None) -> dict[str, Any]:
+def overlap(texts: list[str], keys: list[int], splits: list[str], clusters: list[str], labels: list[str] | None
+            ) -> dict[str, Any]:
     """Duplicates left among the kept records, identical texts with different labels, and cross-split overlap.
 
-    Texts are compared by :func:`exact_key` (case and whitespace folded); ``cluster`` adds the near-duplicate
-    groups dedup found. A key or cluster seen in two splits is a leak: the test score would be inflated.
+    Texts are compared by their :func:`exact_key` (``keys``, as ints: case and whitespace folded); ``cluster``
+    adds the near-duplicate groups dedup found. A key or cluster seen in two splits is a leak: the test score would
+    be inflated.
     """
-    keys = [exact_key(t) for t in texts]
-    seen_splits: dict[str, set[str]] = defaultdict(set)
+    splits_of_key: dict[int, set[str]] = defaultdict(set)
+    splits_of_cluster: dict[str, set[str]] = defaultdict(set)
     for key, cluster, split in zip(keys, clusters, splits):
-        seen_splits["k:" + key].add(split)
-        seen_splits["c:" + cluster].add(split)
-    leaked = sorted(k for k, s in seen_splits.items() if len(s) > 1)
+        splits_of_key[key].add(split)
+        splits_of_cluster[cluster].add(split)
+    leaked = sorted("c:" + c for c, s in splits_of_cluster.items() if len(s) > 1)
+    leaked += sorted(f"k:{k:016x}" for k, s in splits_of_key.items() if len(s) > 1)  # "c:..." < "k:..."
     groups = Counter(clusters)
     section: dict[str, Any] = {
         "records": len(texts),
@@ -98,10 +107,10 @@ def overlap(texts: list[str], splits: list[str], clusters: list[str], labels: li
         "cross_split_examples": [k[2:] for k in leaked[:5]],
     }
     if labels is not None:
-        by_key: dict[str, set[str]] = defaultdict(set)
+        by_key: dict[int, set[str]] = defaultdict(set)
         for key, label in zip(keys, labels):
             by_key[key].add(label)
-        conflicts = sorted((k for k, ls in by_key.items() if len(ls) > 1))
+        conflicts = sorted(k for k, ls in by_key.items() if len(ls) > 1)
         section["label_conflicts"] = len(conflicts)
         first_text = {k: t for k, t in zip(reversed(keys), reversed(texts))}
         section["label_conflict_examples"] = [{"text": first_text[k][:200], "labels": sorted(by_key[k])} for k in conflicts[:5]]
