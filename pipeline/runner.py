@@ -10,7 +10,6 @@ outputs as they were.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from datasets import Dataset, concatenate_datasets
 from pipeline.clean.stage import clean
 from pipeline.config import Config
 from pipeline.core.errors import OutputError
+from pipeline.core.memory import release_free_memory
 from pipeline.core.outdir import OutputTransaction
 from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.progress import Progress, Timings
@@ -185,20 +185,6 @@ def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]],
     # one worker per core: more would only stack their memory peaks, not finish sooner
     workers = default_workers() if len(records) >= _SIDE_BY_SIDE_ROWS else 1
     return list(map_ordered(run, range(len(observers)), num_proc=min(workers, len(observers))))
-
-
-def release_free_memory() -> None:
-    """Give the heap memory the last stage freed back to the system (glibc only; elsewhere nothing happens).
-
-    A stage's Python strings of more than 512 bytes (texts) live in the C heap, and glibc keeps what they freed
-    unless told to return it; at 1M records that was GBs of RSS that the next stages' peaks were stacked on.
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def _check_conserved(stage: str, rows_in: Dataset | int | None, result: StageResult) -> None:

@@ -169,7 +169,7 @@ def _unique_codes(codes: list[np.ndarray], n: int) -> np.ndarray:
     total = sum(len(c) for c in codes)
     if not total:
         codes.clear()
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int32 if n < 2**31 else np.int64)
     merged = np.empty(total, dtype=np.int64)
     at = 0
     while codes:
@@ -183,9 +183,11 @@ def _unique_codes(codes: list[np.ndarray], n: int) -> np.ndarray:
     np.not_equal(merged[1:], merged[:-1], out=distinct[1:])
     merged = merged[distinct]
     del distinct
-    first, second = np.divmod(merged, n)
-    del merged
-    return np.stack([first, second], axis=1)
+    # int32 positions while they fit: 13.6M candidate pairs of 1M records are 109 MB instead of 218 MB
+    pairs = np.empty((len(merged), 2), dtype=np.int32 if n < 2**31 else np.int64)
+    pairs[:, 0] = merged // n
+    pairs[:, 1] = merged % n
+    return pairs
 
 
 def _pairs_in_band(key: np.ndarray, max_bucket: int) -> np.ndarray:

@@ -36,6 +36,7 @@ from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.plan import ClusterPlan, exact_keys_of
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.near import NearDuplicates, choose_shingling
+from pipeline.core.memory import release_free_memory
 from pipeline.core.parallel import default_workers, map_slices
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.core.records import (CONTENT_FIELDS, Task, partition, quiet_datasets, rejections_to_dataset,
@@ -64,6 +65,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig, carry: dict[str, Any]) -> StageResult:
     keys, leaders = _sign_leaders(ds, cfg, near, eval_set)
     sigs, sets, eval_hits, short = leaders.signatures, leaders.sets, leaders.eval_hits, leaders.short
     del leaders
+    release_free_memory()  # the batches' arrays, copied into the leaders' arrays
     plan = ClusterPlan(ds, task, cfg, shingling, keys)
     plan.edit_rule = near.edit_report() if cfg.near else None
     plan.mark_contaminated_by_ngram(eval_hits, eval_set)
@@ -86,7 +88,9 @@ def _dedup(ds: Dataset, cfg: DedupConfig, carry: dict[str, Any]) -> StageResult:
     signed = Signed(sigs, sets, plan.row_leader[kept_rows], short[0], short[1], settings=settings_of(near) if usable else ())
     del sigs, sets
     signed = signed.spill()
-    kept, rejected = partition(plan.marked(), "dedup")
+    marked = plan.marked()
+    del plan  # its per-record Python lists (ids, labels, marks: ~0.3 GB at 1M) go before partition copies the rows
+    kept, rejected = partition(marked, "dedup")
     carry[CARRY_KEY] = signed.with_ids(kept.with_format("arrow")["id"])
     return StageResult(kept=kept, rejected=rejected, sections={"duplicates": stats})
 
@@ -237,12 +241,16 @@ def _near_pass(plan: ClusterPlan, near: NearDuplicates, sigs: np.ndarray, sets: 
     n_leaders = len(sigs)
     n_joinable = n_leaders + (len(index) if index is not None else 0)
     pairs = near.candidate_pairs([p[0] for p in parts])
-    pairs = pairs[pairs[:, 0] < n_leaders]  # pairs among indexed or eval records are not this run's business
+    if len(parts) > 1:  # (each filter copies the pairs: only when there are indexed or eval records)
+        pairs = pairs[pairs[:, 0] < n_leaders]  # pairs among indexed or eval records are not this run's business
     if not cfg.near:
         pairs = pairs[pairs[:, 1] >= n_leaders]
     eval_pairs = pairs[pairs[:, 1] >= n_joinable]
+    joinable = pairs[pairs[:, 1] < n_joinable] if len(eval_pairs) else pairs
     workers = cfg.num_proc or default_workers()
-    likely = near.likely_pairs([p[0] for p in parts], pairs[pairs[:, 1] < n_joinable], num_proc=workers)
+    likely = near.likely_pairs([p[0] for p in parts], joinable, num_proc=workers)
+    del joinable
+    release_free_memory()  # LSH's band codes
     verified = near.verify(all_sets, likely, num_proc=workers)
     plan.mark_contaminated_by_similarity(all_sets, eval_pairs, n_joinable, eval_set)
     plan.set_clusters(verified.clusters, all_sets, index)
