@@ -90,6 +90,7 @@ def _dedup(ds: Dataset, cfg: DedupConfig, carry: dict[str, Any]) -> StageResult:
     signed = signed.spill()
     marked = plan.marked()
     del plan  # its per-record Python lists (ids, labels, marks: ~0.3 GB at 1M) go before partition copies the rows
+    release_free_memory()
     kept, rejected = partition(marked, "dedup")
     carry[CARRY_KEY] = signed.with_ids(kept.with_format("arrow")["id"])
     return StageResult(kept=kept, rejected=rejected, sections={"duplicates": stats})
