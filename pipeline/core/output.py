@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -64,19 +65,43 @@ def write_text(path: Path, text: str) -> None:
 
 def write_records_jsonl(path: Path, ds: Dataset, to_rows: Callable[[Dataset], Iterable[dict[str, Any]]]) -> int:
     """``write_jsonl(path, to_rows(ds))``, the same bytes, with the rows of a large ``ds`` serialised in batches on
-    forked workers (one per core; at 1M records serialising took most of the 37 s of writing the outputs)."""
+    forked workers (one per core; at 1M records serialising took most of the 37 s of writing the outputs).
 
-    def lines(start: int) -> tuple[int, str]:
+    Each worker writes its batch's lines to a part file beside ``path`` and the parent copies the parts in order:
+    sending the text back through the pool's pipes kept the parent as busy as a worker (2.1 s of CPU for 300k
+    records, against 4.8 s to do all of it alone).
+    """
+
+    def lines(start: int) -> tuple[int, bytes]:
         batch = ds.select(range(start, min(start + _WRITE_BATCH, len(ds))))
         rows = [json.dumps(row, ensure_ascii=False, allow_nan=False) for row in to_rows(batch)]
-        return len(rows), "".join(row + "\n" for row in rows)
+        return len(rows), "".join(row + "\n" for row in rows).encode("utf-8")
 
+    def part_of(start: int) -> Path:
+        return path.with_name(f".{path.name}.{start}.part")
+
+    def write_part(start: int) -> int:
+        count, text = lines(start)
+        part_of(start).write_bytes(text)
+        return count
+
+    starts = range(0, len(ds), _WRITE_BATCH)
     count = 0
-    workers = default_workers() if len(ds) >= _PARALLEL_WRITE_ROWS else 1
     with atomic_open(path) as fh:
-        for n, text in map_ordered(lines, range(0, len(ds), _WRITE_BATCH), num_proc=workers):
-            fh.write(text)
-            count += n
+        if len(ds) < _PARALLEL_WRITE_ROWS or default_workers() == 1:
+            for start in starts:
+                n, text = lines(start)
+                fh.buffer.write(text)
+                count += n
+            return count
+        try:
+            for start, n in zip(starts, map_ordered(write_part, starts, num_proc=default_workers())):
+                with open(part_of(start), "rb") as part:
+                    shutil.copyfileobj(part, fh.buffer, 1 << 20)
+                count += n
+        finally:
+            for start in starts:
+                part_of(start).unlink(missing_ok=True)
     return count
 
 

@@ -50,7 +50,8 @@ def test_outputs_follow_the_users_umask(runner, tmp_path, umask, mode):
 
 
 def test_records_serialised_on_two_workers_are_the_same_bytes(tmp_path, monkeypatch):
-    """Batches of 7 rows serialised on two forked workers give the file one process writes, rejects included."""
+    """Batches of 7 rows serialised on two forked workers (each into a part file) give the file one process writes,
+    rejects included, and leave no part file behind."""
     import pipeline.core.output as output
     from pipeline.core.output import output_records, rejected_records, write_records_jsonl
     from pipeline.ingest.config import InputConfig
@@ -66,4 +67,5 @@ def test_records_serialised_on_two_workers_are_the_same_bytes(tmp_path, monkeypa
         two = tmp_path / f"{name}-two.jsonl"
         assert write_records_jsonl(two, ds, to_rows) == len(ds)
         assert two.read_bytes() == one.read_bytes() and len(ds) > 0
+        assert not list(tmp_path.glob(".*")), "the workers' part files are removed"
         monkeypatch.undo()
