@@ -20,7 +20,7 @@ from typing import IO, Any
 from datasets import Dataset
 
 from pipeline.chat.schema import written_message
-from pipeline.core.parallel import default_workers, map_ordered
+from pipeline.core.parallel import can_fork, default_workers, map_ordered
 from pipeline.core.records import RECORD_FIELDS, TASK_FIELDS, Task, task_of
 
 ANALYSIS_COLUMNS = ("lang", "n_tokens")  # added by stages; written into each record's meta
@@ -88,7 +88,7 @@ def write_records_jsonl(path: Path, ds: Dataset, to_rows: Callable[[Dataset], It
     starts = range(0, len(ds), _WRITE_BATCH)
     count = 0
     with atomic_open(path) as fh:
-        if len(ds) < _PARALLEL_WRITE_ROWS or default_workers() == 1:
+        if len(ds) < _PARALLEL_WRITE_ROWS or default_workers() == 1 or not can_fork():
             for start in starts:
                 n, text = lines(start)
                 fh.buffer.write(text)

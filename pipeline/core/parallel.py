@@ -41,6 +41,12 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def can_fork() -> bool:
+    """Whether this process may start workers: a pool's worker (the runner's observers run in them) is daemonic
+    and may not, so there the work runs in the process itself."""
+    return not multiprocessing.current_process().daemon
+
+
 def slices(rows: int, batch_size: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of consecutive batches covering ``rows`` rows."""
     return [(start, min(start + batch_size, rows)) for start in range(0, rows, batch_size)]
@@ -83,8 +89,7 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
     Unlike ``Pool.imap``, whose feeder thread drains ``jobs`` as fast as it can, at most ``2 * num_proc`` jobs are
     taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never held whole in memory.
     """
-    if num_proc <= 1 or multiprocessing.current_process().daemon:
-        # a pool's worker (the runner's observers run in them) is daemonic and may not fork workers of its own
+    if num_proc <= 1 or not can_fork():
         yield from map(fn, jobs)
         return
     call = next(_calls)

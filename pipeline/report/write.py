@@ -23,17 +23,16 @@ LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations
 
 
 def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
-                  report: dict[str, Any], shards: int = 1) -> None:
+                  report: dict[str, Any], shards: int = 1, splits_written: dict[str, int] | None = None) -> None:
     """Every output file of a run, into ``out_dir`` (the run's staging folder); ``files`` are the inputs ingest read.
 
-    The report is rendered before the first file is written: a report that cannot be rendered writes nothing.
-    ``shards`` > 1 writes each split as that many files ``NAME-00000-of-0000N.jsonl`` (record order kept).
+    The report is rendered before any other file is written: a report that cannot be rendered writes nothing more.
+    ``splits_written``: the split files' rows by file name, when :func:`write_split_files` has written them already
+    (the runner does, beside the observers); they are written here otherwise.
     """
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
-    for name, part in split_parts(records).items():
-        for file_name, rows in _shards(name, part.remove_columns("split"), shards):
-            outputs[file_name] = write_records_jsonl(out_dir / file_name, rows, output_records)
+    outputs.update(splits_written if splits_written is not None else write_split_files(out_dir, records, shards))
     outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, rejected_records)
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
@@ -57,6 +56,16 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
     write_json(out_dir / "manifest.json", manifest)
+
+
+def write_split_files(out_dir: Path, records: Dataset, shards: int = 1) -> dict[str, int]:
+    """``train.jsonl``, ``val.jsonl`` and ``test.jsonl`` (with ``shards`` > 1 each as that many files
+    ``NAME-00000-of-0000N.jsonl``, record order kept) into ``out_dir``; their rows by file name."""
+    written = {}
+    for name, part in split_parts(records).items():
+        for file_name, rows in _shards(name, part.remove_columns("split"), shards):
+            written[file_name] = write_records_jsonl(out_dir / file_name, rows, output_records)
+    return written
 
 
 def _shards(name: str, part: Dataset, shards: int) -> list[tuple[str, Dataset]]:
