@@ -203,7 +203,8 @@ def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]], ctx: Run
 
     # one worker per core: more would only stack their memory peaks, not finish sooner
     workers = default_workers() if len(records) >= _SIDE_BY_SIDE_ROWS else 1
-    *observed, written = map_ordered(run, range(len(observers) + 1), num_proc=min(workers, len(observers)))
+    jobs = range(len(observers) + 1)
+    *observed, written = map_ordered(run, jobs, num_proc=min(workers, len(observers)), ahead=len(jobs))
     return observed, written
 
 

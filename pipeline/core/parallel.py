@@ -82,12 +82,15 @@ def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: i
     yield from _tracked(map_ordered(run, ranges, num_proc=workers), on_rows)
 
 
-def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: int = 1) -> Iterator[Result]:
+def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: int = 1,
+                ahead: int | None = None) -> Iterator[Result]:
     """``fn(job)`` for each job, yielded in input order, on ``num_proc`` forked workers (``fn`` is inherited, so it
     may hold state that does not pickle; jobs and results do pickle).
 
-    Unlike ``Pool.imap``, whose feeder thread drains ``jobs`` as fast as it can, at most ``2 * num_proc`` jobs are
-    taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never held whole in memory.
+    Unlike ``Pool.imap``, whose feeder thread drains ``jobs`` as fast as it can, at most ``ahead`` (by default
+    ``2 * num_proc``) jobs are taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never
+    held whole in memory. A few jobs of very unequal length (the runner's observers) need them all submitted at
+    once, or a short job waits for a long one before it is handed out.
     """
     if num_proc <= 1 or not can_fork():
         yield from map(fn, jobs)
@@ -99,7 +102,7 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
             pending: deque[Any] = deque()
             for job in jobs:
                 pending.append(pool.apply_async(_call, (call, job)))
-                if len(pending) >= 2 * num_proc:
+                if len(pending) >= (ahead or 2 * num_proc):
                     yield pending.popleft().get()
             while pending:
                 yield pending.popleft().get()

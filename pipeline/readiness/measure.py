@@ -51,7 +51,7 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] |
         # without a language filter the clean stage detects only a seeded sample: unmeasured records have no lang
         sections["languages"] = {s: dict(Counter(l for l, sp in zip(langs, splits) if sp == s and l is not None).most_common()) for s in SPLITS}
     if task is Task.CLASSIFICATION:
-        sections.update(_classification_evidence(records, splits, cfg, seed))
+        sections.update(_classification_evidence(records, texts, splits, cfg, seed))
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
         sections["response_collapse"] = measure_response_collapse(records, seed=seed, max_examples=cfg.max_analysis_examples)
@@ -117,13 +117,15 @@ def overlap(texts: list[str], keys: list[int], splits: list[str], clusters: list
     return section
 
 
-def _classification_evidence(records: Dataset, splits: list[str], cfg: ReadinessConfig, seed: int) -> dict[str, Any]:
-    """The learning curve, the label-noise estimate and label leakage; an analysis the data cannot support is
-    ``None`` and its reason goes to ``skipped_analyses`` (the check's ``skip`` message)."""
+def _classification_evidence(records: Dataset, texts: list[str], splits: list[str], cfg: ReadinessConfig,
+                             seed: int) -> dict[str, Any]:
+    """The learning curve, the label-noise estimate and label leakage (``texts``: the records' texts, a
+    classification record's content); an analysis the data cannot support is ``None`` and its reason goes to
+    ``skipped_analyses`` (the check's ``skip`` message)."""
     from pipeline.readiness.curve import Skipped, learning_curve  # scikit-learn and scipy: ~0.7 s, classification only
     from pipeline.readiness.label_noise import label_noise
 
-    texts, labels, ids = column(records, "text"), column(records, "label"), column(records, "id")
+    labels, ids = column(records, "label"), column(records, "id")
     train = [i for i, s in enumerate(splits) if s == "train"]
     val = [i for i, s in enumerate(splits) if s == "val"]
     curve = learning_curve(
