@@ -30,8 +30,9 @@ class RunContext:
         on_rows: called now and then with the number of rows read so far (progress display).
         sections: the report sections published by the stages that ran before this one (read-only).
         carry: what a stage hands to a later one besides records and report sections, by key; never written
-            (dedup leaves its MinHash signatures there for split leakage: :mod:`pipeline.dedup.signed`). A stage
-            that takes something out removes it, so that it is freed.
+            (dedup leaves its MinHash signatures there for split leakage: :mod:`pipeline.dedup.signed`; split its
+            records' content keys for measure's overlap). A stage that takes something out removes it, so that it
+            is freed; the runner empties it after the observers.
     """
 
     inputs: tuple[str, ...] = ()
