@@ -113,9 +113,11 @@ def _sign_leaders(ds: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set:
     every record; the few that repeat an earlier key are dropped here, as their batches arrive in order.
 
     Not ``Dataset.map``: with ``num_proc`` it pickles an in-memory table into every worker and re-encodes the
-    results through Arrow (8.4 GiB peak for 1M records, measured). Here the parent reads text batches, a pool of
-    forked workers hashes them, and results land straight in preallocated arrays, in input order.
+    results through Arrow (8.4 GiB peak for 1M records, measured). Here forked workers read their rows from the
+    parent's table (building and sending the texts cost the parent 4 s at 1M) and the results land straight in
+    preallocated arrays, in input order.
     """
+    task = task_of(ds)
     job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0, keys=True)
     workers = cfg.num_proc or default_workers()
     keys = np.empty(len(ds), dtype=np.uint64)
@@ -135,9 +137,8 @@ def _sign_leaders(ds: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set:
             start = stop
             yield batch.select(first)
 
-    # the workers read their texts from the inherited table: building and sending them cost the parent 4 s at 1M
-    content = ds.select_columns(list(CONTENT_FIELDS[task_of(ds)])).with_format("arrow")[:]
-    signed = map_slices(content, partial(_sign_slice, job, task_of(ds)), num_proc=workers, batch_size=cfg.batch_size,
+    content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
+    signed = map_slices(content, partial(_sign_slice, job, task), num_proc=workers, batch_size=cfg.batch_size,
                         min_rows=cfg.parallel_min_rows)
     return (keys, lengths), Signatures.collect(first_of_each_key(signed), len(ds), cfg.num_perm)
 
