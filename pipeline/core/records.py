@@ -20,13 +20,14 @@ A stage never calls ``Dataset.filter`` to drop rows: it writes a reason into ``_
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,6 +35,9 @@ from datasets import Dataset, DatasetInfo, Features, Value
 from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from pipeline.chat.schema import MESSAGE_FEATURE, RECORD_EXTRAS, RECORD_FEATURES, message_text
+from pipeline.core.parallel import default_workers, map_slices
+
+Result = TypeVar("Result")
 
 
 class Task(str, Enum):
@@ -242,6 +246,32 @@ def content_text_batches(ds: Dataset, batch_size: int = 10_000) -> Iterator[list
     task = task_of(ds)
     for batch in ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow").iter(batch_size=batch_size):
         yield table_content_texts(batch, task)
+
+
+def map_content_texts(ds: Dataset, fn: Callable[[list[str]], Result], *, num_proc: int = 1, batch_size: int = 10_000,
+                      min_rows: int = 20_000) -> Iterator[Result]:
+    """``fn`` of the :func:`content_text` of every ``batch_size`` records, in order, on ``num_proc`` forked workers
+    from ``min_rows`` records: the workers read the texts from the records' table they inherit, so the parent
+    neither builds nor sends them (4 s of its CPU for dedup's signatures at 1M records)."""
+    task = task_of(ds)
+    content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
+    return map_slices(content, functools.partial(_on_texts, fn, task), num_proc=num_proc, batch_size=batch_size,
+                      min_rows=min_rows)
+
+
+def _on_texts(fn: Callable[[list[str]], Result], task: Task, records: pa.Table) -> Result:
+    return fn(table_content_texts(records, task))
+
+
+def content_keys(ds: Dataset) -> list[int]:
+    """Every record's :func:`exact_key` as an int (``f"{key:016x}"`` is the key), on forked workers: one record at
+    a time they took 11 of the split stage's 27 s at 1M records."""
+    batches = map_content_texts(ds, _keys_of, num_proc=default_workers())
+    return [key for batch in batches for key in batch]
+
+
+def _keys_of(texts: list[str]) -> list[int]:
+    return [int(exact_key(text), 16) for text in texts]
 
 
 def table_content_texts(table: pa.Table, task: Task) -> list[str]:

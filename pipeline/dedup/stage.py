@@ -23,11 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from datasets import Dataset
 
 from pipeline.dedup.config import DedupConfig
@@ -37,10 +35,9 @@ from pipeline.dedup.plan import ClusterPlan, exact_keys_of
 from pipeline.dedup.minhash import MinHasher
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.core.memory import release_free_memory
-from pipeline.core.parallel import default_workers, map_slices
+from pipeline.core.parallel import default_workers
 from pipeline.core.stage import RunContext, StageResult
-from pipeline.core.records import (CONTENT_FIELDS, Task, partition, quiet_datasets, rejections_to_dataset,
-                                   table_content_texts, task_of)
+from pipeline.core.records import map_content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.normalise import normalise
 from pipeline.dedup.shingling import ShingleSets, Shingling
 from pipeline.dedup.signed import CARRY_KEY, Signed, settings_of
@@ -114,10 +111,9 @@ def _sign_leaders(ds: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set:
 
     Not ``Dataset.map``: with ``num_proc`` it pickles an in-memory table into every worker and re-encodes the
     results through Arrow (8.4 GiB peak for 1M records, measured). Here forked workers read their rows from the
-    parent's table (building and sending the texts cost the parent 4 s at 1M) and the results land straight in
+    parent's table (:func:`pipeline.core.records.map_content_texts`) and the results land straight in
     preallocated arrays, in input order.
     """
-    task = task_of(ds)
     job = SignatureJob(near.shingling, near.hasher(), eval_set, near.edits.max_chars if cfg.near else 0, keys=True)
     workers = cfg.num_proc or default_workers()
     keys = np.empty(len(ds), dtype=np.uint64)
@@ -137,14 +133,8 @@ def _sign_leaders(ds: Dataset, cfg: DedupConfig, near: NearDuplicates, eval_set:
             start = stop
             yield batch.select(first)
 
-    content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
-    signed = map_slices(content, partial(_sign_slice, job, task), num_proc=workers, batch_size=cfg.batch_size,
-                        min_rows=cfg.parallel_min_rows)
+    signed = map_content_texts(ds, job, num_proc=workers, batch_size=cfg.batch_size, min_rows=cfg.parallel_min_rows)
     return (keys, lengths), Signatures.collect(first_of_each_key(signed), len(ds), cfg.num_perm)
-
-
-def _sign_slice(job: SignatureJob, task: Task, records: pa.Table) -> SignedBatch:
-    return job(table_content_texts(records, task))
 
 
 def sign_texts(job: SignatureJob, batches: Iterable[list[str]], rows: int, num_perm: int) -> Signatures:

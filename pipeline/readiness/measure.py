@@ -22,8 +22,8 @@ from pipeline.readiness.label_leakage import measure_label_leakage
 from pipeline.readiness.placeholders import measure_placeholders
 from pipeline.readiness.response_collapse import measure_response_collapse
 from pipeline.readiness.measures import histogram, over_limit, training_tokens
-from pipeline.core.records import Task, column, content_texts, task_of
-from pipeline.split.stage import CONTENT_KEYS, content_keys
+from pipeline.core.records import Task, column, content_keys, content_texts, task_of
+from pipeline.split.stage import CONTENT_KEYS
 
 
 def measure(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageResult:
@@ -35,7 +35,7 @@ def measure(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageRes
 def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] | None = None) -> dict[str, Any]:
     """The report sections measured on split records: lengths, languages, overlap and the task's evidence.
 
-    ``keys``: the records' :func:`pipeline.split.stage.content_keys`, when the split stage has computed them.
+    ``keys``: the records' :func:`pipeline.core.records.content_keys`, when the split stage has computed them.
     """
     task = task_of(records)
     texts = content_texts(records)

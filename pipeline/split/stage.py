@@ -21,19 +21,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from datasets import Dataset
 
 
 from pipeline.split.config import SplitConfig
 from pipeline.dedup.minhash import UnionFind
-from pipeline.core.parallel import default_workers, map_slices
-from pipeline.core.records import (CONTENT_FIELDS, SPLITS, Task, column, exact_key, rejections_to_dataset, table_content_texts,
-                                   task_of)
+from pipeline.core.records import SPLITS, Task, column, content_keys, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 
 
@@ -76,7 +72,8 @@ def labels_per_split(records: Dataset) -> dict[str, dict[str, int]]:
 
 
 def plan_split(ds: Dataset, cfg: SplitConfig, seed: int, keys: list[int] | None = None) -> SplitPlan:
-    """Compute the split of every record without touching the records (``keys``: their :func:`content_keys`)."""
+    """Compute the split of every record without touching the records (``keys``: their :func:`content_keys`,
+    computed here if not given)."""
     labels = column(ds, "label") if task_of(ds) is Task.CLASSIFICATION else None
     groups = _groups(ds, keys if keys is not None else content_keys(ds))
     strata: dict[str, list[str]] = defaultdict(list)
@@ -140,20 +137,7 @@ def _groups(ds: Dataset, keys: list[int]) -> dict[str, list[int]]:
 
 
 CONTENT_KEYS = "split.content_keys"
-"""Where the split stage leaves its :func:`content_keys` of the records in ``RunContext.carry``."""
-
-
-def content_keys(ds: Dataset) -> list[int]:
-    """Every record's :func:`exact_key` as an int (``f"{key:016x}"`` is the key), computed from its content columns
-    on forked workers: one record at a time it took 11 of the stage's 27 s at 1M records."""
-    task = task_of(ds)
-    content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
-    keys = map_slices(content, partial(_keys_of, task), num_proc=default_workers(), batch_size=10_000)
-    return [key for batch in keys for key in batch]
-
-
-def _keys_of(task: Task, records: pa.Table) -> list[int]:
-    return [int(exact_key(text), 16) for text in table_content_texts(records, task)]
+"""Where the split stage leaves the records' :func:`pipeline.core.records.content_keys` in ``RunContext.carry``."""
 
 
 def _choose(active: list[str], targets: dict[str, int], assigned: dict[str, int], size: int) -> str:
