@@ -1,0 +1,137 @@
+"""What one response (or one chat) gets wrong, for the content checks: each rule returns a short reason or ``None``.
+
+The clean stage rejects the plainest cases (:mod:`pipeline.clean.responses`: a response cut off after a comma, a
+short AI-disclaimer refusal); these rules reuse those and add what a reject rule must not act on alone but a share
+of records makes worth a warning:
+
+- :func:`truncation`: the clean rule, plus prose whose last line stops on a word no English sentence ends on
+  ("...for work\\nThat means", "...and the"), or with a bracket opened on the last line and never closed;
+- :func:`refusal`: an AI self-reference that declines in the opening of the response, at any length (a
+  disclaimer padded with an answer too: the clean stage keeps those), unless it names a real limit of a text model;
+- :func:`fragment`: an open instruction ("explain", "describe", "write") answered in 2-6 words;
+- :func:`format_artifacts`: prompt-format and special-token markers in the text (``### Response:``,
+  ``<|im_start|>``, ``[INST]``, ``Human:`` turns), outside code blocks;
+- :func:`swapped_pair`: a user turn that reads like an answer followed by an assistant turn that reads like a
+  question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.clean.prose import CODE_LINE, FENCE_LINE, prose
+from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, _truncated
+
+# Words an English sentence does not end on: articles, prepositions, conjunctions, auxiliaries, pronoun subjects.
+_DANGLING = frozenset(
+    "a an the of to in on at by for with from into onto about as than and or but nor so because although while "
+    "if when whereas whether that which who whose whom where is are was were be been being has have had do does "
+    "did will would shall should can could may might must not very more most such this these those their its our "
+    "your my his her we they i means including like between among through during before after over under".split()
+)
+_WORD = re.compile(r"[A-Za-z']+$")
+_NOT_PROSE_END = re.compile(r"(?:https?://\S+|\d[\d.,%]*|[^\w\s])$")
+_LIST_OR_HEADING = re.compile(r"^\s*(?:[-*•+#>|]|\d+[.)]\s|[a-zA-Z][.)]\s)")
+
+
+def truncation(response: str) -> str | None:
+    """Why ``response`` looks cut off, or ``None``."""
+    failure = _truncated(response, "")
+    if failure:
+        return failure[1]
+    text = response.rstrip()
+    if not text or len(text.split()) < 4:
+        return None  # a label, a number, a one-word answer
+    last = text[-2000:].rsplit("\n", 1)[-1].strip()
+    if not last or _LIST_OR_HEADING.match(last) or CODE_LINE.search(last) or _NOT_PROSE_END.search(last):
+        return None  # a list item, a heading, code, or an end in a number, URL, symbol or emoji
+    open_at = last.rfind("(")
+    if open_at >= 0 and ")" not in last[open_at:] and len(last) - open_at > 3:
+        return f"a bracket is opened and never closed: '...{last[-40:]}'"
+    word = _WORD.search(last)
+    if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
+        return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    return None
+
+
+def refusal(response: str) -> str | None:
+    """The AI-disclaimer opening of ``response`` that declines the task (any length), or ``None``."""
+    opening = response[:_OPENING]
+    match = _AI_SELF.search(opening)
+    if match is None or not _DECLINE.search(opening, match.start()) or _REAL_LIMIT.search(opening):
+        return None
+    return match.group()
+
+
+# An open instruction asks for an explanation, a text or an analysis: more than a handful of words.
+_OPEN = re.compile(
+    r"^\W*(?:please\s+|can you\s+|could you\s+)?(?:explain|describe|write|discuss|compose|elaborate|outline|compare|"
+    r"contrast|analy[sz]e|summari[sz]e|tell me about|how (?:do|does|can|would|should|to)|why (?:do|does|is|are|did)|"
+    r"what are the (?:benefits|advantages|differences|pros|causes|effects)|develop|draft|create a (?:story|plan|guide|"
+    r"essay|article|blog|speech|letter|poem|dialogue|paragraph|description|tutorial))\b",
+    re.I,
+)
+# ...unless it asks for something short: a title, a word, a name, a slogan, one sentence.
+_BRIEF = re.compile(
+    r"\b(?:title|headline|name|word|words|phrase|slogan|tagline|motto|hashtag|synonym|antonym|acronym|one sentence|"
+    r"a sentence|single sentence|in short|briefly|short answer|yes or no|true or false|equation|formula|code|"
+    r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
+    re.I,
+)
+FRAGMENT_MAX_WORDS = 6
+
+
+def fragment(prompt: str, response: str) -> str | None:
+    """The open instruction a 2-6-word ``response`` fails to answer, or ``None``."""
+    words = response.split()
+    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or FENCE_LINE.search(response):
+        return None
+    instruction = prompt.strip().split("\n", 1)[0]
+    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
+        return None
+    return " ".join(instruction.split()[:6])
+
+
+# Prompt-format markers: a template applied to the text before it reached the data, or a model's raw output.
+ARTIFACTS: dict[str, re.Pattern[str]] = {
+    "### Instruction/Response": re.compile(r"^\s*#{2,4}\s*(?:Instruction|Response|Input|Human|Assistant)\s*:", re.M | re.I),
+    "<|im_start|>/<|im_end|>": re.compile(r"<\|im_(?:start|end)\|>"),
+    "[INST]": re.compile(r"\[/?INST\]"),
+    "<s>/</s>": re.compile(r"</?s>"),
+    "<|endoftext|>": re.compile(r"<\|(?:endoftext|eot_id|start_header_id|end_header_id|begin_of_text|end)\|>"),
+    "<start_of_turn>": re.compile(r"<(?:start|end)_of_turn>"),
+    "Human:/Assistant: turns": re.compile(r"(?:^|\n\n)\s*(?:Human|Assistant|USER|ASSISTANT|### Human|### Assistant)\s*:\s*\S", re.M),
+}
+_FENCED = re.compile(r"(```|~~~)[\s\S]*?(?:\1|\Z)")
+
+
+def format_artifacts(text: str) -> list[str]:
+    """The kinds of prompt-format marker in ``text`` outside code blocks and inline code."""
+    if "`" in text or "~~~" in text:
+        text = re.sub(r"`[^`\n]+`", " ", _FENCED.sub(" ", text))
+    return [kind for kind, pattern in ARTIFACTS.items() if pattern.search(text)]
+
+
+# A question: ends with '?', or opens with an interrogative or an imperative request.
+_QUESTION_OPENING = re.compile(
+    r"^\W*(?:what|why|how|who|whom|which|when|where|can|could|would|will|is|are|do|does|did|should|shall|may|"
+    r"please|explain|describe|write|tell|give|list|name|generate|create|summari[sz]e|translate|find|help|make|"
+    r"suggest|provide|calculate|compare|classify|identify|rewrite|edit)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether a turn reads like a request: a question mark at its end, or an interrogative or imperative opening."""
+    stripped = text.strip()
+    return stripped.endswith(("?", "？")) or bool(_QUESTION_OPENING.match(stripped))
+
+
+def swapped_pair(user: str, assistant: str) -> bool:
+    """Whether a user turn reads like the answer and the assistant turn after it like the request."""
+    if not user.strip() or not assistant.strip():
+        return False
+    return is_question(assistant) and not is_question(user) and len(user) > 1.5 * len(assistant)
+
+
+__all__ = ["truncation", "refusal", "fragment", "format_artifacts", "swapped_pair", "is_question", "prose"]
