@@ -116,7 +116,8 @@ def load(path: str) -> list[dict]:
             rows.append({"prompt": r["instruction"] + ("\n" + r["input"] if r.get("input") else ""), "completion": r["output"]})
         elif "conversations" in r:
             roles = {"human": "user", "gpt": "assistant", "function_call": "assistant", "observation": "tool"}
-            rows.append({"messages": [{"role": roles.get(m["from"], m["from"]), "content": m["value"]} for m in r["conversations"]]})
+            rows.append({"messages": [{"role": roles.get(m["from"], m["from"]), "content": m["value"]} for m in r["conversations"]],
+                         **({"tools": r["tools"]} if r.get("tools") else {})})
         elif "messages" in r:
             msgs = [{"role": m["role"], "content": m["content"] if isinstance(m["content"], str)
                      else "".join(p.get("value") or p.get("text") or "" for p in m["content"])} for m in r["messages"]]
@@ -130,6 +131,7 @@ def measure(rows: list[dict], seed: int = 42) -> dict:
 
     from pipeline.readiness.content import measure_content
 
+    rows = list({json.dumps(r, sort_keys=True): r for r in rows}.values())  # dedup drops exact duplicates first
     rng = random.Random(seed)
     splits = rng.choices(["train", "val", "test"], [0.8, 0.1, 0.1], k=len(rows))
     columns = {"id": [f"r{i}" for i in range(len(rows))], "split": splits}
@@ -137,6 +139,8 @@ def measure(rows: list[dict], seed: int = 42) -> dict:
         columns.update(prompt=[r["prompt"] for r in rows], completion=[r["completion"] for r in rows])
     else:
         columns["messages"] = [[{"role": m["role"], "content": m["content"]} for m in r["messages"]] for r in rows]
+        if any("tools" in r for r in rows):
+            columns["tools"] = [r.get("tools") for r in rows]
     return measure_content(Dataset.from_dict(columns), seed=seed, max_examples=12_000)
 
 

@@ -206,14 +206,16 @@ def _prompt_keys(ds: Dataset) -> tuple[list[str], list[Pair]]:
         prompts, completions = column(ds, "prompt"), column(ds, "completion")
         return [prompt_key(p) for p in prompts], list(zip(prompts, completions))
     keys, first = [], []
-    for messages in column(ds, "messages"):
+    tools = column(ds, "tools") if "tools" in ds.column_names else None
+    for index, messages in enumerate(column(ds, "messages")):
         before, answer = [], ""
         for message in messages:
             if message["role"] == "assistant":
                 answer = message_text(message)
                 break
             before.append(message.get("content") or "")
-        keys.append(prompt_key("\n".join(before)))
+        offered = str(tools[index] or "") if tools else ""  # one question with other tools offered is another prompt
+        keys.append(prompt_key("\n".join([offered, *before])))
         first.append(("\n".join(before), answer))
     return keys, first
 
@@ -229,13 +231,26 @@ _FINAL_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 MIN_SHARED_WORDS = 0.3  # content words shared (of the smaller answer) below this: a different answer
 
 
+def _content_words(text: str) -> set[str]:
+    """Content words cut to 5 characters ("booking" and "book" agree), or character pairs of CJK text (no spaces)."""
+    found = set()
+    for word in _TOKEN.findall(text.casefold()):
+        if _CJK.search(word):
+            found.update(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+        elif word not in _STOPWORDS:
+            found.add(word[:5])
+    return found
+
+
+_CJK = re.compile(r"[\u3040-\u9fff\uac00-\ud7af]")
+
+
 def materially_different(a: str, b: str) -> bool:
     """Whether two answers to one prompt disagree: a different final number, or hardly a content word in common."""
     numbers_a, numbers_b = _FINAL_NUMBER.findall(a[-200:]), _FINAL_NUMBER.findall(b[-200:])
     if numbers_a and numbers_b and numbers_a[-1].replace(",", "") != numbers_b[-1].replace(",", ""):
         return True
-    words_a = {w for w in _TOKEN.findall(a.casefold()) if w not in _STOPWORDS}
-    words_b = {w for w in _TOKEN.findall(b.casefold()) if w not in _STOPWORDS}
+    words_a, words_b = _content_words(a), _content_words(b)
     if not words_a or not words_b:
         return prompt_key(a) != prompt_key(b)
     return len(words_a & words_b) / min(len(words_a), len(words_b)) < MIN_SHARED_WORDS

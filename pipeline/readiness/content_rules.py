@@ -42,15 +42,32 @@ def truncation(response: str) -> str | None:
     text = response.rstrip()
     if not text or len(text.split()) < 4:
         return None  # a label, a number, a one-word answer
-    last = text[-2000:].rsplit("\n", 1)[-1].strip()
-    if not last or _LIST_OR_HEADING.match(last) or CODE_LINE.search(last) or _NOT_PROSE_END.search(last):
-        return None  # a list item, a heading, code, or an end in a number, URL, symbol or emoji
+    lines = [line.strip() for line in text[-4000:].split("\n") if line.strip()]
+    last = lines[-1]
+    if last.endswith((",", ";", ":")) and len(last.split()) >= 3:
+        return f"the response ends with '{last[-1]}', mid-sentence"
+    if CODE_LINE.search(last) or _NOT_PROSE_END.search(last):
+        return None  # code, or an end in a number, URL, symbol or emoji
+    word = _WORD.search(last)
+    if word and word.group().casefold() in _DANGLING and len(last.split()) >= 3:
+        return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    if _LIST_OR_HEADING.match(last):
+        return _unlike_the_others(lines, last, min_words=5)  # "4. Heat your pan: Preheat a non-stick pan"
     open_at = last.rfind("(")
     if open_at >= 0 and ")" not in last[open_at:] and len(last) - open_at > 3:
         return f"a bracket is opened and never closed: '...{last[-40:]}'"
-    word = _WORD.search(last)
-    if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
-        return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    return _unlike_the_others(lines, last, min_words=3)
+
+
+def _unlike_the_others(lines: list[str], last: str, min_words: int) -> str | None:
+    """A last line without a closing mark where the response's other lines of 4+ words close theirs (2 or more,
+    80% of them): the answer stopped before its end. Poems and lists written without stops close none."""
+    if len(last.split()) < min_words:
+        return None
+    others = [line for line in lines[:-1] if len(line.split()) >= 4 and not CODE_LINE.search(line)]
+    closed = sum(not line[-1].isalpha() for line in others)
+    if closed >= 2 and closed >= 0.8 * len(others):
+        return f"the last line stops without the stop its other lines end with: '...{' '.join(last.split()[-4:])}'"
     return None
 
 
