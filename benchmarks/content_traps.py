@@ -112,7 +112,11 @@ def load(path: str) -> list[dict]:
     data = json.loads(text) if path.endswith(".json") else [json.loads(l) for l in text.splitlines() if l.strip()]
     rows = []
     for r in data:
-        if "instruction" in r:
+        if "question" in r and "answer" in r:  # GSM8K
+            rows.append({"prompt": r["question"], "completion": r["answer"]})
+        elif "chosen" in r:  # Anthropic HH-RLHF: the chosen conversation
+            rows.append({"messages": hh_messages(r["chosen"])})
+        elif "instruction" in r:
             rows.append({"prompt": r["instruction"] + ("\n" + r["input"] if r.get("input") else ""), "completion": r["output"]})
         elif "conversations" in r:
             roles = {"human": "user", "gpt": "assistant", "function_call": "assistant", "observation": "tool"}
@@ -123,6 +127,19 @@ def load(path: str) -> list[dict]:
                      else "".join(p.get("value") or p.get("text") or "" for p in m["content"])} for m in r["messages"]]
             rows.append({"messages": msgs})
     return rows
+
+
+def hh_messages(text: str) -> list[dict]:
+    """An HH-RLHF transcript ("\n\nHuman: ...\n\nAssistant: ...") as chat messages."""
+    turns = re.split(r"\n\n(Human|Assistant): ", "\n\n" + text.strip())
+    return [{"role": "user" if who == "Human" else "assistant", "content": said.strip()}
+            for who, said in zip(turns[1::2], turns[2::2])]
+
+
+def chosen_and_rejected(path: str) -> list[dict]:
+    """A preference set's chosen and rejected conversations, both taken as SFT chats."""
+    rows = [json.loads(l) for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip()]
+    return [{"messages": hh_messages(r[side])} for r in rows for side in ("chosen", "rejected")]
 
 
 def measure(rows: list[dict], seed: int = 42) -> dict:
@@ -156,8 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         name = Path(path).name.split(".")[0]
         traps = ["truncate", "scramble", "runon", "refuse", "conflict", "fragment", "leak"]
         traps += ["swap"] if "messages" in rows[0] else []
+        traps += ["chosen_rejected"] if "hh_" in path else []
         for trap in [None, *traps]:
-            damaged = damage(rows, trap) if trap else rows
+            damaged = (chosen_and_rejected(path) if trap == "chosen_rejected" else damage(rows, trap)) if trap else rows
             section = measure(damaged)
             shares = [section.get(f, {}).get("share") for f in FIGURES]
             print(f"| {name}{'+' + trap if trap else ''} | " + " | ".join("-" if s is None else f"{s:.1%}" for s in shares) + " |")

@@ -137,7 +137,7 @@ class ReadinessConfig(Section):
     fail_swapped_role_share: float = 0.15
     max_conflicting_share: float = 0.05
     fail_conflicting_share: float = 0.5
-    max_prompt_leakage_share: float = 0.01
+    max_prompt_leakage_share: float = 0.02
     fail_prompt_leakage_share: float = 0.2
     max_reject_reason_share: float = 0.1
     fail_on: Literal["fail", "warn"] = "fail"

@@ -64,10 +64,10 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     ids = column(sample, "id")
     pairs, texts = pairs_of(sample)
     chat = task_of(ds) is Task.CHAT
-    flagged: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    flagged: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for index, record in enumerate(pairs):
-        for name, reason in _record_findings(record, texts[index] if chat else None):
-            flagged[name].append((index, reason))
+        for name, (turn, reason) in _record_findings(record, texts[index] if chat else None).items():
+            flagged[name].append((index, turn, reason))
     section: dict[str, Any] = {"records": len(sample), "sampled_from": len(ds)}
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)
@@ -81,22 +81,23 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     return section
 
 
-def _record_findings(record: list[Pair], chat_text: str | None) -> list[tuple[str, str]]:
-    found: dict[str, str] = {}
-    for prompt, response in record:
+def _record_findings(record: list[Pair], chat_text: str | None) -> dict[str, tuple[int, str]]:
+    """Each finding of one record: the pair it was found in and why."""
+    found: dict[str, tuple[int, str]] = {}
+    for turn, (prompt, response) in enumerate(record):
         for name, reason in (("truncated_responses", rules.truncation(response)), ("refusals", rules.refusal(response)),
                              ("fragmentary_responses", rules.fragment(prompt, response))):
             if reason and name not in found:
-                found[name] = reason
+                found[name] = (turn, reason)
     side = chat_text if chat_text is not None else "\n".join(t for pair in record for t in pair)
     markers = rules.format_artifacts(side)
     if markers:
-        found["format_artifacts"] = ", ".join(markers)
+        found["format_artifacts"] = (len(record) - 1, ", ".join(markers))
     if chat_text is not None and record:
-        swapped = sum(rules.swapped_pair(p, r) for p, r in record)
-        if swapped and swapped * 2 >= len(record):
-            found["swapped_roles"] = f"{swapped} of {len(record)} user turns read like answers to the assistant's"
-    return list(found.items())
+        swapped = [turn for turn, (p, r) in enumerate(record) if rules.swapped_pair(p, r)]
+        if swapped and 3 * len(swapped) >= 2 * len(record):  # most turns: one clarifying question is no swap
+            found["swapped_roles"] = (swapped[0], f"{len(swapped)} of {len(record)} user turns read like answers")
+    return found
 
 
 def _short(text: str, limit: int = EXAMPLE_CHARS) -> str:
@@ -104,12 +105,12 @@ def _short(text: str, limit: int = EXAMPLE_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _figure(found: list[tuple[int, str]], n: int, ids: Sequence[str], pairs: list[list[Pair]]) -> dict[str, Any]:
+def _figure(found: list[tuple[int, int, str]], n: int, ids: Sequence[str], pairs: list[list[Pair]]) -> dict[str, Any]:
     examples = []
-    for index, reason in found[:EXAMPLES]:
-        prompt, response = pairs[index][0] if pairs[index] else ("", "")
+    for index, turn, reason in found[:EXAMPLES]:
+        prompt, response = pairs[index][turn] if pairs[index] else ("", "")
         examples.append({"id": ids[index], "why": _short(reason, 80), "prompt": _short(prompt, 60),
-                         "response": _short(response[-EXAMPLE_CHARS:] if "stops" in reason else response)})
+                         "response": _short(response[-EXAMPLE_CHARS:] if "stop" in reason else response)})
     return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "examples": examples}
 
 
@@ -200,33 +201,33 @@ def prompt_key(text: str) -> str:
 
 
 def _prompt_keys(ds: Dataset) -> tuple[list[str], list[Pair]]:
-    """Every record's prompt key and first prompt/response pair (a chat: system and user turns before its first
-    answer)."""
+    """Every record's prompt key and its prompt/response pair: a completion's, or a chat's last answer and everything
+    said before it (the tools offered too: one question with other tools offered is another prompt)."""
     if task_of(ds) is Task.COMPLETION:
         prompts, completions = column(ds, "prompt"), column(ds, "completion")
         return [prompt_key(p) for p in prompts], list(zip(prompts, completions))
-    keys, first = [], []
+    keys, last = [], []
     tools = column(ds, "tools") if "tools" in ds.column_names else None
     for index, messages in enumerate(column(ds, "messages")):
-        before, answer = [], ""
-        for message in messages:
-            if message["role"] == "assistant":
-                answer = message_text(message)
-                break
-            before.append(message.get("content") or "")
-        offered = str(tools[index] or "") if tools else ""  # one question with other tools offered is another prompt
+        answered = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=len(messages))
+        before = [message_text(m) for m in messages[:answered]]
+        offered = str(tools[index] or "") if tools else ""
         keys.append(prompt_key("\n".join([offered, *before])))
-        first.append(("\n".join(before), answer))
-    return keys, first
+        last.append(("\n".join(before), message_text(messages[answered]) if answered < len(messages) else ""))
+    return keys, last
 
 
 # Prompts that ask for something new each time: several different answers are all right.
 _CREATIVE = re.compile(
-    r"\b(?:write|compose|create|generate|invent|imagine|brainstorm|come up with|suggest|make up|design|draft|give me|"
-    r"tell me a|poem|story|joke|song|slogan|example|ideas?|names?|tweet|haiku|paraphrase|rephrase|rewrite)\b",
+    r"\b(?:invent|imagine|brainstorm|come up with|make up|creative|fictional|poem|story|stories|joke|song|lyrics|"
+    r"slogan|tagline|haiku|limerick|tweet|ideas|names for|a name for|example sentence|metaphor|simile)\b|"
+    r"诗|故事|笑话|歌词|口号",
     re.I,
 )
-_STOPWORDS = rules._DANGLING | frozenset("it i you he she there here what how why yes no also just all any some".split())
+_STOPWORDS = rules._DANGLING | frozenset(
+    "it i you he she there here what how why yes no also just all any some is are was were be been do does did has have "
+    "had can could will would should may might must this that these those in on at by about so not more most".split()
+)
 _FINAL_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 MIN_SHARED_WORDS = 0.3  # content words shared (of the smaller answer) below this: a different answer
 

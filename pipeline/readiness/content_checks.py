@@ -18,6 +18,7 @@ from pipeline.readiness.wording import percent, quote
 CONTENT_CHECKS = ("truncated_responses", "conflicting_responses", "prompt_leakage", "refusals",
                   "fragmentary_responses", "scrambled_text", "format_artifacts", "swapped_roles")
 MIN_RECORDS = 20  # fewer records say nothing about a share
+MIN_FLAGGED = 3  # one or two odd records in a small set are no share worth a warning (1 of 29 is 3.4%)
 
 
 def _section(report: dict[str, Any]) -> dict[str, Any] | None:
@@ -28,6 +29,10 @@ def _rule(name: str, warn: float, fail: float | None, what: str) -> Rule:
     limits = {"warn_above": warn} if fail is None else {"warn_above": warn, "fail_above": fail}
     says = f"warns when over {percent(warn)} of {what}" + (f", fails over {percent(fail)}" if fail is not None else "")
     return Rule(name, limits, says=says)
+
+
+def _status(rule: Rule, share: float, flagged: int) -> str:
+    return rule.status(share) if flagged >= MIN_FLAGGED else "pass"
 
 
 def _examples(figure: dict[str, Any], *keys: str) -> list[str]:
@@ -66,7 +71,7 @@ def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> C
     share, kept, rejected, total = _with_rejected(report, figure, "truncated")
     message = (f"{share:.1%} of responses look cut off: {kept} kept in the splits ({figure['share']:.1%}), {rejected} "
                "rejected by the clean stage")
-    return rule.result(round(share, 4), message, "re-export or regenerate the cut-off answers (a length limit of the "
+    return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="re-export or regenerate the cut-off answers (a length limit of the "
                        "generator or the export cut them); the model learns to stop mid-sentence from each one kept",
                        examples=_examples(figure, "why", "response"))
 
@@ -81,7 +86,7 @@ def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     share, kept, rejected, total = _with_rejected(report, figure, "refusal")
     message = (f"{share:.1%} of responses are AI-disclaimer refusals: {kept} kept in the splits "
                f"({figure['share']:.1%}, disclaimers padded with an answer), {rejected} rejected by the clean stage")
-    return rule.result(round(share, 4), message, "drop or rewrite the refusals and disclaimers (distilled chat data "
+    return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="drop or rewrite the refusals and disclaimers (distilled chat data "
                        "carries them): the model learns to decline what it can do",
                        examples=_examples(figure, "why", "prompt"))
 
@@ -96,7 +101,7 @@ def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
     opened = section.get("open_prompts") or 0
     of_open = f" ({figure['records'] / opened:.0%} of the {opened} open instructions)" if opened else ""
     message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an open instruction in a few words{of_open}"
-    return rule.result(figure["share"], message, "write full answers for these instructions (or drop them): the model "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="write full answers for these instructions (or drop them): the model "
                        "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
 
 
@@ -111,7 +116,7 @@ def check_scrambled_text(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
         return rule.skip(f"only {figure['responses_judged']} prose responses to fit word-pair statistics on (needs 100)")
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) read as scrambled words "
                f"({figure['responses_judged']} prose responses judged)")
-    return rule.result(figure["share"], message, "drop or regenerate the scrambled responses (a broken machine "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="drop or regenerate the scrambled responses (a broken machine "
                        "translation or generator): the model learns their word salad", examples=_examples(figure, "response"))
 
 
@@ -123,7 +128,7 @@ def check_format_artifacts(report: dict[str, Any], cfg: ReadinessConfig) -> Chec
         return skipped
     figure = section["format_artifacts"]
     message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) hold prompt-format markers"
-    return rule.result(figure["share"], message, "strip the template markers and cut responses that run on into a "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="strip the template markers and cut responses that run on into a "
                        "next turn: the model learns to write them and to continue past its answer",
                        examples=_examples(figure, "why", "response"))
 
@@ -138,7 +143,7 @@ def check_swapped_roles(report: dict[str, Any], cfg: ReadinessConfig) -> Check |
         return skipped
     figure = section["swapped_roles"]
     message = f"{figure['records']} of {section['records']} chats ({figure['share']:.1%}) look like their roles are swapped"
-    return rule.result(figure["share"], message, "fix the role mapping of these chats (user and assistant exchanged "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="fix the role mapping of these chats (user and assistant exchanged "
                        "in the export): the model would learn to ask the questions", examples=_examples(figure, "prompt", "response"))
 
 
@@ -154,7 +159,7 @@ def check_conflicting_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
                f"a different answer{creative}")
     examples = [f"{e['id']}: {quote(e['prompt'], 60)} -> " + " | ".join(quote(r, 40) for r in e["responses"])
                 for e in figure["examples"][:3]]
-    return rule.result(figure["share"], message, "keep one answer per prompt (the right or best-rated one): "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="keep one answer per prompt (the right or best-rated one): "
                        "contradictory targets teach the model to guess", examples=examples)
 
 
@@ -170,7 +175,7 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
                f"prompt in train ({figure['different_answers']} with another answer): scores on them measure recall of "
                "training prompts")
-    return rule.result(figure["share"], message, "split by prompt (records sharing a prompt in one split) or drop the "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="split by prompt (records sharing a prompt in one split) or drop the "
                        "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
 
 
