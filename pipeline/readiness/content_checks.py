@@ -181,11 +181,11 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 # How each reject reason reads in a sentence: "16% of input rows were refusals".
 _REASON_WORDS = {
-    "refusal": "responses that were AI-disclaimer refusals", "truncated": "responses cut off mid-sentence",
-    "echo": "responses repeating their prompt", "empty_response": "empty responses",
-    "language_mismatch": "responses in another script than their prompt", "duplicate_exact": "exact duplicates",
+    "refusal": "AI-disclaimer refusals", "truncated": "answers cut off mid-sentence",
+    "echo": "answers repeating their prompt", "empty_response": "empty answers",
+    "language_mismatch": "answered in another script than their prompt", "duplicate_exact": "exact duplicates",
     "duplicate_near": "near duplicates", "too_short": "too short", "too_long": "too long",
-    "wrong_language": "in another language", "pii": "rows holding personal data", "label_conflict": "label conflicts",
+    "wrong_language": "in another language", "pii": "holding personal data", "label_conflict": "label conflicts",
     "contaminated": "copies of the evaluation set",
 }
 

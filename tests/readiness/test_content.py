@@ -92,7 +92,7 @@ def test_reject_reasons_names_the_reason():
               "cleaning": {"dropped_by_check": {"refusal": 150, "truncated": 10}}}
     check = check_reject_reasons(report, CFG)
     assert check.status == "warn"
-    assert check.message.startswith("15% of input rows were responses that were AI-disclaimer refusals (150)")
+    assert check.message.startswith("15% of input rows were AI-disclaimer refusals (150)")
     quiet = {"counts": {"input": 1000, "rejected": {"duplicate_exact": 14, "low_quality": 9}},
              "cleaning": {"dropped_by_check": {"refusal": 3, "truncated": 6}}}
     assert check_reject_reasons(quiet, CFG).status == "pass"
