@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content import FLUENCY_MIN_RESPONSES
 from pipeline.readiness.wording import percent, quote
 
 CONTENT_CHECKS = ("truncated_responses", "conflicting_responses", "prompt_leakage", "refusals",
@@ -112,8 +113,9 @@ def check_scrambled_text(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if (skipped := _skip(rule, section, "scrambled_text")) is not None:
         return skipped
     figure = section["scrambled_text"]
-    if figure["responses_judged"] < 100:
-        return rule.skip(f"only {figure['responses_judged']} prose responses to fit word-pair statistics on (needs 100)")
+    if figure["responses_judged"] < FLUENCY_MIN_RESPONSES:
+        return rule.skip(f"only {figure['responses_judged']} prose responses judged: too few word-pair statistics "
+                         f"(needs {FLUENCY_MIN_RESPONSES})")
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) read as scrambled words "
                f"({figure['responses_judged']} prose responses judged)")
     return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="drop or regenerate the scrambled responses (a broken machine "

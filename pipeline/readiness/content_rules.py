@@ -42,7 +42,7 @@ def truncation(response: str) -> str | None:
         return failure[1]
     if not text or len(text.split()) < 4:
         return None  # a label, a number, a one-word answer
-    lines = [line.strip() for line in text[-4000:].split("\n") if line.strip()]
+    lines = [line.strip() for line in text[-4000:].split("\n")[-30:] if line.strip()]
     last = lines[-1]
     if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
         return f"the response ends with '{last[-1]}', mid-sentence"
@@ -134,10 +134,13 @@ ARTIFACTS: dict[str, re.Pattern[str]] = {
     "Human:/Assistant: turns": re.compile(r"(?:^|\n\n)\s*(?:Human|Assistant|USER|ASSISTANT|### Human|### Assistant)\s*:\s*\S", re.M),
 }
 _FENCED = re.compile(r"(```|~~~)[\s\S]*?(?:\1|\Z)")
+_ANY_ARTIFACT = re.compile("|".join(f"(?:{p.pattern})" for p in ARTIFACTS.values()), re.M | re.I)
 
 
 def format_artifacts(text: str) -> list[str]:
     """The kinds of prompt-format marker in ``text`` outside code blocks and inline code."""
+    if not _ANY_ARTIFACT.search(text):
+        return []  # one pass over the text, the usual case
     if "`" in text or "~~~" in text:
         text = re.sub(r"`[^`\n]+`", " ", _FENCED.sub(" ", text))
     return [kind for kind, pattern in ARTIFACTS.items() if pattern.search(text)]
