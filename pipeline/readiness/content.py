@@ -129,8 +129,8 @@ _SHUFFLES = 3
 
 
 def _prose_words(text: str) -> list[str]:
-    lines = [line for line in prose(text).split("\n")
-             if line.strip() and not rules._LIST_OR_HEADING.match(line) and not CODE_LINE.search(line)]
+    lines = [line for line in prose(text).split("\n") if line.strip() and not rules._LIST_OR_HEADING.match(line)
+             and not CODE_LINE.search(line) and not rules._CODE_CHARS.search(line)]  # code, math: "<<5*8=40>>"
     return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
 
 

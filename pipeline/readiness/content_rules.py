@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.clean.prose import CODE_LINE, FENCE_LINE, prose
+from pipeline.clean.prose import CODE_LINE, prose
 from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, _truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
@@ -109,16 +109,19 @@ _BRIEF = re.compile(
     r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
     re.I,
 )
+_PROGRAMMING = re.compile(
+    r"\b(?:script|statement|program|loop|expression|snippet|sql|css|html|python|java|javascript|bash|php|ruby|"
+    r"c\+\+|c#|shell|opposite|antonym|summari[sz]e this (?:sentence|phrase))\b", re.I)
 FRAGMENT_MAX_WORDS = 6
 
 
 def fragment(prompt: str, response: str) -> str | None:
     """The open instruction a 2-6-word ``response`` fails to answer, or ``None``."""
     words = response.split()
-    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or FENCE_LINE.search(response):
-        return None
+    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or _CODE_CHARS.search(response) or response.rstrip().endswith("?"):
+        return None  # code ("mkdir test"), a function call, or a clarifying question: not a fragment of prose
     instruction = prompt.strip().split("\n", 1)[0]
-    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
+    if not _OPEN.search(instruction) or _BRIEF.search(prompt) or _PROGRAMMING.search(prompt):
         return None
     return " ".join(instruction.split()[:6])
 
