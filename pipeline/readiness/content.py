@@ -264,11 +264,11 @@ MIN_SHARED_WORDS = 0.3  # content words shared (of the smaller answer) below thi
 
 
 def _content_words(text: str) -> set[str]:
-    """Content words cut to 5 characters ("booking" and "book" agree), or character pairs of CJK text (no spaces)."""
+    """Content words cut to 5 characters ("booking" and "book" agree), or the characters of CJK text (no spaces)."""
     found = set()
     for word in _TOKEN.findall(text.casefold()):
         if not word.isascii() and _CJK.search(word):
-            found.update(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+            found.update(word)  # characters: paraphrases in Chinese share few character pairs but most characters
         elif word not in _STOPWORDS:
             found.add(word[:5])
     return found
