@@ -109,9 +109,6 @@ _BRIEF = re.compile(
     r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
     re.I,
 )
-_PROGRAMMING = re.compile(
-    r"\b(?:script|statement|program|loop|expression|snippet|sql|css|html|python|java|javascript|bash|php|ruby|"
-    r"c\+\+|c#|shell|opposite|antonym|summari[sz]e this (?:sentence|phrase))\b", re.I)
 FRAGMENT_MAX_WORDS = 6
 
 
@@ -121,7 +118,7 @@ def fragment(prompt: str, response: str) -> str | None:
     if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or _CODE_CHARS.search(response) or response.rstrip().endswith("?"):
         return None  # code ("mkdir test"), a function call, or a clarifying question: not a fragment of prose
     instruction = prompt.strip().split("\n", 1)[0]
-    if not _OPEN.search(instruction) or _BRIEF.search(prompt) or _PROGRAMMING.search(prompt):
+    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
         return None
     return " ".join(instruction.split()[:6])
 
