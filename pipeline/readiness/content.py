@@ -128,9 +128,13 @@ FLUENCY_MIN_RESPONSES = 50  # bigram statistics of fewer responses are too thin 
 _SHUFFLES = 3
 
 
+_CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
+
+
 def _prose_words(text: str) -> list[str]:
-    lines = [line for line in prose(text).split("\n") if line.strip() and not rules._LIST_OR_HEADING.match(line)
-             and not CODE_LINE.search(line) and not rules._CODE_CHARS.search(line)]  # code, math: "<<5*8=40>>"
+    lines = [line for line in _CALCULATION.sub(" ", prose(text)).split("\n")
+             if line.strip() and not rules._LIST_OR_HEADING.match(line) and not CODE_LINE.search(line)
+             and len(rules._CODE_CHARS.findall(line)) < 3]  # code without a fence: "for i in range(n): print(i)"
     return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
 
 
