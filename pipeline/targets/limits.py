@@ -55,7 +55,9 @@ class TargetSpec:
             user and alternates user/assistant), or None (no rule beyond ingest's).
         forbidden: strings that must not appear in content; ``forbidden_fails`` makes one a failure (the
             provider refuses the job), else a warning; ``case_insensitive`` as the provider matches them;
-            ``forbidden_roles`` the messages they are looked for in (None: every message).
+            ``forbidden_roles`` the messages they are looked for in (None: every message); ``forbidden_in_json``
+            whether they are looked for in JSON the upload holds as data, not text (tool call arguments, tool results
+            written as objects): AWS's validators read only text blocks.
         weights: whether the format keeps per-message ``weight``.
         message_overhead: tokens the format adds per message and per example (billing estimate).
         epochs: ``openai`` (OpenAI's auto heuristic) or a fixed default; ``epoch_bounds`` the allowed range.
@@ -71,6 +73,7 @@ class TargetSpec:
     forbidden_fails: bool = False
     case_insensitive: bool = False
     forbidden_roles: tuple[str, ...] | None = None
+    forbidden_in_json: bool = True
     weights: bool = False
     message_overhead: tuple[int, int] = (0, 0)
     epochs: str | int = 3
@@ -84,7 +87,9 @@ TIKTOKEN_SPECIAL = ("<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_
 CHATML = ("<|im_start|>", "<|im_end|>")
 TEMPLATE_MARKERS = (*TIKTOKEN_SPECIAL, *CHATML, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
                     "<|eot_id|>", "<start_of_turn>", "<end_of_turn>", "[INST]", "[/INST]")
-NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "[EOS]", "<image>", "<video>")
+NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "Thought:", "[EOS]", "<image>", "<video>", "<unk>")
+"""AWS's reserved keywords for Nova fine-tuning data, matched in any case in every text the upload holds: the union
+of AWS's two published validators (see ``_NOVA_VALIDATOR`` and ``_NOVA_SDK``)."""
 
 _OPENAI_GUIDE = "https://platform.openai.com/docs/guides/fine-tuning"
 _COOKBOOK = "https://github.com/openai/openai-cookbook/blob/main/examples/Chat_finetuning_data_prep.ipynb"
@@ -95,6 +100,10 @@ _VERTEX_API = "https://cloud.google.com/vertex-ai/generative-ai/docs/model-refer
 _NOVA_DATA = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
 _NOVA_VALIDATOR = ("https://github.com/aws-samples/amazon-nova-samples/blob/main/customization/bedrock-finetuning/"
                    "understanding/dataset_validation/nova_ft_dataset_validator.py")
+NOVA_VALIDATOR_COMMIT = "8c768753be0f9c9d79a762a2458c497fd47df594"
+NOVA_SDK_COMMIT = "6ed1f5915e3cc9e44876f299eaa84a6d86f890f2"
+_NOVA_SDK = ("https://github.com/aws/nova-customization-sdk/blob/main/src/amzn_nova_forge/dataset/dataset_validator/"
+             "dataset_validator.py")
 _NOVA_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html"
 _NOVA2 = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
 _HF_ARGS = "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments"
@@ -193,10 +202,14 @@ BEDROCK = TargetSpec(
         "max_file_bytes": Source(_NOVA_DATA, "no file size limit found; not checked", confirmed=False),
         "roles": Source(_NOVA_DATA, "roles are user and assistant; the first turn is the user's, the last the "
                         "assistant's; the validator requires user/assistant alternation"),
-        "forbidden": Source(_NOVA_DATA, "User:, Bot:, Assistant:, System:, <image>, <video> and [EOS] are reserved "
-                            "keywords: a user prompt or system prompt that starts with or holds one fails the training "
-                            "job (checked as written, in user and system messages; whether AWS's validator matches "
-                            "more, in other roles or in any case, was not confirmed)"),
+        "forbidden": Source(_NOVA_VALIDATOR, "reserved keywords fail the job when any text of the upload holds them: "
+                            "AWS's Nova SDK validator (aws/nova-customization-sdk @6ed1f59, check_forbidden_keywords) "
+                            "matches Bot:, User:, Assistant:, [EOS], <image>, <video> in any case, as substrings, in the "
+                            "system prompt, every message's text and tool results' text; the aws-samples validator "
+                            "(nova_ft_dataset_validator.py @8c76875, INVALID_TOKENS_TEXT) also lists System:, Thought: "
+                            "and <unk> (as written and in capitals) in the system prompt and every message's text. "
+                            "ftprep matches the union in any case; that System:, Thought: and <unk> are refused in other "
+                            "cases (system:) is not confirmed"),
         "tools": Source(_NOVA2, "Nova 2.0 SFT does not support tool use (tool sections may fail the job); the Nova 1.0 "
                         "validator accepts toolConfig, toolUse and toolResult blocks"),
         "epochs": Source(_NOVA_HP, "epochCount 1 to 5, default 2 (larger sets need fewer epochs)"),
@@ -204,7 +217,8 @@ BEDROCK = TargetSpec(
     roles="bedrock",
     forbidden=NOVA_RESERVED,
     forbidden_fails=True,
-    forbidden_roles=("system", "user"),
+    case_insensitive=True,
+    forbidden_in_json=False,
     epochs=2,
     epoch_bounds=(1, 5),
 )

@@ -131,5 +131,6 @@ def limits_section(limits: ModelLimits, max_tokens: int | None, spec: Any) -> di
         "forbidden": list(spec.forbidden),
         "forbidden_fails": spec.forbidden_fails,
         "forbidden_roles": list(spec.forbidden_roles) if spec.forbidden_roles else None,
+        "forbidden_any_case": spec.case_insensitive,
         "weights": spec.weights,
     }

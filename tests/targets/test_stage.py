@@ -38,17 +38,17 @@ def test_completion_and_classification_records_become_chats_through_the_template
 
 
 def test_reserved_strings_leave_a_record_out_of_bedrock_only(write_jsonl):
-    """Bedrock's reserved keywords in a user or system prompt keep a record out of its export (as written: the
-    assistant's "Monitor the system:" is no keyword); OpenAI keeps the record and counts its special token."""
+    """Bedrock's reserved keywords in any message and in any case keep a record out of its export (AWS's validators
+    read every text block; the SDK's matching ignores case); OpenAI keeps the records and counts its special token."""
     rows = [{"messages": [{"role": "user", "content": "Reply to User: a greeting"}, {"role": "assistant", "content": "Hi"}]},
-            {"messages": [{"role": "user", "content": "Steps?"}, {"role": "assistant", "content": "1. Monitor the system: daily"}]},
+            {"messages": [{"role": "user", "content": "Steps?"}, {"role": "assistant", "content": "1. Ask the chatbot: daily"}]},
             {"messages": [{"role": "user", "content": "What is <|endoftext|>?"}, {"role": "assistant", "content": "A token."}]}]
     records = _records(rows, write_jsonl)
     cfg = TargetConfig(name=("bedrock", "openai"))
     bedrock = measure_target(records, Task.CHAT, cfg, "bedrock", "o200k_base")
     openai = measure_target(records, Task.CHAT, cfg, "openai", "o200k_base")
-    assert bedrock["examples"]["train"] == 2 and bedrock["forbidden"]["strings"] == {"User:": 1}
-    assert bedrock["forbidden"]["ids"] == {"User:": [records["id"][0]]}
+    assert bedrock["examples"]["train"] == 1 and bedrock["forbidden"]["strings"] == {"Bot:": 1, "User:": 1}
+    assert bedrock["forbidden"]["ids"] == {"User:": [records["id"][0]], "Bot:": [records["id"][1]]}
     assert openai["examples"]["train"] == 3 and openai["forbidden"]["strings"] == {"<|endoftext|>": 1}
 
 
