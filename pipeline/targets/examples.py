@@ -31,6 +31,7 @@ class Example:
     forbidden: list[str] = field(default_factory=list)
     dropped_weights: bool = False
     messages: int = 0
+    roles: tuple[str, ...] = ()
 
 
 def examples_for(ds: Dataset, task: Task, cfg: TargetConfig, target: str) -> Iterator[Example]:
@@ -47,6 +48,7 @@ def _example(row: dict[str, Any], task: Task, cfg: TargetConfig, target: str, sp
     forbidden = forbidden_found(chat, spec) if chat else _forbidden_in_fields(row, task, spec)
     item = Example(row["split"], row["id"], row, None, forbidden=forbidden,
                    messages=len(chat.messages) if chat else 0,
+                   roles=tuple(m["role"] for m in chat.messages) if chat else (),
                    dropped_weights=bool(chat and not spec.weights and chat.has_weight_zero()))
     if forbidden and spec.forbidden_fails:
         item.skipped = f"holds reserved text ({', '.join(forbidden)})"

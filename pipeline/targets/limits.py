@@ -60,6 +60,9 @@ class TargetSpec:
             written as objects): AWS's validators read only text blocks.
         weights: whether the format keeps per-message ``weight``.
         message_overhead: tokens the format adds per message and per example (billing estimate).
+        token_method: how an example's tokens are counted: ``content`` (the texts and tools, plus the overhead) or
+            ``openai_cookbook`` (OpenAI's cookbook: also each message's role, as its ``num_tokens_from_messages``
+            encodes every value of a message).
         epochs: ``openai`` (OpenAI's auto heuristic) or a fixed default; ``epoch_bounds`` the allowed range.
     """
 
@@ -76,6 +79,7 @@ class TargetSpec:
     forbidden_in_json: bool = True
     weights: bool = False
     message_overhead: tuple[int, int] = (0, 0)
+    token_method: str = "content"
     epochs: str | int = 3
     epoch_bounds: tuple[int, int] | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -136,8 +140,9 @@ OPENAI = TargetSpec(
                          "tool_calls and weight (0 or 1)"),
         "epochs": Source(_COOKBOOK, "default epochs: 3, raised to reach 100 example-passes (at most 25 epochs) for "
                          "small sets and lowered to stay under 25,000 for large ones (at least 1)"),
-        "message_overhead": Source(_COOKBOOK, "token estimate: 3 tokens per message and 3 per example on top of "
-                                   "the content (the notebook says: not exact)"),
+        "message_overhead": Source(_COOKBOOK, "num_tokens_from_messages: 3 tokens per message plus the tokens of "
+                                   "each of its values (role and content; a name adds 1 more), and 3 per example "
+                                   "for the reply's priming (the notebook calls the count an estimate)"),
         "forbidden": Source(_TIKTOKEN, "special tokens of OpenAI's encodings (<|endoftext|>, <|fim_*|>, "
                             "<|endofprompt|>), plus ChatML's <|im_start|>/<|im_end|>; tiktoken refuses text that "
                             "spells them unless allowed. Whether the fine-tuning API refuses or escapes them is not "
@@ -146,6 +151,7 @@ OPENAI = TargetSpec(
     forbidden=(*TIKTOKEN_SPECIAL, *CHATML),
     weights=True,
     message_overhead=(3, 3),
+    token_method="openai_cookbook",
     epochs="openai",
     epoch_bounds=(1, 25),
 )

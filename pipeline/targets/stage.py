@@ -21,7 +21,7 @@ from pipeline.core.stage import RunContext, StageResult
 from pipeline.targets.config import TargetConfig
 from pipeline.targets.convert import CHAT_TARGETS
 from pipeline.targets.examples import Example, examples_for
-from pipeline.targets.limits import TARGETS, ModelLimits
+from pipeline.targets.limits import TARGETS, ModelLimits, TargetSpec
 from pipeline.targets.plan import training_plan
 
 EXAMPLE_IDS = 5  # ids listed per problem in the report
@@ -46,7 +46,7 @@ def measure_target(records: Dataset, task: Task, cfg: TargetConfig, name: str, t
     extra_tokens = _conversion_tokens(task, cfg, tokenizer) if name in CHAT_TARGETS else {}
     tally = _Tally()
     for item in examples_for(records, task, cfg, name):
-        tally.add(item, _tokens(item, task, spec.message_overhead, extra_tokens, tokenizer))
+        tally.add(item, _tokens(item, task, spec, extra_tokens, tokenizer))
     over = sum(t > max_tokens for t in tally.all_tokens) if max_tokens else 0
     return {
         "model": model,
@@ -58,7 +58,7 @@ def measure_target(records: Dataset, task: Task, cfg: TargetConfig, name: str, t
         "forbidden": {**tally.problem(tally.forbidden), "strings": dict(sorted(tally.strings.items()))},
         "dropped_weights": tally.dropped_weights,
         "over_max_tokens": over,
-        "tokens": {"counted_with": tokenizer, "overhead": list(spec.message_overhead)},
+        "tokens": {"counted_with": tokenizer, "overhead": list(spec.message_overhead), "method": spec.token_method},
         "plan": training_plan(spec, cfg, tally.train_tokens, max_tokens),
         "sources": {key: {"url": s.url, "says": s.says, "confirmed": s.confirmed, "read_on": s.read_on}
                     for key, s in spec.sources.items()},
@@ -98,14 +98,18 @@ class _Tally:
                 "ids": {why: ids[:EXAMPLE_IDS] for why, ids in sorted(found.items())}}
 
 
-def _tokens(item: Example, task: Task, overhead: tuple[int, int], extra: dict[str, int], tokenizer: str) -> int:
+def _tokens(item: Example, task: Task, spec: TargetSpec, extra: dict[str, int], tokenizer: str) -> int:
     """Tokens of one example: the clean stage's count of its content (and tools), plus the format's overhead and,
-    for chats made from other tasks, the system prompt, the template's own text and the label."""
+    for chats made from other tasks, the system prompt, the template's own text and the label; with OpenAI's
+    cookbook method also each message's role (its ``num_tokens_from_messages`` encodes every value of a message)."""
     tokens = item.row.get("n_tokens") or 0
     tokens += extra.get("fixed", 0)
+    count = token_counter(tokenizer)[0]
     if task is Task.CLASSIFICATION and extra:
-        tokens += token_counter(tokenizer)[0](item.row["label"] or "")
-    per_message, per_example = overhead
+        tokens += count(item.row["label"] or "")
+    if spec.token_method == "openai_cookbook":
+        tokens += sum(count(role) for role in item.roles)
+    per_message, per_example = spec.message_overhead
     return tokens + per_message * item.messages + per_example
 
 

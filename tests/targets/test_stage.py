@@ -53,11 +53,12 @@ def test_reserved_strings_leave_a_record_out_of_bedrock_only(write_jsonl):
 
 
 def test_a_target_measures_tokens_with_the_format_overhead():
-    """OpenAI's estimate: the counted tokens plus 3 per message and 3 per example, summed over train."""
+    """OpenAI's cookbook count: the counted tokens plus, per message, 3 and its role (one token each in o200k_base),
+    and 3 per example, summed over train."""
     records = _records("glaive_toolcall_30.json")
     section = measure_target(records, Task.CHAT, TargetConfig(name="openai"), "openai", "o200k_base")
     messages = sum(len(m) for m in records["messages"])
-    assert section["plan"]["billed_tokens_per_epoch"] == 10 * len(records) + 3 * messages + 3 * len(records)
+    assert section["plan"]["billed_tokens_per_epoch"] == 10 * len(records) + (3 + 1) * messages + 3 * len(records)
     assert section["plan"]["epochs"] == 3 and section["over_max_tokens"] == 0  # 30 examples: 100 // 30
 
 
