@@ -34,6 +34,9 @@ def targets(records: Dataset, cfg: TargetConfig, ctx: RunContext) -> StageResult
     task = task_of(records)
     tokenizer = (ctx.sections.get("cleaning") or {}).get("tokenizer") or ESTIMATE
     section = {name: measure_target(records, task, cfg, name, tokenizer) for name in cfg.targets}
+    order = input_order_note(records, task)
+    for target in section.values():
+        target["notes"] += [order] if order else []
     return StageResult(kept=records, rejected=rejections_to_dataset([]), sections={"targets": section})
 
 
@@ -60,6 +63,7 @@ def measure_target(records: Dataset, task: Task, cfg: TargetConfig, name: str, t
         "over_max_tokens": over,
         "tokens": {"counted_with": tokenizer, "overhead": list(spec.message_overhead), "method": spec.token_method},
         "plan": training_plan(spec, cfg, tally.train_tokens, max_tokens),
+        "notes": _system_note(tally) if name in CHAT_TARGETS or task is Task.CHAT else [],
         "sources": {key: {"url": s.url, "says": s.says, "confirmed": s.confirmed, "read_on": s.read_on}
                     for key, s in spec.sources.items()},
     }
@@ -75,6 +79,7 @@ class _Tally:
         self.dropped_weights = 0
         self.train_tokens: list[int] = []
         self.all_tokens: list[int] = []
+        self.without_system = 0
 
     def add(self, item: Example, tokens: int) -> None:
         if item.forbidden:
@@ -87,6 +92,7 @@ class _Tally:
         self.examples[item.split] += 1
         self.bytes[item.split] += len(json.dumps(item.example, ensure_ascii=False).encode("utf-8")) + 1
         self.dropped_weights += item.dropped_weights
+        self.without_system += "system" not in item.roles
         self.all_tokens.append(tokens)
         if item.split == "train":
             self.train_tokens.append(tokens)
@@ -96,6 +102,44 @@ class _Tally:
         return {"records": sum(len(ids) for ids in found.values()),
                 "reasons": {why: len(ids) for why, ids in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
                 "ids": {why: ids[:EXAMPLE_IDS] for why, ids in sorted(found.items())}}
+
+
+def _system_note(tally: _Tally) -> list[dict[str, Any]]:
+    """OpenAI's data checker counts the examples without a system message: say how many the export holds."""
+    exported = sum(tally.examples.values())
+    if not tally.without_system or not exported:
+        return []
+    share = round(tally.without_system / exported, 4)
+    return [{"kind": "no_system_message", "records": tally.without_system, "share": share,
+             "message": f"{tally.without_system:,} of {exported:,} examples ({share:.1%}) have no system message "
+                        "(OpenAI's data checker counts them); if your application sends a system prompt, train with "
+                        "it too ([target] system_prompt for converted records)"}]
+
+
+SORTED_RUNS_RATIO = 0.1
+"""Input order counts as sorted by label when the label changes from one row to the next at most this often
+relative to a random order (sorted files: 0.001-0.01 of it; shuffled ones: about 1; docs/targets.md)."""
+
+
+def input_order_note(records: Dataset, task: Task) -> dict[str, Any] | None:
+    """A note when the input rows come grouped by label: harmless for ftprep's splits (shuffled, stratified), but
+    a tool that takes a file's first rows, or trains without shuffling, sees one label at a time."""
+    if task is not Task.CLASSIFICATION or len(records) < 2:
+        return None
+    table = records.select_columns(["source_file", "source_row", "label"]).with_format("arrow")[:]
+    rows = sorted(zip(table["source_file"].to_pylist(), table["source_row"].to_pylist(), table["label"].to_pylist()),
+                  key=lambda r: (r[0] or "", r[1] or 0))
+    labels = [label for _, _, label in rows]
+    changes = sum(a != b for a, b in zip(labels, labels[1:]))
+    counts = Counter(labels)
+    expected = (len(labels) - 1) * (1 - sum((n / len(labels)) ** 2 for n in counts.values()))
+    if len(counts) < 2 or expected < 20 or changes > SORTED_RUNS_RATIO * expected:
+        return None
+    ratio = round(changes / expected, 4)
+    return {"kind": "sorted_by_label", "label_changes": changes, "expected_if_shuffled": round(expected), "ratio": ratio,
+            "message": f"the input rows come grouped by label (the label changes {changes:,} times from one row to the "
+                       f"next; about {round(expected):,} in a shuffled file): ftprep's splits are shuffled, but shuffle "
+                       "the input before giving it to a tool that reads rows in order (or takes the first N)"}
 
 
 def _tokens(item: Example, task: Task, spec: TargetSpec, extra: dict[str, int], tokenizer: str) -> int:
