@@ -7,6 +7,7 @@ the same sources; ``[target] max_tokens`` and ``model`` override or pick them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 READ_ON = "2026-11-30"
@@ -35,6 +36,8 @@ class ModelLimits:
         max_tokens: tokens per example (training context); longer examples are truncated or refused.
         max_file_bytes: the largest upload file.
         tools: whether tool definitions and calls may be trained on.
+        upload: the upload format, where a target has several (Bedrock: ``nova`` conversation schema, ``claude``
+            messages, ``prompt_completion``).
     """
 
     min_examples: int | None = None
@@ -44,6 +47,7 @@ class ModelLimits:
     max_tokens: int | None = None
     max_file_bytes: int | None = None
     tools: bool = True
+    upload: str = "nova"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ _NOVA_SDK = ("https://github.com/aws/nova-customization-sdk/blob/main/src/amzn_n
              "dataset_validator.py")
 _NOVA_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html"
 _NOVA2 = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
+_BEDROCK_PREPARE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html"
+_CLAUDE_BEDROCK = "https://platform.claude.com/cookbook/finetuning-finetuning-on-bedrock"
 _HF_ARGS = "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments"
 _TIKTOKEN = "https://github.com/openai/tiktoken/blob/main/tiktoken_ext/openai_public.py"
 
@@ -196,6 +202,10 @@ BEDROCK = TargetSpec(
         **{name: ModelLimits(min_examples=8, recommended_examples=100, max_examples=20_000)
            for name in ("nova-micro", "nova-lite", "nova-pro")},
         "nova-2-lite": ModelLimits(min_examples=200, recommended_examples=200, max_examples=20_000, tools=False),
+        # Bedrock's other text fine-tuning formats: no limit confirmed first-hand, so none is checked
+        "claude-3-haiku": ModelLimits(tools=False, upload="claude"),
+        "llama-3.1-8b-instruct": ModelLimits(tools=False, upload="prompt_completion"),
+        "llama-3.1-70b-instruct": ModelLimits(tools=False, upload="prompt_completion"),
     },
     sources={
         "min_examples": Source(_NOVA_VALIDATOR, "AWS's Nova dataset validator: 8 to 20,000 samples for Nova Micro, "
@@ -219,6 +229,16 @@ BEDROCK = TargetSpec(
         "tools": Source(_NOVA2, "Nova 2.0 SFT does not support tool use (tool sections may fail the job); the Nova 1.0 "
                         "validator accepts toolConfig, toolUse and toolResult blocks"),
         "epochs": Source(_NOVA_HP, "epochCount 1 to 5, default 2 (larger sets need fewer epochs)"),
+        "claude_format": Source(_CLAUDE_BEDROCK, "Claude 3 Haiku on Bedrock: each line {system (optional string), "
+                                "messages: [{role: user|assistant, content: string}]}, at least two messages, opening "
+                                "with the user, ending with the assistant, alternating, no other keys (Anthropic's "
+                                "cookbook; AWS's data guide lists Claude 3 among the conversational models). Its "
+                                "record and token limits were not found first-hand: not checked", confirmed=False),
+        "prompt_completion_format": Source(_BEDROCK_PREPARE, "Meta Llama 3.1 8B and 70B Instruct are Bedrock's "
+                                           "non-conversational text models: each line {prompt, completion} (the "
+                                           "field names read in second-hand guides; the AWS page's example was not "
+                                           "retrievable); one user turn and one answer, no system prompt. Limits "
+                                           "not found first-hand: not checked", confirmed=False),
     },
     roles="bedrock",
     forbidden=NOVA_RESERVED,
@@ -245,3 +265,19 @@ HF = TargetSpec(name="hf", upload_format="datasets DatasetDict.save_to_disk dire
                 forbidden=TEMPLATE_MARKERS, weights=True)
 
 TARGETS: dict[str, TargetSpec] = {spec.name: spec for spec in (GENERIC, OPENAI, VERTEX, BEDROCK, HF)}
+
+UPLOAD_FORMATS = {
+    "claude": "Amazon Bedrock Claude 3 Haiku fine-tuning JSONL: {system, messages: [{role, content}]}",
+    "prompt_completion": "Amazon Bedrock text-to-text fine-tuning JSONL: {prompt, completion}",
+}
+
+
+def spec_for(target: str, model: str) -> TargetSpec:
+    """The target's spec as it applies to ``model``: a Bedrock model outside Nova has its own upload format, and
+    Nova's reserved keywords and epoch range do not apply to it (its epochs: OpenAI's heuristic as a stand-in)."""
+    spec = TARGETS[target]
+    upload = spec.models[model].upload
+    if upload not in UPLOAD_FORMATS:
+        return spec
+    return dataclasses.replace(spec, upload_format=UPLOAD_FORMATS[upload], forbidden=(), forbidden_fails=False,
+                               case_insensitive=False, epochs="openai", epoch_bounds=None)

@@ -21,7 +21,7 @@ from pipeline.core.stage import RunContext, StageResult
 from pipeline.targets.config import TargetConfig
 from pipeline.targets.convert import CHAT_TARGETS
 from pipeline.targets.examples import Example, examples_for
-from pipeline.targets.limits import TARGETS, ModelLimits, TargetSpec
+from pipeline.targets.limits import ModelLimits, TargetSpec, spec_for
 from pipeline.targets.plan import training_plan
 
 EXAMPLE_IDS = 5  # ids listed per problem in the report
@@ -42,8 +42,8 @@ def targets(records: Dataset, cfg: TargetConfig, ctx: RunContext) -> StageResult
 
 def measure_target(records: Dataset, task: Task, cfg: TargetConfig, name: str, tokenizer: str) -> dict[str, Any]:
     """The ``targets.<name>`` section."""
-    spec = TARGETS[name]
     model = cfg.model_of(name)
+    spec = spec_for(name, model)
     limits = spec.models[model]
     max_tokens = cfg.max_tokens.get(name, limits.max_tokens)
     extra_tokens = _conversion_tokens(task, cfg, tokenizer) if name in CHAT_TARGETS else {}
