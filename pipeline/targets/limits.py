@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 READ_ON = "2026-11-30"
 """When the sources below were read (through stored copies of the pages; see docs/targets.md)."""
+REREAD_ON = "2026-12-07"
+"""When AWS's validators, the cookbook's token count and Bedrock's other formats were read (their sources say so)."""
 
 TARGET_NAMES = ("generic", "openai", "vertex", "bedrock", "hf")
 
@@ -148,7 +150,8 @@ OPENAI = TargetSpec(
                          "small sets and lowered to stay under 25,000 for large ones (at least 1)"),
         "message_overhead": Source(_COOKBOOK, "num_tokens_from_messages: 3 tokens per message plus the tokens of "
                                    "each of its values (role and content; a name adds 1 more), and 3 per example "
-                                   "for the reply's priming (the notebook calls the count an estimate)"),
+                                   "for the reply's priming (the notebook calls the count an estimate)",
+                                   read_on=REREAD_ON),
         "forbidden": Source(_TIKTOKEN, "special tokens of OpenAI's encodings (<|endoftext|>, <|fim_*|>, "
                             "<|endofprompt|>), plus ChatML's <|im_start|>/<|im_end|>; tiktoken refuses text that "
                             "spells them unless allowed. Whether the fine-tuning API refuses or escapes them is not "
@@ -225,7 +228,7 @@ BEDROCK = TargetSpec(
                             "(nova_ft_dataset_validator.py @8c76875, INVALID_TOKENS_TEXT) also lists System:, Thought: "
                             "and <unk> (as written and in capitals) in the system prompt and every message's text. "
                             "ftprep matches the union in any case; that System:, Thought: and <unk> are refused in other "
-                            "cases (system:) is not confirmed"),
+                            "cases (system:) is not confirmed", read_on=REREAD_ON),
         "tools": Source(_NOVA2, "Nova 2.0 SFT does not support tool use (tool sections may fail the job); the Nova 1.0 "
                         "validator accepts toolConfig, toolUse and toolResult blocks"),
         "epochs": Source(_NOVA_HP, "epochCount 1 to 5, default 2 (larger sets need fewer epochs)"),
@@ -233,12 +236,14 @@ BEDROCK = TargetSpec(
                                 "messages: [{role: user|assistant, content: string}]}, at least two messages, opening "
                                 "with the user, ending with the assistant, alternating, no other keys (Anthropic's "
                                 "cookbook; AWS's data guide lists Claude 3 among the conversational models). Its "
-                                "record and token limits were not found first-hand: not checked", confirmed=False),
+                                "record and token limits were not found first-hand: not checked", confirmed=False,
+                                read_on=REREAD_ON),
         "prompt_completion_format": Source(_BEDROCK_PREPARE, "Meta Llama 3.1 8B and 70B Instruct are Bedrock's "
                                            "non-conversational text models: each line {prompt, completion} (the "
                                            "field names read in second-hand guides; the AWS page's example was not "
                                            "retrievable); one user turn and one answer, no system prompt. Limits "
-                                           "not found first-hand: not checked", confirmed=False),
+                                           "not found first-hand: not checked", confirmed=False,
+                                           read_on=REREAD_ON),
     },
     roles="bedrock",
     forbidden=NOVA_RESERVED,
