@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -366,6 +366,8 @@ def _read_parquet(source: InputFile, max_row_bytes: int, stats: FileStats) -> It
 def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
     from datasets import DatasetDict, load_from_disk
 
+    from pipeline.ingest.hub_features import hub_decoder
+
     try:
         loaded = load_from_disk(source.path)
     except (FileNotFoundError, ValueError, OSError) as exc:
@@ -373,7 +375,7 @@ def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
     parts = list(loaded.items()) if isinstance(loaded, DatasetDict) else [(None, loaded)]
     number = 0
     for split_name, dataset in parts:
-        decode = _hub_decoder(dataset.features)
+        decode = hub_decoder(dataset.features)
         for batch in dataset.with_format("arrow").iter(batch_size=10_000):
             for item in batch.to_pylist():
                 number += 1
@@ -381,28 +383,4 @@ def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
                 if split_name is not None:
                     item = {**item, "hf_split": split_name}
                 yield RawRow(number, data=item)
-
-
-def _hub_decoder(features: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A saved dataset's values as their features mean them: a ``ClassLabel`` id as its name (a label is its name,
-    not its index), ``Json`` values parsed (ftprep's own ``hf`` export holds ``tools`` as a list of JSON objects)."""
-    from datasets import ClassLabel, Json, List
-
-    names = {key: f for key, f in features.items() if isinstance(f, ClassLabel)}
-    parsed = [key for key, f in features.items() if isinstance(f, Json) or (isinstance(f, List) and isinstance(f.feature, Json))]
-    if not names and not parsed:
-        return lambda item: item
-
-    def decode(item: dict[str, Any]) -> dict[str, Any]:
-        item = dict(item)
-        for key, label in names.items():
-            if isinstance(item.get(key), int) and 0 <= item[key] < label.num_classes:
-                item[key] = label.int2str(item[key])
-        for key in parsed:
-            if item.get(key) is not None:
-                item[key] = features[key].decode_example(item[key]) if isinstance(features[key], Json) else [
-                    features[key].feature.decode_example(v) for v in item[key]]
-        return item
-
-    return decode
 
