@@ -63,7 +63,7 @@ def measure_target(records: Dataset, task: Task, cfg: TargetConfig, name: str, t
         "over_max_tokens": over,
         "tokens": {"counted_with": tokenizer, "overhead": list(spec.message_overhead), "method": spec.token_method},
         "plan": training_plan(spec, cfg, tally.train_tokens, max_tokens),
-        "notes": _system_note(tally) if name in CHAT_TARGETS or task is Task.CHAT else [],
+        "notes": _system_note(tally, name) if name in CHAT_TARGETS or task is Task.CHAT else [],
         "sources": {key: {"url": s.url, "says": s.says, "confirmed": s.confirmed, "read_on": s.read_on}
                     for key, s in spec.sources.items()},
     }
@@ -104,16 +104,17 @@ class _Tally:
                 "ids": {why: ids[:EXAMPLE_IDS] for why, ids in sorted(found.items())}}
 
 
-def _system_note(tally: _Tally) -> list[dict[str, Any]]:
+def _system_note(tally: _Tally, target: str) -> list[dict[str, Any]]:
     """OpenAI's data checker counts the examples without a system message: say how many the export holds."""
     exported = sum(tally.examples.values())
     if not tally.without_system or not exported:
         return []
     share = round(tally.without_system / exported, 4)
     return [{"kind": "no_system_message", "records": tally.without_system, "share": share,
-             "message": f"{tally.without_system:,} of {exported:,} examples ({share:.1%}) have no system message "
-                        "(OpenAI's data checker counts them); if your application sends a system prompt, train with "
-                        "it too ([target] system_prompt for converted records)"}]
+             "message": f"{tally.without_system:,} of {exported:,} examples ({share:.1%}) have no system message"
+                        + (" (OpenAI's data checker counts them)" if target == "openai" else "")
+                        + "; if your application sends a system prompt, train with it too ([target] system_prompt "
+                        "for converted records)"}]
 
 
 SORTED_RUNS_RATIO = 0.1
