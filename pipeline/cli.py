@@ -157,6 +157,7 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
 @click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
+@click.option("--corrections", metavar="FILE", type=click.Path(dir_okay=False, path_type=str), help="A reviewer's decisions, applied right after ingest: CSV/JSONL with id, action (relabel, drop, keep) and label; an edited review.csv or a Label Studio export works too.")
 @click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
@@ -194,6 +195,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "num_proc": flags["num_proc"],
             },
             "drift": {"baseline": flags["baseline"]},
+            "corrections": {"file": flags["corrections"]},
         }
         if flags["targets"]:
             overrides["target"] = {"name": list(flags["targets"])}
@@ -298,6 +300,21 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
             lock.release()
     if not quiet:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
+
+
+@cli.command("review")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="OUT_DIR")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="How many findings to print.")
+@common_options
+def review_command(out_dir: Path, top: int, quiet: bool, debug: bool) -> None:
+    """Print the findings of the run in OUT_DIR most worth a look, and write its review files (review.csv, Label
+    Studio and Argilla) there, without running it again. Exit 2 when OUT_DIR is not a run."""
+    from pipeline.correct.command import review_run
+
+    with user_errors(debug):
+        printed = review_run(out_dir, top)
+    if not quiet:
+        click.echo(printed)
 
 
 @cli.command("check")
