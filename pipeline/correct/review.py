@@ -37,16 +37,16 @@ AGENT = f"ftprep {__version__} baseline (TF-IDF + logistic regression, out-of-fo
 
 
 def review_rows(report: dict[str, Any], rejected: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every review row of a run, most worth a look first: label conflicts (largest cluster first: one of its
-    labels is wrong for sure), then label-noise suspects (the baseline's most confident suggestion first)."""
-    rows = _conflict_rows(report.get("field_mapping") or {}, rejected)
+    """Every review row of a run, most worth a look first: label-noise suspects (the baseline's most confident
+    suggestion first: each is a wrong label that is being trained on), then label conflicts, largest cluster first
+    (dedup's default policy keeps none of a conflicting cluster, so fixing one wins back a record, not a label)."""
     suspects = (report.get("label_noise") or {}).get("suspects") or []
     ranked = sorted(suspects, key=lambda s: (-s.get("confidence", 0.0), s["label_quality"]))
-    rows += [{"finding": "label_noise", "id": s["id"], "given_label": s["given_label"],
+    rows = [{"finding": "label_noise", "id": s["id"], "given_label": s["given_label"],
               "suggested_label": s.get("suggested_label"), "confidence": s.get("confidence"),
               "label_quality": s["label_quality"], "cluster": None, "cluster_size": 1, "cluster_labels": None,
               "text": s["text"]} for s in ranked]
-    return rows
+    return rows + _conflict_rows(report.get("field_mapping") or {}, rejected)
 
 
 def _conflict_rows(mapping: dict[str, Any], rejected: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
