@@ -307,10 +307,8 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
 @click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="How many findings to print.")
 @common_options
 def review_command(out_dir: Path, top: int, quiet: bool, debug: bool) -> None:
-    """Print the findings of the run in OUT_DIR most worth a look, and write its review files (review.csv, Label
-    Studio and Argilla) there, without running it again. Exit 2 when OUT_DIR is not a run."""
+    """Print OUT_DIR's findings most worth a look; write its review files (no re-run). Exit 2 if it is not a run."""
     from pipeline.correct.command import review_run
-
     with user_errors(debug):
         printed = review_run(out_dir, top)
     if not quiet:
@@ -390,7 +388,10 @@ def _summary(report: dict[str, Any], out_dir: Path) -> str:
     for check in report["checks"]:
         if check["status"] in ("warn", "fail"):
             lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    suspects = ", suspect_labels.jsonl" if report.get("label_noise") else ""
+    from pipeline.correct.command import summary_notes  # the corrections applied, the review files
+    corrections, review = summary_notes(report)
+    suspects = (", suspect_labels.jsonl" if report.get("label_noise") else "") + review
+    lines += corrections
     lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
     return "\n".join(lines)
 

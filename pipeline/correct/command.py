@@ -72,3 +72,12 @@ def render_rows(rows: list[dict[str, Any]], top: int, out_dir: Path, written: bo
 def _cut(value: Any, width: int) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: width - 1] + "~"
+
+
+def summary_notes(report: dict[str, Any]) -> tuple[list[str], str]:
+    """For ``ftprep run``'s summary: a line on the corrections applied, and the review files among the outputs."""
+    fixed = report.get("corrections")
+    lines = [f"corrections: {fixed['relabelled']} relabelled, {fixed['dropped']} dropped, {fixed['confirmed']} "
+             "confirmed"] if fixed else []
+    review = (report.get("label_noise") or {}).get("suspects") or report["counts"]["rejected"].get("label_conflict")
+    return lines, ", review.csv (and Label Studio / Argilla files; see `ftprep review`)" if review else ""
