@@ -68,8 +68,9 @@ def run(source: Path, out: Path, corrections: Path | None = None, baseline: Path
     return json.loads((out / "report.json").read_text(encoding="utf-8"))
 
 
-def reviewer(ids: list[str], truth: dict[str, str], given: dict[str, str], path: Path) -> Path:
-    """A corrections file: relabel to the truth where the given label is wrong, keep where it is right."""
+def reviewer(ids: list[str], truth: dict[str, str], given: dict[str, str], path: Path) -> tuple[Path, int]:
+    """A corrections file: relabel to the truth where the given label is wrong, keep where it is right; and how many
+    relabels it holds (the wrong labels the review fixed)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "action", "label", "note"])
@@ -77,7 +78,7 @@ def reviewer(ids: list[str], truth: dict[str, str], given: dict[str, str], path:
             wrong = given[ident] != truth[ident]
             writer.writerow([ident, "relabel" if wrong else "keep", truth[ident] if wrong else "",
                              "simulated reviewer"])
-    return path
+    return path, sum(given[i] != truth[i] for i in ids)
 
 
 def macro_f1(out: Path, test: list[tuple[str, str]]) -> float:
@@ -117,10 +118,11 @@ def table(name: str, rows: list[tuple[str, str]], test: list[tuple[str, str]], w
         ranked = [r["id"] for r in csv.DictReader(fh)]
     print(f"\n{name}: {len(data)} rows, {len({r['truth'] for r in data})} labels, {FLIP:.0%} flipped "
           f"({sum(given[i] != truth[i] for i in truth)} wrong); {len(ranked)} review rows; held-out test {len(test)}")
-    print("| reviewed | rows | label-noise estimate | wrong labels left (true) | verdict | macro-F1 (held-out test) |")
-    print("|---|---|---|---|---|---|")
+    print("| reviewed | rows | wrong labels fixed | label-noise estimate | wrong labels left (true) | verdict | "
+          "macro-F1 (held-out test) |")
+    print("|---|---|---|---|---|---|---|")
     noise = report["label_noise"]["estimated_rate"]
-    print(f"| none | 0 | {noise:.1%} | {left_wrong(first, truth):.1%} | {report['verdict']} | "
+    print(f"| none | 0 | 0 | {noise:.1%} | {left_wrong(first, truth):.1%} | {report['verdict']} | "
           f"{macro_f1(first, test):.3f} |", flush=True)
     order = list(truth)
     random.Random(SEED + 1).shuffle(order)
@@ -128,10 +130,10 @@ def table(name: str, rows: list[tuple[str, str]], test: list[tuple[str, str]], w
         count = len(ranked) if n == "all" else n
         for how, ids in (("top suspects", ranked[:count]), ("random rows", order[:count])):
             out = work / f"{name}-{how.split()[0]}-{count}"
-            fixes = reviewer(ids, truth, given, work / f"{name}-{how.split()[0]}-{count}.csv")
+            fixes, fixed = reviewer(ids, truth, given, work / f"{name}-{how.split()[0]}-{count}.csv")
             report = run(source, out, fixes, first)
             noise = report["label_noise"]["estimated_rate"]
-            print(f"| {how}, N={n} | {count} | {noise:.1%} | {left_wrong(out, truth):.1%} | {report['verdict']} | "
+            print(f"| {how}, N={n} | {count} | {fixed} | {noise:.1%} | {left_wrong(out, truth):.1%} | {report['verdict']} | "
                   f"{macro_f1(out, test):.3f} |", flush=True)
     print(f"({time.perf_counter() - start:.0f} s)")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,6 @@ def reviewed_ids(section: dict[str, Any] | None) -> set[str]:
 def _marked(records: Dataset, decisions: list[Correction | None], labels: list[str] | None, name: str,
             digest: str) -> Dataset:
     """``records`` with the new labels and the ``_reject`` marks :func:`partition` splits on."""
-    import json
-
     table = records.with_format("arrow")[:]
     if labels is not None:
         table = table.set_column(table.schema.get_field_index("label"), "label", pa.array(labels, pa.string()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -44,3 +46,22 @@ def test_all_id_problems_are_listed_together(source, tmp_path):
     assert result.output.count("\n") == 1
     assert "3 problems in the corrections: row 2: unknown id 'nope'" in result.output
     assert "row 4: id 'b001' is given twice" in result.output and "row 5: label 'weather'" in result.output
+
+
+def test_chat_records_can_be_dropped_not_relabelled(write_jsonl, tmp_path):
+    """Chat records have no label: relabel is an error naming the row; drop rejects the record as corrected."""
+    rows = [{"id": f"c{i}", "messages": [{"role": "user", "content": f"question number {i} about the weather"},
+                                         {"role": "assistant", "content": f"answer number {i}: it is sunny"}]}
+            for i in range(12)]
+    source = write_jsonl(rows)
+    fix = tmp_path / "fix.jsonl"
+    fix.write_text('{"id": "c1", "action": "relabel", "label": "x"}\n')
+    result = CliRunner().invoke(cli, ["run", str(source), "--out", str(tmp_path / "bad"), "--corrections", str(fix)])
+    assert result.exit_code == 2 and f"{fix}:1: relabel of 'c1': chat records have no label" in result.output
+    fix.write_text('{"id": "c1", "action": "drop", "note": "off topic"}\n{"id": "c2", "action": "keep"}\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(source), "--out", str(out), "--corrections", str(fix)])
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["counts"]["rejected"].get("corrected") == 1
+    assert (report["corrections"]["dropped"], report["corrections"]["confirmed"]) == (1, 1)
