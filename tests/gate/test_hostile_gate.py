@@ -193,10 +193,11 @@ def _jobs(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("job", ['name = "../../x"', 'name = "a"\nout = "../escaped"', 'name = "a"\nout = "/tmp/abs"',
+@pytest.mark.parametrize("job", ['name = "../../x"', 'name = "a"\nout = "../escaped"', 'name = "a"\nout = "ABSOLUTE"',
                                  'name = "a"\nout = "."'])
 def test_batch_refuses_a_job_writing_outside_its_folder(runner, tmp_path, job):
     """A job whose out (or name, its default out) leads outside the folder of JOBS.toml: exit 2, nothing runs."""
+    job = job.replace("ABSOLUTE", json.dumps(str(tmp_path / "abs"))[1:-1])
     path = _jobs(tmp_path, f'[[job]]\n{job}\ninputs = ["tiny.csv"]\n')
     result = runner.invoke(cli, ["batch", str(path)])
     assert result.exit_code == 2 and "leads outside the folder of the jobs file" in result.stderr, result.output
