@@ -1,4 +1,5 @@
-"""Returning freed heap memory to the system between the steps of a large run."""
+"""Memory: returning freed heap memory to the system between the steps of a large run, and refusing to start under
+an address-space limit too small for a run."""
 
 from __future__ import annotations
 

@@ -95,7 +95,8 @@ def _config_problems(job: Job, number: int, base: Path) -> list[str]:
     try:
         load_config(base / job.config if job.config else None, job.overrides)
     except ConfigError as exc:
-        return [f"job {number} ({job.name!r}): {exc}"]
+        said = str(exc) if job.config else str(exc).removeprefix("config: ")  # no file: its inline sections
+        return [f"job {number} ({job.name!r}): {said}"]
     return []
 
 
