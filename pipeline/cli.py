@@ -213,6 +213,7 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
 @click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
+@click.option("--corrections", metavar="FILE", type=click.Path(dir_okay=False, path_type=str), help="A reviewer's decisions, applied right after ingest: CSV/JSONL with id, action (relabel, drop, keep) and label; an edited review.csv or a Label Studio export works too.")
 @click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
@@ -251,6 +252,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
                 "num_proc": flags["num_proc"],
             },
             "drift": {"baseline": flags["baseline"]},
+            "corrections": {"file": flags["corrections"]},
         }
         if flags["targets"]:
             overrides["target"] = {"name": list(flags["targets"])}
@@ -358,6 +360,19 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
 
 
+@cli.command("review")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="OUT_DIR")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="How many findings to print.")
+@common_options
+def review_command(out_dir: Path, top: int, quiet: bool, debug: bool) -> None:
+    """Print OUT_DIR's findings most worth a look; write its review files (no re-run). Exit 2 if it is not a run."""
+    from pipeline.correct.command import review_run
+    with user_errors(debug):
+        printed = review_run(out_dir, top)
+    if not quiet:
+        click.echo(printed)
+
+
 @cli.command("check")
 @click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="OUT_DIR")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Judge with this file's [readiness] and [drift] thresholds.  [default: the run's own, from manifest.json]")
@@ -441,7 +456,10 @@ def _summary(report: dict[str, Any], out_dir: Path) -> str:
     for check in report["checks"]:
         if check["status"] in ("warn", "fail"):
             lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    suspects = ", suspect_labels.jsonl" if report.get("label_noise") else ""
+    from pipeline.correct.command import summary_notes  # the corrections applied, the review files
+    corrections, review = summary_notes(report)
+    suspects = (", suspect_labels.jsonl" if report.get("label_noise") else "") + review
+    lines += corrections
     lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
     return "\n".join(lines)
 
