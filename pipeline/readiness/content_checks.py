@@ -192,6 +192,9 @@ _REASON_WORDS = {
 }
 
 
+_DEDUP_REASONS = frozenset({"duplicate_exact", "duplicate_near"})
+
+
 def reject_reasons(report: dict[str, Any]) -> dict[str, int]:
     """Rows rejected per reason; ``low_quality`` broken down by the clean rule that dropped them."""
     counts = dict(report["counts"]["rejected"])
@@ -209,7 +212,8 @@ def check_reject_reasons(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if not n:
         return rule.skip("no input rows")
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    over = [(reason, k) for reason, k in ranked if k / n > cfg.max_reject_reason_share]
+    # duplicates removed are the kept data's gain, and reject_rate says so: a reason here is what was filtered away
+    over = [(reason, k) for reason, k in ranked if k / n > cfg.max_reject_reason_share and reason not in _DEDUP_REASONS]
     top_share = ranked[0][1] / n if ranked else 0.0
     if not over:
         top = f"; the largest: {ranked[0][0]} ({ranked[0][1]}, {top_share:.1%})" if ranked else ""

@@ -87,13 +87,14 @@ def test_scrambled_text_is_quiet_on_chinese():
 
 
 def test_reject_reasons_names_the_reason():
-    """A single clean rule dropping a large share of the input warns in its own words, under the pooled rate."""
+    """A single clean rule dropping a large share of the input warns in its own words, under the pooled rate;
+    duplicates dedup removed do not (reject_rate and duplicate_rate speak for them)."""
     report = {"counts": {"input": 1000, "rejected": {"low_quality": 160, "duplicate_exact": 20}},
               "cleaning": {"dropped_by_check": {"refusal": 150, "truncated": 10}}}
     check = check_reject_reasons(report, CFG)
     assert check.status == "warn"
     assert check.message.startswith("15% of input rows were AI-disclaimer refusals (150)")
-    quiet = {"counts": {"input": 1000, "rejected": {"duplicate_exact": 14, "low_quality": 9}},
+    quiet = {"counts": {"input": 1000, "rejected": {"duplicate_exact": 140, "low_quality": 9}},
              "cleaning": {"dropped_by_check": {"refusal": 3, "truncated": 6}}}
     assert check_reject_reasons(quiet, CFG).status == "pass"
 
