@@ -63,6 +63,8 @@ class ReadinessConfig(Section):
         min_leak_precision: ...and at least this share of the texts holding it carrying the label is a leak.
         max_placeholder_share: a larger share of records with unfilled template markers warns;
             ``fail_placeholder_share`` fails.
+        shortcut_min_skill: text length, casing/punctuation or language alone predicting the label with a skill
+            above this (balanced accuracy above chance, out of fold) warns (``label_shortcuts``).
         fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
     """
 
@@ -109,6 +111,8 @@ class ReadinessConfig(Section):
     min_leak_precision: float = 0.98
     max_placeholder_share: float = 0.01
     fail_placeholder_share: float = 0.2
+    # label_shortcuts (classification)
+    shortcut_min_skill: float = 0.85
     fail_on: Literal["fail", "warn"] = "fail"
 
     def problems(self) -> list[str]:
@@ -128,7 +132,7 @@ class ReadinessConfig(Section):
 _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
-           "max_pii_record_share")
+           "max_pii_record_share", "shortcut_min_skill")
 
 
 def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str]) -> list[str]:

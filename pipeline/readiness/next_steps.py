@@ -24,6 +24,7 @@ CHECK_CAUSE: dict[str, str] = {
     "label_noise": "labels",
     "label_conflicts": "labels",
     "label_leakage": "labels",
+    "label_shortcuts": "labels",
     "response_collapse": "content",
     "duplicate_rate": "content",
     "contamination": "content",

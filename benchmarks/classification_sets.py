@@ -1,0 +1,117 @@
+"""Real classification sets and seeded traps for calibrating the classification checks (label_shortcuts,
+label_leakage, label_noise). Sources: /work/shared/data and cardiffnlp/tweeteval (a fetched snapshot, read with git).
+
+``python benchmarks/classification_sets.py`` writes each set as JSON Lines ``{text, label}`` into /tmp/cal.
+Roles: ``tune`` sets set thresholds; ``check`` sets were only measured (tweet_eval hate and sentiment are the
+sets the issue reported; they are never tuned on).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+SHARED = Path("/work/shared/data")
+TWEETEVAL = "/work/.mirror/cardiffnlp+tweeteval/repo"
+OUT = Path("/tmp/cal")
+
+
+def _git(path: str) -> list[str]:
+    text = subprocess.run(["git", "--git-dir", TWEETEVAL, "show", f"HEAD:{path}"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+
+
+def tweeteval(task: str, part: str = "train") -> tuple[list[str], list[str]]:
+    names = [line.split("\t")[-1].strip() if "\t" in line else line.split(" ", 1)[-1].strip()
+             for line in _git(f"datasets/{task}/mapping.txt") if line.strip()]
+    texts = _git(f"datasets/{task}/{part}_text.txt")
+    labels = [names[int(x)] for x in _git(f"datasets/{task}/{part}_labels.txt") if x.strip()]
+    return [t.strip() for t in texts[: len(labels)]], labels
+
+
+def banking77(part: str = "train") -> tuple[list[str], list[str]]:
+    with open(SHARED / "banking77" / f"{part}.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def sms() -> tuple[list[str], list[str]]:
+    lines = (SHARED / "sms_spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines()[1:]
+    pairs = [line.split("\t", 1) for line in lines if "\t" in line]
+    return [p[1] for p in pairs], [p[0] for p in pairs]
+
+
+def mrpc() -> tuple[list[str], list[str]]:
+    lines = (SHARED / "mrpc" / "msr_paraphrase_train.txt").read_text(encoding="utf-8-sig").splitlines()[1:]
+    rows = [line.split("\t") for line in lines]
+    return [f"{r[3]} [SEP] {r[4]}" for r in rows], [r[0] for r in rows]
+
+
+def language_detection() -> tuple[list[str], list[str]]:
+    raw = (SHARED / "language_detection" / "Language Detection.csv").read_bytes().decode("utf-8", "replace")
+    rows = list(csv.reader(raw.splitlines()))[1:]
+    rows = [r for r in rows if len(r) >= 2 and r[1].strip() and r[0].strip()]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+TUNE = {
+    "banking77": banking77,
+    "sms_spam": sms,
+    "mrpc": mrpc,
+    "language_detection": language_detection,
+    "tweet_irony": lambda: tweeteval("irony"),
+    "tweet_emotion": lambda: tweeteval("emotion"),
+    "tweet_offensive": lambda: tweeteval("offensive"),
+}
+CHECK = {
+    "tweet_hate": lambda: tweeteval("hate"),
+    "tweet_sentiment": lambda: tweeteval("sentiment", "test"),
+}
+
+
+# -- seeded traps ----------------------------------------------------------------------------------------------------
+
+def length_trap(seed: int = 1) -> tuple[list[str], list[str]]:
+    """Real banking77 texts, labelled by their length: short / medium / long (the label IS the length)."""
+    texts, _ = banking77()
+    rng = random.Random(seed)
+    texts = rng.sample(texts, 3000)
+    cuts = sorted(len(t) for t in texts)
+    lo, hi = cuts[len(cuts) // 3], cuts[2 * len(cuts) // 3]
+    return texts, ["short" if len(t) < lo else "medium" if len(t) < hi else "long" for t in texts]
+
+
+def style_trap(seed: int = 1, labels: int = 5) -> tuple[list[str], list[str], list[str]]:
+    """Five real banking77 intents, each written out by its own 'export' with its own casing and punctuation
+    (the issue's case: one source file per label). Returns texts, labels and the source file of each."""
+    texts, cats = banking77()
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(set(cats)), labels)
+    styles = [lambda t: t.lower().rstrip(".?! "), lambda t: t.upper(), lambda t: t.rstrip(".?! ") + ".",
+              lambda t: t.title(), lambda t: t.rstrip(".?! ") + "!!"]
+    out_t, out_l, out_s = [], [], []
+    for k, label in enumerate(chosen):
+        for t in [t for t, c in zip(texts, cats) if c == label]:
+            out_t.append(styles[k](t))
+            out_l.append(label)
+            out_s.append(f"{label}.csv")
+    return out_t, out_l, out_s
+
+
+def write_all() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, load in {**TUNE, **CHECK}.items():
+        texts, labels = load()
+        with open(OUT / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for t, l in zip(texts, labels):
+                f.write(json.dumps({"text": t, "label": l}, ensure_ascii=False) + "\n")
+        print(name, len(texts), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    write_all()
