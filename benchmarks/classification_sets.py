@@ -1,9 +1,10 @@
 """Real classification sets and seeded traps for calibrating the classification checks (label_shortcuts,
-label_leakage, label_noise). Sources: /work/shared/data and cardiffnlp/tweeteval (a fetched snapshot, read with git).
+label_leakage, label_noise). Sources: the project's shared data and fetched snapshots of cardiffnlp/tweeteval, clinc/oos-eval and
+xliuhw/NLU-Evaluation-Data (read with git).
 
 ``python benchmarks/classification_sets.py`` writes each set as JSON Lines ``{text, label}`` into /tmp/cal.
-Roles: ``tune`` sets set thresholds; ``check`` sets were only measured (tweet_eval hate and sentiment are the
-sets the issue reported; they are never tuned on).
+Roles follow benchmarks/readiness_sources.md: ``TUNE`` sets may set thresholds; ``CHECK`` sets are held-out
+sources, measured only to see whether a rule generalises.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 
 SHARED = Path("/work/shared/data")
 TWEETEVAL = "/work/.mirror/cardiffnlp+tweeteval/repo"
+CLINC = "/work/.mirror/clinc+oos-eval/repo"
+HWU = "/work/.mirror/xliuhw+NLU-Evaluation-Data/repo"
+HWU_TRAIN = "CrossValidation/autoGeneFromRealAnno/autoGene_2018_03_22-13_01_25_169/CrossValidation/KFold_1/trainset"
 OUT = Path("/tmp/cal")
 
 
-def _git(path: str) -> list[str]:
-    text = subprocess.run(["git", "--git-dir", TWEETEVAL, "show", f"HEAD:{path}"], check=True,
+def _git(path: str, repo: str = TWEETEVAL) -> list[str]:
+    text = subprocess.run(["git", "--git-dir", repo, "show", f"HEAD:{path}"], check=True,
                           capture_output=True, text=True).stdout
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
 
@@ -32,6 +36,22 @@ def tweeteval(task: str, part: str = "train") -> tuple[list[str], list[str]]:
     texts = _git(f"datasets/{task}/{part}_text.txt")
     labels = [names[int(x)] for x in _git(f"datasets/{task}/{part}_labels.txt") if x.strip()]
     return [t.strip() for t in texts[: len(labels)]], labels
+
+
+def clinc150(part: str = "train") -> tuple[list[str], list[str]]:
+    rows = json.loads("\n".join(_git("data/data_full.json", CLINC)))[part]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def hwu64() -> tuple[list[str], list[str]]:
+    files = subprocess.run(["git", "--git-dir", HWU, "ls-tree", "--name-only", f"HEAD:{HWU_TRAIN}"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    texts, labels = [], []
+    for name in sorted(files):
+        for row in csv.DictReader(_git(f"{HWU_TRAIN}/{name}", HWU), delimiter=";"):
+            texts.append(row["answer_from_user"] or row["answer_from_anno"])
+            labels.append(f"{row['scenario']}_{row['intent']}")
+    return texts, labels
 
 
 def banking77(part: str = "train") -> tuple[list[str], list[str]]:
@@ -64,13 +84,16 @@ TUNE = {
     "sms_spam": sms,
     "mrpc": mrpc,
     "language_detection": language_detection,
-    "tweet_irony": lambda: tweeteval("irony"),
-    "tweet_emotion": lambda: tweeteval("emotion"),
-    "tweet_offensive": lambda: tweeteval("offensive"),
-}
-CHECK = {
+    "clinc150": clinc150,
+    "hwu64": hwu64,
     "tweet_hate": lambda: tweeteval("hate"),
     "tweet_sentiment": lambda: tweeteval("sentiment", "test"),
+    "tweet_offensive": lambda: tweeteval("offensive"),  # OffensEval 2019: a new source, added to the tune half
+}
+# Held-out sources (the readiness corpus's held_out half): measured once at the end, never tuned on.
+CHECK = {
+    "tweet_irony": lambda: tweeteval("irony"),
+    "tweet_emotion": lambda: tweeteval("emotion"),
 }
 
 
@@ -115,3 +138,28 @@ def write_all() -> None:
 
 if __name__ == "__main__":
     write_all()
+
+
+def sentiment_length_trap(seed: int = 1) -> tuple[list[str], list[str]]:
+    """Real tweet_eval sentiment tweets and labels, chosen so that the positives are the short tweets and the
+    negatives the long ones (a collection that cut one class short)."""
+    texts, labels = tweeteval("sentiment", "test")
+    cut = sorted(len(t) for t in texts)[len(texts) // 2]
+    rows = [(t, l) for t, l in zip(texts, labels) if (l == "positive" and len(t) < cut) or (l == "negative" and len(t) >= cut)]
+    return [t for t, _ in rows], [l for _, l in rows]
+
+
+def hwu64_style_trap(labels: int = 10, seed: int = 1) -> tuple[list[str], list[str], list[str]]:
+    """Real HWU64 requests of ``labels`` intents, half of the intents as the users typed them ("What alarms do I
+    have set right now?") and half from the annotators' lower-case, unpunctuated copy ("what alarms do i have set
+    right now"), one file per intent: the style gives the file, and the file the label."""
+    files = subprocess.run(["git", "--git-dir", HWU, "ls-tree", "--name-only", f"HEAD:{HWU_TRAIN}"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    chosen = random.Random(seed).sample(sorted(files), labels)
+    texts, out_labels, sources = [], [], []
+    for k, name in enumerate(chosen):
+        for row in csv.DictReader(_git(f"{HWU_TRAIN}/{name}", HWU), delimiter=";"):
+            texts.append(row["answer_from_user"] if k % 2 == 0 else row["answer_from_anno"])
+            out_labels.append(name.removesuffix(".csv"))
+            sources.append(name)
+    return texts, out_labels, sources

@@ -65,6 +65,8 @@ class ReadinessConfig(Section):
             ``fail_placeholder_share`` fails.
         shortcut_min_skill: text length, casing/punctuation or language alone predicting the label with a skill
             above this (balanced accuracy above chance, out of fold) warns (``label_shortcuts``).
+        shortcut_max_style_share: the label explaining more than this share of a casing/punctuation feature's
+            variance (eta squared: each label written its own way) warns too.
         fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
     """
 
@@ -113,6 +115,7 @@ class ReadinessConfig(Section):
     fail_placeholder_share: float = 0.2
     # label_shortcuts (classification)
     shortcut_min_skill: float = 0.85
+    shortcut_max_style_share: float = 0.5
     fail_on: Literal["fail", "warn"] = "fail"
 
     def problems(self) -> list[str]:
@@ -132,7 +135,8 @@ class ReadinessConfig(Section):
 _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
-           "max_pii_record_share", "shortcut_min_skill")
+           "max_pii_record_share", "shortcut_min_skill",
+           "shortcut_max_style_share")
 
 
 def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str]) -> list[str]:

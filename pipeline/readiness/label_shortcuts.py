@@ -17,9 +17,15 @@ fold (stratified 5-fold) by its balanced accuracy, and reported as ``skill`` = b
   languages: a language-identification set);
 - ``source_file``: which input file a record came from (several inputs only).
 
+The probe misses a style shared by several labels (half the intents typed by users, half from a lower-case copy),
+which narrows the label down without deciding it; for that the style group also reports ``label_share``, the largest
+share of one style feature's variance that the label explains (eta squared): near 1 when every label is written its
+own way.
+
 Some form always goes with the label in real data: spam is longer than ham, a question intent ends with "?". The
-check warns only where a group nearly *decides* the label, a skill at or above ``shortcut_min_skill``; real sets
-(banking77, SMS spam, MRPC, tweets, language identification) stay well below it (docs/readiness.md). A label per
+check warns only where a group nearly *decides* the label (skill above ``shortcut_min_skill``) or the label
+explains most of a style feature (``label_share`` above ``shortcut_max_style_share``); real sets (banking77, SMS
+spam, MRPC, CLINC150, HWU64, tweets, language identification) stay well below both (docs/readiness.md). A label per
 source file is a common, honest layout (one file per class), so ``source_file`` alone is ``info``; with a length or
 style shortcut it explains where the shortcut came from.
 """
@@ -50,8 +56,13 @@ def length_features(text: str) -> list[float]:
     return [math.log1p(len(text)), math.log1p(len(text.split()))]
 
 
+STYLE_FEATURES = ("upper_case_share", "capitalised_start", "all_lower_case", "title_case_words", "final_mark",
+                  "final_punctuation", "punctuation_share", "exclamation", "question")
+
+
 def style_features(text: str) -> list[float]:
-    """Casing and punctuation, each independent of the text's length (shares and yes/no)."""
+    """Casing and punctuation (:data:`STYLE_FEATURES`), each independent of the text's length (shares and yes/no);
+    a casing feature of a text without cased letters (Arabic, Hindi, Chinese...) is ``nan``: not measured."""
     cased = [c for c in text if c.isupper() or c.islower()]
     upper = sum(c.isupper() for c in cased)
     words = [w for w in text.split() if any(c.isalpha() for c in w)]
@@ -60,10 +71,10 @@ def style_features(text: str) -> list[float]:
     punct = sum(unicodedata.category(c)[0] == "P" for c in text)
     n = max(1, len(text))
     return [
-        upper / len(cased) if cased else -1.0,
-        1.0 if first.isupper() else 0.0 if first.islower() else -1.0,
-        1.0 if cased and upper == 0 else 0.0,
-        sum(w[0].isupper() for w in words) / len(words) if words else -1.0,
+        upper / len(cased) if cased else math.nan,
+        1.0 if first.isupper() else 0.0 if first.islower() else math.nan,
+        (1.0 if upper == 0 else 0.0) if cased else math.nan,
+        sum(w[0].isupper() for w in words) / len(words) if cased and words else math.nan,
         float(bool(stripped) and stripped[-1] in _TERMINAL),
         float(bool(stripped) and unicodedata.category(stripped[-1])[0] == "P"),
         punct / n,
@@ -91,7 +102,8 @@ def label_shortcuts(
     y = np.searchsorted(classes, np.asarray([labels[i] for i in keep]))
     groups = section["groups"]
     groups["length"] = _probe(np.array([length_features(texts[i]) for i in keep]), y, len(classes), seed)
-    groups["style"] = _probe(np.array([style_features(texts[i]) for i in keep]), y, len(classes), seed)
+    style = np.array([style_features(texts[i]) for i in keep])
+    groups["style"] = {**_probe(np.nan_to_num(style, nan=-1.0), y, len(classes), seed), **_label_share(style, y)}
     if languages is not None:
         rows = [j for j, i in enumerate(keep) if languages[i]]
         values = [languages[keep[j]] for j in rows]
@@ -104,26 +116,56 @@ def label_shortcuts(
     return section
 
 
+def _label_share(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The style feature whose variance the label explains most (the correlation ratio eta squared, between-label
+    over total variance, over the texts where the feature is measured): 1 when each label has its own form."""
+    best, share = None, 0.0
+    for j, name in enumerate(STYLE_FEATURES):
+        measured = ~np.isnan(x[:, j])
+        v, labels = x[measured, j], y[measured]
+        total = float(((v - v.mean()) ** 2).sum()) if len(v) else 0.0
+        if total <= 0 or len(v) < MIN_GROUP_ROWS:
+            continue
+        sums, counts = np.bincount(labels, weights=v), np.bincount(labels)
+        present = counts > 0
+        between = float((counts[present] * (sums[present] / counts[present] - v.mean()) ** 2).sum())
+        if between / total > share:
+            best, share = name, between / total
+    return {"label_share": round(share, 4), "label_share_feature": best}
+
+
 def _categorical(values: Sequence[str], y: np.ndarray, seed: int) -> dict[str, Any]:
-    """The probe on one categorical feature (one-hot), with the share of rows whose value holds one label only."""
-    names = sorted(set(values))
-    onehot = np.zeros((len(values), len(names)))
-    onehot[np.arange(len(values)), np.searchsorted(names, values)] = 1.0
-    result = _probe(onehot, y, int(y.max()) + 1, seed, y_present=True)
-    return {**result, "values": len(names)}
+    """Out of fold, each row predicted as its value's most frequent label (counts weighted by 1 / label size, so
+    the majority label earns nothing), scored like :func:`_probe`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from pipeline.readiness.label_noise import probe_skill
+
+    present, y = np.unique(y, return_inverse=True)
+    names, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    sizes = np.bincount(y)
+    folds = int(min(FOLDS, sizes.min()))
+    if folds < 2 or len(present) < 2:
+        return {"skipped": "too few examples per label"}
+    predicted = np.empty_like(y)
+    for fit, held in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(codes, y):
+        table = np.zeros((len(names), len(present)))
+        np.add.at(table, (codes[fit], y[fit]), 1.0 / sizes[y[fit]])
+        fallback = int(np.argmax(np.bincount(y[fit], minlength=len(present)) / sizes))
+        best = np.where(table.sum(axis=1) > 0, table.argmax(axis=1), fallback)
+        predicted[held] = best[codes[held]]
+    recalls = [float(np.mean(predicted[y == k] == k)) for k in range(len(present))]
+    return {"balanced_accuracy": round(float(np.mean(recalls)), 4), "chance": round(1 / len(present), 4),
+            "skill": probe_skill(predicted, y, len(present)), "rows": int(len(y)), "values": len(names)}
 
 
-def _probe(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int, *, y_present: bool = False) -> dict[str, Any]:
+def _probe(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> dict[str, Any]:
     """A shallow tree's out-of-fold balanced accuracy on ``x``, against chance (``1/K``) and as skill."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.tree import DecisionTreeClassifier
 
     from pipeline.readiness.label_noise import probe_skill
 
-    present = np.unique(y)
-    if y_present:  # a subset of the rows: re-code the labels present
-        y = np.searchsorted(present, y)
-        n_classes = len(present)
     sizes = np.bincount(y, minlength=n_classes)
     folds = int(min(FOLDS, sizes[sizes > 0].min()))
     if folds < 2 or n_classes < 2:
@@ -171,40 +213,49 @@ _FEATURE = {"length": "text length", "style": "casing and punctuation", "languag
 
 
 def check_label_shortcuts(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    """Warn when text length, style or language alone nearly decides the label (skill >= ``shortcut_min_skill``)."""
-    limit = cfg.shortcut_min_skill
-    rule = Rule("label_shortcuts", {"warn_above": limit, "judged_on": "skill"},
+    """Warn when text length, style or language alone nearly decides the label, or each label has its own style."""
+    skill, share = cfg.shortcut_min_skill, cfg.shortcut_max_style_share
+    rule = Rule("label_shortcuts", {"max_skill": skill, "max_style_label_share": share},
                 says=f"warns when text length, casing/punctuation or language alone predicts the label with a skill "
-                     f"above {limit:g} (balanced accuracy above chance, out of fold; 1 = decides every label); the "
-                     "input file alone is info")
+                     f"above {skill:g} (balanced accuracy above chance, out of fold; 1 = decides every label), or when "
+                     f"the label explains over {share:.0%} of a casing or punctuation feature's variance (each label "
+                     "written its own way); the input file alone is info")
     if report["task"] != "classification":
         return rule.skip("label shortcuts are measured for classification only")
     section = report.get("label_shortcuts")
     groups = {name: g for name, g in ((section or {}).get("groups") or {}).items() if "skill" in g}
     if not groups:
         return rule.skip(f"needs 2 labels with {FOLDS} or more examples each")
-    measured = "; ".join(f"{_FEATURE[name]} {_effect(g)}" for name, g in groups.items())
-    strong = [name for name, g in groups.items() if g["skill"] > limit]
     observed = {name: g["skill"] for name, g in groups.items()}
-    shortcuts = [name for name in strong if name != "source_file"]
-    from_files = "source_file" in strong
-    if shortcuts:
-        named = name_list(_FEATURE[name] for name in shortcuts)
-        where = (" Each label also comes from its own input file: the files were written differently."
-                 if from_files else "")
-        return rule.result(observed, f"{named} alone predicts the label: {measured}.{where}",
-                           f"make the labels' texts alike in {named} (normalise them, or collect every label the same "
-                           "way) before adding data: a model learns the shortcut, and real inputs will not carry it",
-                           status="warn", examples=[f"{_FEATURE[name]}: {_effect(groups[name])}" for name in shortcuts])
+    if "style" in groups:
+        observed["style_label_share"] = groups["style"].get("label_share", 0.0)
+    found = {name: _effect(g) for name, g in groups.items() if name != "source_file" and g["skill"] > skill}
+    style = groups.get("style", {})
+    if style.get("label_share", 0.0) > share:
+        found["style"] = "; ".join(filter(None, [found.get("style"), _style_effect(style)]))
+    measured = "; ".join(f"{_FEATURE[name]}: {_effect(g)}" for name, g in groups.items())
+    from_files = "source_file" in groups and groups["source_file"]["skill"] > skill
+    if found:
+        named = name_list(_FEATURE[name] for name in found)
+        where = " Each label also comes from its own input file: the files were written differently." if from_files else ""
+        return rule.result(observed, f"{named} alone gives the label away: "
+                           + "; ".join(f"{_FEATURE[n]}: {e}" for n, e in found.items()) + f".{where}",
+                           f"make every label's texts alike in {named} (normalise them, or collect every label the "
+                           "same way) before adding data: a model learns the shortcut, and real inputs will not carry it",
+                           status="warn", examples=[f"{_FEATURE[n]}: {e}" for n, e in found.items()])
     if from_files:
-        return rule.result(observed, f"each label comes mostly from its own input file ({_effect(groups['source_file'])}); "
-                           f"their length and style do not give the label away: {measured}", status="info")
-    return rule.result(observed, f"no form feature predicts the label alone: {measured}", status="pass")
+        return rule.result(observed, f"each label comes mostly from its own input file ({_effect(groups['source_file'])}), "
+                           f"but their length and style do not give the label away: {measured}", status="info")
+    return rule.result(observed, f"no form feature gives the label away: {measured}", status="pass")
 
 
 def _effect(group: dict[str, Any]) -> str:
     return (f"balanced accuracy {group['balanced_accuracy']:.0%} against chance {group['chance']:.0%} "
             f"(skill {group['skill']:.2f})")
+
+
+def _style_effect(group: dict[str, Any]) -> str:
+    return f"the label explains {group['label_share']:.0%} of the variance of {group['label_share_feature'].replace('_', ' ')}"
 
 
 def label_shortcuts_md(section: dict[str, Any]) -> list[str]:
@@ -217,5 +268,8 @@ def label_shortcuts_md(section: dict[str, Any]) -> list[str]:
             lines.append(f"| {_FEATURE[name]} | {g['balanced_accuracy']:.1%} | {g['chance']:.1%} | {g['skill']:.2f} |")
         else:
             lines.append(f"| {_FEATURE[name]} | not judged: {quote(g.get('skipped', ''), 80)} | | |")
+    style = section.get("groups", {}).get("style") or {}
+    if style.get("label_share_feature"):
+        lines += ["", f"Style feature most tied to the label: {_style_effect(style)} (eta squared)."]
     return lines
 
