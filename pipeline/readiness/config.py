@@ -47,6 +47,8 @@ class ReadinessConfig(Section):
         noise_min_per_label: with a median of fewer examples per label the baseline is too weak to trust the
             noise estimate: it never fails then, and warns only above ``fail_label_noise_rate``.
         noise_min_skill: the same when the baseline's balanced accuracy above chance is lower than this.
+        noise_max_suspect_quality: the same when the baseline still gives the flagged rows' own labels more than this
+            probability (median): it is unsure, not sure they are wrong.
         max_suspects: how many suspects report.md and report.html list (``suspect_labels.jsonl`` holds all).
         noise_folds: cross-validation folds of the out-of-fold probabilities.
         max_analysis_examples: learning curve, label noise and diversity sample this many records above it, so
@@ -98,6 +100,7 @@ class ReadinessConfig(Section):
     fail_label_noise_rate: float = 0.15
     noise_min_per_label: int = 50
     noise_min_skill: float = 0.35
+    noise_max_suspect_quality: float = 0.1
     max_suspects: int = 20
     noise_folds: int = 5
     max_analysis_examples: int = 12_000
@@ -132,7 +135,7 @@ class ReadinessConfig(Section):
         return found
 
 
-_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
+_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "noise_max_suspect_quality", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
            "max_pii_record_share", "shortcut_min_skill",
