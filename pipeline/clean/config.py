@@ -42,7 +42,7 @@ class CleanConfig(Section):
             ``en``) and keeps it otherwise; ``keep`` and ``reject`` force it.
         num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
             records or more and one below.
-        pii_types: which of email, phone, credit_card, ip_address, secret to look for.
+        pii_types: which of email, phone, credit_card, ip_address, secret, iban to look for.
         pii_keep_examples: keep values reserved for examples and documentation (example.com, 192.0.2.x,
             555-0100..0199, Ofcom drama numbers, test card numbers; ``pipeline.clean.pii_examples``) as written:
             not counted as PII, not redacted, listed in the report as example values kept.
@@ -81,7 +81,7 @@ class CleanConfig(Section):
     num_proc: int | None = None
 
     pii: Literal["redact", "reject", "off"] = "redact"
-    pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret")
+    pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret", "iban")
     pii_keep_examples: bool = True
     pii_allowlist: tuple[str, ...] = ()
 
