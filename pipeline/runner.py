@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset, concatenate_datasets
 
+from pipeline.clean.pii import hide_secrets_in
 from pipeline.clean.stage import clean
 from pipeline.config import Config
 from pipeline.core.errors import OutputError
@@ -182,8 +183,10 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
-    return _Run(judged_report(report, checks, passed), passed, sections["input"]["files"], records, all_rejected,
-                splits_written)
+    # the report, and the terminal and JUnit lines made from it, show no credential or IBAN (file names, labels and
+    # texts of rejected rows included); the unchanged input section still names the files to hash for the manifest
+    judged = hide_secrets_in(judged_report(report, checks, passed), cfg.clean.hidden_types())
+    return _Run(judged, passed, sections["input"]["files"], records, all_rejected, splits_written)
 
 
 def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]], ctx: RunContext,

@@ -1,4 +1,5 @@
-"""PII rules applied to a whole chat message: its text and the string values of its tool calls' arguments.
+"""PII rules applied to a whole chat message: its text and the string values of its tool calls' arguments (and,
+through :func:`redact_json`, to a chat's function definitions).
 
 Arguments are JSON: each string value is scanned on its own (keys are the function's parameter names, not data) and
 the arguments are written again, in canonical form, only when something was redacted, so they stay valid JSON.
@@ -26,17 +27,18 @@ def redact_message(message: dict[str, Any], redact: Callable[[str], str]) -> dic
 def _redact_call(call: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
     function = call["function"]
     arguments = json.loads(function["arguments"])
-    cleaned = _redact_value(arguments, redact)
+    cleaned = redact_json(arguments, redact)
     if cleaned == arguments:
         return call
     return {**call, "function": {**function, "arguments": canonical_json(cleaned)}}
 
 
-def _redact_value(value: Any, redact: Callable[[str], str]) -> Any:
+def redact_json(value: Any, redact: Callable[[str], str]) -> Any:
+    """``redact`` applied to every string value of a parsed JSON value (keys are names, not data)."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {key: _redact_value(item, redact) for key, item in value.items()}
+        return {key: redact_json(item, redact) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redact_value(item, redact) for item in value]
+        return [redact_json(item, redact) for item in value]
     return value

@@ -85,6 +85,15 @@ class CleanConfig(Section):
     pii_keep_examples: bool = True
     pii_allowlist: tuple[str, ...] = ()
 
+    def hidden_types(self) -> tuple[str, ...]:
+        """The PII groups replaced in every output besides the records (``rejected.jsonl``'s ``raw``, the reports,
+        the manifest): credentials and IBANs (``pipeline.clean.pii.HIDDEN_EVERYWHERE``) when looked for."""
+        if self.pii == "off":
+            return ()
+        from pipeline.clean.pii import HIDDEN_EVERYWHERE
+
+        return tuple(group for group in HIDDEN_EVERYWHERE if group in self.pii_types)
+
     quality_min_chars: int = 50
     min_alnum_ratio: float | None = 0.25
     max_caps_ratio: float | None = None

@@ -40,7 +40,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pipeline.clean.pii_examples import ExampleValues
 
@@ -375,3 +375,36 @@ def _replace(text: str, replacements: list[tuple[tuple[int, int], str]]) -> str:
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+HIDDEN_EVERYWHERE = ("secret", "iban")
+"""The groups no output file may carry, wherever they sit: credentials and bank account numbers. Besides the
+records' texts (the clean stage's ``pii`` rules), they are replaced in ids and input file names (always), in the
+``raw`` content of ``rejected.jsonl``, the reports and the manifest (unless ``pii = "off"`` or the group is not in
+``pii_types``)."""
+
+
+def hide_secrets(text: str, types: Iterable[str] = HIDDEN_EVERYWHERE) -> str:
+    """``text`` with every credential and IBAN (of ``types``) replaced by its placeholder; no example is kept."""
+    if not text or not isinstance(text, str):
+        return text
+    hinted = ("secret" in types and _SECRET_HINT.search(text)) or ("iban" in types and _IBAN_HINT.search(text))
+    if not hinted and not _INVISIBLE.search(text):
+        return text  # ids, file names and most report strings: two quick searches, no scan
+    return scan_pii(text, types).text
+
+
+def hide_secrets_in(value: Any, types: Iterable[str] = HIDDEN_EVERYWHERE) -> Any:
+    """:func:`hide_secrets` on every string of a JSON-like value (dict keys too), rebuilt only where one changed."""
+    types = tuple(types)
+    if not types:
+        return value
+    if isinstance(value, str):
+        return hide_secrets(value, types)
+    if isinstance(value, dict):
+        pairs = [(hide_secrets_in(key, types), hide_secrets_in(item, types)) for key, item in value.items()]
+        return value if all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items())) else dict(pairs)
+    if isinstance(value, (list, tuple)):
+        items = [hide_secrets_in(item, types) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    return value

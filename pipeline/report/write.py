@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline import __version__
+from pipeline.clean.pii import hide_secrets_in
 from pipeline.config import Config
 from pipeline.core.output import (file_digest, output_records, rejected_records, write_json, write_jsonl,
                                   write_records_jsonl, write_text)
@@ -33,7 +35,9 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
     outputs.update(splits_written if splits_written is not None else write_split_files(out_dir, records, shards))
-    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, rejected_records)
+    hidden = cfg.clean.hidden_types()  # a rejected row keeps its content, not its credentials or IBANs
+    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, functools.partial(
+        rejected_records, hide=functools.partial(hide_secrets_in, types=hidden) if hidden else None))
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
     write_text(out_dir / "report.html", html)
@@ -55,7 +59,7 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
         "outputs": {name: {"sha256": file_digest(out_dir / name), "rows": n} for name, n in outputs.items()},
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
-    write_json(out_dir / "manifest.json", manifest)
+    write_json(out_dir / "manifest.json", hide_secrets_in(manifest, hidden))  # input file names, the config
 
 
 def write_split_files(out_dir: Path, records: Dataset, shards: int = 1) -> dict[str, int]:
