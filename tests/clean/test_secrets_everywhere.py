@@ -8,6 +8,7 @@ import csv
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from pipeline.cli import cli
@@ -199,3 +200,25 @@ def test_clean_code_and_tool_calls_hold_no_secret(name):
     collect(json.loads((DATA / name).read_text()))
     assert len(texts) >= 15
     assert [t[:80] for t in texts if scan_pii(t, ("secret", "iban")).found] == []
+
+
+def test_function_definitions_that_make_clean_raise_quarantine_only_their_row(tmp_path):
+    """A row whose ``tools`` cannot be parsed is rejected as stage_error; its batch's other rows keep their tools,
+    redacted where they held a token."""
+    from pipeline.clean.config import CleanConfig
+    from pipeline.clean.marking import STAGE_ERROR, marked_columns
+    from pipeline.clean.stage import marked_features
+    from pipeline.core.records import REJECT_COLUMN, Task
+    from pipeline.ingest.config import InputConfig
+    from pipeline.ingest.stage import read_records
+
+    records = read_records([str(_glaive_with_secrets(tmp_path))], InputConfig()).kept
+    table = records.data.table
+    tools = table["tools"].to_pylist()
+    table = table.set_column(table.column_names.index("tools"), "tools", pa.array([tools[0], "{not json", *tools[2:]]))
+    schema = marked_features(records.features).arrow_schema
+    out = marked_columns(table, Task.CHAT, CleanConfig(), schema)
+    assert out[REJECT_COLUMN].to_pylist()[:3] == [None, STAGE_ERROR, None]
+    assert out["tools"][1].as_py() == "{not json"
+    assert GITHUB not in out["tools"][0].as_py() and "<SECRET>" in out["tools"][0].as_py()
+    assert out["tools"].to_pylist()[2:] == tools[2:]
