@@ -14,17 +14,23 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.chat.schema import canonical_json
+from pipeline.clean.pii import hide_secrets
 
 
 def redact_message(message: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
-    """The message with ``redact`` applied to its content and to every string in its calls' arguments."""
+    """The message with ``redact`` applied to its content and to every string in its calls' arguments; a call id
+    (and the ``tool_call_id`` answering it) has its credentials and IBANs replaced, like a record id."""
     out = {**message, "content": redact(message["content"])}
     if message.get("tool_calls"):
         out["tool_calls"] = [_redact_call(call, redact) for call in message["tool_calls"]]
+    if message.get("tool_call_id"):
+        out["tool_call_id"] = hide_secrets(message["tool_call_id"])
     return out
 
 
 def _redact_call(call: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    if call.get("id") and hide_secrets(call["id"]) != call["id"]:
+        call = {**call, "id": hide_secrets(call["id"])}
     function = call["function"]
     arguments = json.loads(function["arguments"])
     cleaned = redact_json(arguments, redact)

@@ -61,23 +61,23 @@ _PRIVATE_KEY = re.compile(
     re.DOTALL,
 )
 _AWS_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
-_GITHUB_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")
+_GITHUB_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})")
 _API_KEY = re.compile(r"(?<![A-Za-z0-9_-])sk-(?:[A-Za-z0-9]+-){0,2}[A-Za-z0-9_-]{20,}")
 _OTHER_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"
+    r"(?<![A-Za-z0-9])(?:glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"
     r"|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"
 )
 # The name may be quoted or bracketed (JSON, INI, env files, Python dicts); the value is 40 base64 characters.
 _AWS_SECRET_KEY = re.compile(
     r"(?:(?:aws_?)?secret_?access_?key|aws_?secret_?key)[\"'\]]?\s*(?:=|:|=>|,)\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])", re.I
 )
-_JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}\.[A-Za-z0-9_-]*={0,2}(?![A-Za-z0-9_-])")
+_JWT = re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}\.[A-Za-z0-9_-]*={0,2}(?![A-Za-z0-9_-])")
 _SLACK = re.compile(
     r"(?<![A-Za-z0-9])(?:xox[abposr]-[0-9A-Za-z]+(?:-[0-9A-Za-z]+)+"
     r"|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/-]{20,})"
 )
-_STRIPE = re.compile(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[0-9A-Za-z]{16,}(?![A-Za-z0-9])")
-_GOOGLE_API_KEY = re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")
+_STRIPE = re.compile(r"(?<![A-Za-z0-9])[sr]k_(?:live|test)_[0-9A-Za-z]{16,}(?![A-Za-z0-9])")
+_GOOGLE_API_KEY = re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")
 # A country code, two check digits and 11 to 30 letters or digits, in groups of four (printed form) or not.
 _IBAN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![a-z0-9])")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b")
@@ -212,6 +212,8 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
             spans.append((match.start(), end))
     return spans
 
+
+# A token may follow "_" or "-" (call_ghp_..., ticket-AIza...): the patterns only refuse to start inside a word.
 
 # What every match of a pattern contains (a substring test is far cheaper than the pattern's search): one of the
 # literal prefixes of an AWS key id or a GitHub token, and for IPv4 four dot-separated runs of 1-3 digits.
