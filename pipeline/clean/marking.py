@@ -206,13 +206,34 @@ def _redact_tools(tools: str | None, cfg: CleanConfig, examples: ExampleValues |
     if not tools or cfg.pii == "off":
         return tools, found
 
+    parsed = json.loads(tools)
+    # One scan of every string value at once first (a definition has a dozen short ones; scanning each took 200 us a
+    # record): NUL joins them, which no finder reads across or as a word, digit or id word, so a value holding a
+    # finding makes the joined text hold one too.
+    if not scan_pii("\x00".join(_json_strings(parsed)), cfg.pii_types, examples).found:
+        return tools, found
+
     def redact(text: str) -> str:
         scan = scan_pii(text, cfg.pii_types, examples)
         found.update(scan.found)
         return scan.text if cfg.pii == "redact" else text
 
-    cleaned = redact_json(json.loads(tools), redact)
+    cleaned = redact_json(parsed, redact)
     return (canonical_json(cleaned) if found and cfg.pii == "redact" else tools), found
+
+
+def _json_strings(value: Any) -> list[str]:
+    """Every string value of a parsed JSON value, depth first."""
+    strings, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return strings
 
 
 def _label_pii_mark(row: dict[str, Any], cfg: CleanConfig, examples: ExampleValues | None) -> Mark | None:
