@@ -222,3 +222,18 @@ def test_function_definitions_that_make_clean_raise_quarantine_only_their_row(tm
     assert out["tools"][1].as_py() == "{not json"
     assert GITHUB not in out["tools"][0].as_py() and "<SECRET>" in out["tools"][0].as_py()
     assert out["tools"].to_pylist()[2:] == tools[2:]
+
+
+def test_every_kind_in_a_definition_value_is_found_behind_the_joined_scan():
+    """The one scan of a definition's joined values misses nothing a value-by-value scan finds: each kind of finding
+    (tests/clean/test_pii.py's cases), next to an id word in the value before, is redacted."""
+    from pipeline.clean.config import CleanConfig
+    from pipeline.clean.marking import _redact_tools
+    from tests.clean.test_pii import TRUE_POSITIVES
+
+    for text, redacted, kind in [*TRUE_POSITIVES, ("09061701461", "<PHONE>", "phone"), ("1.2.3.4", "<IP_ADDRESS>", "ip_address")]:
+        context = "version" if kind == "ip_address" else "order no."  # words that spare a number right after them
+        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"enum": [context, text, context]}}}]
+        cleaned, found = _redact_tools(json.dumps(tools), CleanConfig(pii_keep_examples=False), None)
+        assert found[kind] >= 1, text
+        assert json.loads(cleaned)[0]["function"]["parameters"]["enum"] == [context, redacted, context]
