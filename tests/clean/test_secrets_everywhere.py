@@ -237,3 +237,16 @@ def test_every_kind_in_a_definition_value_is_found_behind_the_joined_scan():
         cleaned, found = _redact_tools(json.dumps(tools), CleanConfig(pii_keep_examples=False), None)
         assert found[kind] >= 1, text
         assert json.loads(cleaned)[0]["function"]["parameters"]["enum"] == [context, redacted, context]
+
+
+def test_a_label_conflict_listed_for_review_shows_no_secret(runner, tmp_path):
+    """One text under two labels is rejected as a label conflict and listed in the review files, with the
+    credential in its text replaced there as in rejected.jsonl."""
+    rows = _banking_rows()
+    rows[12]["text"] = rows[13]["text"] = f"card declined, my token is {GITHUB}"
+    rows[13]["category"] = "declined_transfer" if rows[12]["category"] != "declined_transfer" else "card_arrival"
+    result, out = _run(runner, tmp_path, _write_jsonl(tmp_path, rows))
+    reasons = [json.loads(line)["reason"] for line in (out / "rejected.jsonl").open()]
+    assert "label_conflict" in reasons, reasons
+    assert sorted(p.name for p in out.iterdir() if "review" in p.name), "the review files were written"
+    assert _leaks(tmp_path, result) == []
