@@ -114,7 +114,8 @@ def mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) 
         out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
         out[PII_KEPT_COLUMN].append(json.dumps(pii_kept) if pii_kept else None)
         out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
-    return {**out, **({"extra": extras} if "extra" in batch else {}), **({"tools": batch_tools} if "tools" in batch else {})}
+    out.update({"extra": extras} if "extra" in batch else {})
+    return {**out, **({"tools": batch_tools} if "tools" in batch else {})}
 
 
 def _token_counts(parts_of: list[list[tuple[str, str]]], tools: list[str | None] | None, cfg: CleanConfig) -> list[int]:
@@ -198,7 +199,9 @@ def _redact_extra(extra: str | None, cfg: CleanConfig, examples: ExampleValues |
     return (json.dumps(cleaned, ensure_ascii=False) if found else extra), found
 
 
-def _redact_tools(tools: str | None, cfg: CleanConfig, examples: ExampleValues | None) -> tuple[str | None, Counter[str]]:
+def _redact_tools(
+    tools: str | None, cfg: CleanConfig, examples: ExampleValues | None
+) -> tuple[str | None, Counter[str]]:
     """A chat's function definitions (JSON text) with the same PII rules as the messages: every string value
     (function and parameter descriptions, enum values, defaults) is scanned, and the definitions are written again,
     in canonical form, only when something was redacted."""

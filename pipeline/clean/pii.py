@@ -69,9 +69,13 @@ _OTHER_TOKEN = re.compile(
 )
 # The name may be quoted or bracketed (JSON, INI, env files, Python dicts); the value is 40 base64 characters.
 _AWS_SECRET_KEY = re.compile(
-    r"(?:(?:aws_?)?secret_?access_?key|aws_?secret_?key)[\"'\]]?\s*(?:=|:|=>|,)\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])", re.I
+    r"(?:(?:aws_?)?secret_?access_?key|aws_?secret_?key)[\"'\]]?\s*(?:=|:|=>|,)\s*[\"']?"
+    r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+    re.I,
 )
-_JWT = re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}\.[A-Za-z0-9_-]*={0,2}(?![A-Za-z0-9_-])")
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}\.[A-Za-z0-9_-]*={0,2}(?![A-Za-z0-9_-])"
+)
 _SLACK = re.compile(
     r"(?<![A-Za-z0-9])(?:xox[abposr]-[0-9A-Za-z]+(?:-[0-9A-Za-z]+)+"
     r"|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/-]{20,})"
