@@ -41,6 +41,7 @@ from pipeline.ingest.readers import resolve_inputs
 from pipeline.ingest.stage import ingest
 from pipeline.readiness.check import gate_passes, verdict_from
 from pipeline.readiness.checklist import readiness_checks
+from pipeline.readiness.content import content
 from pipeline.readiness.measure import measure
 from pipeline.report.assemble import assemble_report, judged_report
 from pipeline.report.write import write_outputs, write_split_files
@@ -62,6 +63,7 @@ STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
 OBSERVERS: list[tuple[str, Stage, str]] = [
     ("validate", validate, "validate"),
     ("measure", measure, "readiness"),
+    ("content", content, "readiness"),
     ("split leakage", measure_split_leakage, "dedup"),
     ("targets", targets, "target"),
     ("drift", measure_drift, "drift"),
