@@ -660,11 +660,12 @@ def flipped_labels(reader: Callable[[], list[tuple[str, str]]], share: float, *f
     return build
 
 
-def label_prefix(reader: Callable[[], list[tuple[str, str]]], form: str) -> Build:
+def label_prefix(reader: Callable[[], list[tuple[str, str]]], form: str, *flags: str) -> Build:
     """Every text opening with its own label, written as ``form`` (e.g. '{label}: '), as when a column of the
     export was pasted into the text."""
     def build(data: Path, work: Path) -> list[str]:
-        return [_write_jsonl(work / "tagged.jsonl", _classification([(form.format(label=l) + t, l) for t, l in reader()]))]
+        tagged = [(form.format(label=l) + t, l) for t, l in reader()]
+        return [_write_jsonl(work / "tagged.jsonl", _classification(tagged)), *flags]
     return build
 
 
@@ -769,16 +770,16 @@ BFCL, SGD, AEVAL = _r("bfcl_600.jsonl"), _r("sgd_dev_400.jsonl"), _r("alpaca_eva
 ALPACA_EN = ("llamafactory_demo/alpaca_en_demo.json",)
 
 TUNE_CASES: list[Case] = [
-    Case("clinc40", CLINC, classification(_clinc), "ready", {},
-         "CLINC150, 40 of its intents x 100 (alarm, timer, apr and uber among them): a clean intent set"),
-    Case("hwu64", HWU, classification(_hwu64), "ready", {},
+    Case("clinc39", CLINC, classification(_clinc, *B20_SPLIT), "ready", {},
+         "CLINC150, 39 of its intents x 100 (alarm, timer, apr and uber among them): a clean intent set"),
+    Case("hwu64", HWU, classification(_hwu64, *B20_SPLIT), "ready", {},
          "HWU64, 64 intents x up to 50 short assistant commands: a clean intent set"),
-    Case("tweet_hate", HATE, slice_as_is("tweeteval_hate_train.jsonl"), "ready", {},
+    Case("tweet_hate", HATE, slice_as_is("tweeteval_hate_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval hate (HatEval 2019), 3,000 tweets: a subjective benchmark whose annotators disagree by nature; "
          "a model's disagreement with its labels is not noise to fix"),
-    Case("tweet_sentiment", SENT, slice_as_is("tweeteval_sentiment_test.jsonl"), "ready", {},
+    Case("tweet_sentiment", SENT, slice_as_is("tweeteval_sentiment_test.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval sentiment (SemEval-2017 4A), 3,000 tweets, 3 classes: subjective, usable as it is"),
-    Case("davidson_hate_offensive", DAV, classification(_davidson), "ready", {},
+    Case("davidson_hate_offensive", DAV, classification(_davidson, *B20_SPLIT), "ready", {},
          "Davidson et al. hate/offensive/neither, 3,000 tweets: a standard benchmark (hate is 6%, as in the original)"),
     Case("gsm8k", GSM, pairs(_gsm8k), "ready", {}, "GSM8K test, 1,319 worked math problems: a clean SFT set"),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
@@ -824,13 +825,13 @@ TUNE_CASES: list[Case] = [
 ]
 
 HELD_OUT_CASES: list[Case] = [
-    Case("snips7", SNIPS, classification(_snips), "ready", {}, "SNIPS, 7 intents x 300 queries: a clean intent set"),
-    Case("ag_news", AG, classification(_ag_news), "ready", {}, "AG News, 2,000 headlines+leads in 4 topics"),
-    Case("tweet_emotion", EMO, slice_as_is("tweeteval_emotion_train.jsonl"), "ready", {},
+    Case("snips7", SNIPS, classification(_snips, *B20_SPLIT), "ready", {}, "SNIPS, 7 intents x 300 queries: a clean intent set"),
+    Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready", {}, "AG News, 2,000 headlines+leads in 4 topics"),
+    Case("tweet_emotion", EMO, slice_as_is("tweeteval_emotion_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval emotion (SemEval-2018 Task 1), 3,257 tweets, 4 emotions: subjective, usable as it is"),
-    Case("tweet_irony", IRONY, slice_as_is("tweeteval_irony_train.jsonl"), "ready", {},
+    Case("tweet_irony", IRONY, slice_as_is("tweeteval_irony_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval irony (SemEval-2018 Task 3), 2,862 tweets: subjective, usable as it is"),
-    Case("sick_nli", SICK, classification(_sick), "ready", {},
+    Case("sick_nli", SICK, classification(_sick, *B20_SPLIT), "ready", {},
          "SICK, 3,000 premise/hypothesis pairs, entailment/neutral/contradiction"),
     Case("aqua_math", AQUA, pairs(_aqua), "ready", {},
          "AQuA-RAT dev+test, 508 algebra word problems with worked rationales"),
@@ -874,9 +875,9 @@ HELD_OUT_CASES: list[Case] = [
     Case("snips7_style_shortcut", SNIPS, style_shortcut(_snips, 7), "ready_with_warnings",
          {"label_shortcuts": "warn"},
          "SNIPS, one CSV per intent, each in its own casing/punctuation: the style names the intent"),
-    Case("snips7_flipped_20", SNIPS, flipped_labels(_snips, 0.20), "not_ready", {"label_noise": "fail"},
+    Case("snips7_flipped_20", SNIPS, flipped_labels(_snips, 0.20, *B20_SPLIT), "not_ready", {"label_noise": "fail"},
          "SNIPS with 20% of the labels flipped at random"),
-    Case("ag_news_leaked_tag", AG, label_prefix(_ag_news, "{label}: "), "ready_with_warnings",
+    Case("ag_news_leaked_tag", AG, label_prefix(_ag_news, "{label}: ", *B20_SPLIT), "ready_with_warnings",
          {"label_leakage": "warn"}, "AG News with every text opening with its topic ('Sports: ...')"),
 ]
 HELD_OUT_CASES = [dataclasses.replace(c, half="held_out") for c in HELD_OUT_CASES]
