@@ -1,15 +1,29 @@
 """The readiness corpus: real datasets, and real datasets with one known defect, each with the verdict ftprep
 must give and the checks that must say so.
 
-It is the calibration tool of the readiness checks: a default is right when every case here is right. Each case
-builds its input from the public datasets in ``../shared/data`` (next to the repository; ``--data`` or
-``$FTPREP_SHARED_DATA`` point elsewhere), runs ``ftprep run`` on it in a fresh process, and compares
-``report.json`` with the expectation. A case whose source file is missing is skipped, and the table says so.
+It is the calibration tool of the readiness checks. Each case builds its input, runs ``ftprep run`` on it in a
+fresh process, and compares ``report.json`` with the expectation. Real sets get the verdict an experienced
+fine-tuning engineer gives them, with only true warnings named; traps are real sets with one defect injected by a
+seeded builder (truncated, refused, fragmentary, scrambled or run-on answers, conflicting answers to one prompt,
+prompts shared by train and eval, swapped chat roles, label shortcuts, flipped or pasted labels).
 
-    python benchmarks/readiness_cases.py [--data DIR] [--only NAME,...] [--keep DIR] [--json FILE]
+Every case belongs to one half, by its source dataset (``SOURCE_HALF``; the sources are listed with commit and
+licence in ``readiness_sources.md``):
 
-Prints one row per case (case, expected, got, time, right) and the mismatches below the table; exit 0 when every
-case that ran is right, 1 otherwise.
+- ``tune``: defaults and detectors may be calibrated on these sources;
+- ``held_out``: never looked at while choosing a default; they measure whether the checks generalise. Every kind
+  of trap is built once from a tune source and once from a held-out one.
+
+The cases of the project's first sources read ``../shared/data`` (next to the repository; ``--data`` or
+``$FTPREP_SHARED_DATA`` point elsewhere; a case whose file is missing is skipped, and the table says so); the
+others read the small slices in ``tests/data/readiness`` (``tests/data/SOURCE.md``).
+
+    python benchmarks/readiness_cases.py [--half tune|held_out] [--only NAME,...] [--data DIR] [--keep DIR]
+                                         [--json FILE] [--judge KEPT_DIR]
+
+Prints one row per case (case, half, expected, got, time, right), the mismatches below the table, and the
+agreement per half ("held_out: 18/20 right (90%)"); ``--json`` writes the same (``agreement`` per half and
+``cases``). Exit 0 when every case that ran is right, 1 otherwise.
 """
 
 from __future__ import annotations
