@@ -283,6 +283,7 @@ SOURCE_HALF = {
                      "language_detection", "mrpc"), "tune"),
     **dict.fromkeys(("clinc150", "hwu64", "tweeteval_hate", "tweeteval_sentiment", "davidson_hate", "gsm8k",
                      "codealpaca", "hh_rlhf_harmless"), "tune"),
+    "tweeteval_offensive": "tune",  # measured while calibrating label_shortcuts; no case yet
     **dict.fromkeys(("snips", "ag_news", "tweeteval_emotion", "tweeteval_irony", "sick", "aqua_rat", "gpteacher",
                      "bfcl", "sgd", "alpaca_eval"), "held_out"),
 }
@@ -582,7 +583,8 @@ def alpaca_eval_second_answer(share: float) -> Build:
         rows = _alpaca_eval()
         rng = random.Random(SEED)
         out = [(r["instruction"], r["output_1"]) for r in rows]
-        out += [(rows[i]["instruction"], rows[i]["output_2"]) for i in rng.sample(range(len(rows)), round(share * len(rows)))]
+        again = rng.sample(range(len(rows)), round(share * len(rows)))
+        out += [(rows[i]["instruction"], rows[i]["output_2"]) for i in again]
         rng.shuffle(out)
         return [_write_pairs(work, "second_answer.jsonl", out)]
     return build
@@ -774,8 +776,8 @@ def _r(name: str) -> tuple[str, ...]:
     return (f"readiness/{name}",)
 
 
-CLINC, HWU, HATE, SENT, DAV = (_r("clinc150_40intents.jsonl"), _r("hwu64_fold1.jsonl"), _r("tweeteval_hate_train.jsonl"),
-                               _r("tweeteval_sentiment_test.jsonl"), _r("davidson_3000.jsonl"))
+CLINC, HWU = _r("clinc150_40intents.jsonl"), _r("hwu64_fold1.jsonl")
+HATE, SENT, DAV = _r("tweeteval_hate_train.jsonl"), _r("tweeteval_sentiment_test.jsonl"), _r("davidson_3000.jsonl")
 GSM, CODEALPACA, HH = _r("gsm8k_test.jsonl"), _r("codealpaca_2k.jsonl"), _r("hh_harmless_450.jsonl")
 SNIPS, AG, EMO, IRONY, SICK = (_r("snips7.jsonl"), _r("ag_news_2000.jsonl"), _r("tweeteval_emotion_train.jsonl"),
                                _r("tweeteval_irony_train.jsonl"), _r("sick_3000.jsonl"))
@@ -801,21 +803,21 @@ TUNE_CASES: list[Case] = [
     # traps
     Case("alpaca_en_truncated_25", ALPACA_EN, truncated(_alpaca_pairs, 0.25), "not_ready", {},
          "Alpaca EN with 25% of its answers cut mid-sentence: a model trained on them learns to stop mid-sentence",
-         caught_by=("truncated_responses", "reject:truncated"), removable=("truncated", 0.25)),
+         caught_by=("truncated_responses", "reject:truncated", "reject_reasons"), removable=("truncated", 0.25)),
     Case("alpaca_en_refusals_30", ALPACA_EN, refusals(_alpaca_pairs, 0.30), "not_ready", {},
          "Alpaca EN with 30% of its answers an assistant's refusal of an ordinary request: the model learns to refuse",
-         caught_by=("refusals", "reject:refusal"), removable=("refusal", 0.30)),
-    Case("codealpaca_fragments_25", CODEALPACA, fragments(lambda d: _codealpaca(), 0.25), "not_ready",
-         {"fragmentary_responses": "fail"},
-         "Code Alpaca with 25% of the answers to open instructions cut to their first 2-6 words"),
-    Case("codealpaca_runon_30", CODEALPACA, run_on(lambda d: _codealpaca(), 0.30), "not_ready",
-         {"format_artifacts": "fail"},
+         caught_by=("refusals", "reject:refusal", "reject_reasons"), removable=("refusal", 0.30)),
+    Case("codealpaca_fragments_25", CODEALPACA, fragments(lambda d: _codealpaca(), 0.25), "not_ready", {},
+         "Code Alpaca with 25% of the answers to open instructions cut to their first 2-6 words",
+         caught_by=("fragmentary_responses",)),
+    Case("codealpaca_runon_30", CODEALPACA, run_on(lambda d: _codealpaca(), 0.30), "not_ready", {},
          "Code Alpaca with 30% of the answers running on into '### Instruction: ... ### Response:': the model "
-         "learns to keep writing fake turns"),
-    Case("gsm8k_other_answer_20", GSM, other_answers(lambda d: _gsm8k(), 0.20), "not_ready",
-         {"conflicting_responses": "fail"},
+         "learns to keep writing fake turns",
+         caught_by=("format_artifacts",)),
+    Case("gsm8k_other_answer_20", GSM, other_answers(lambda d: _gsm8k(), 0.20), "not_ready", {},
          "GSM8K where 20% of the rows repeat a question with another question's answer: a fifth of the targets "
-         "are wrong"),
+         "are wrong",
+         caught_by=("conflicting_responses",)),
     Case("gsm8k_scrambled_15", GSM, scrambled(lambda d: _gsm8k(), 0.15), "ready_with_warnings",
          {"scrambled_text": "warn"},
          "GSM8K with 15% of the answers word-shuffled: garbage targets to drop; the rest is fine"),
@@ -823,12 +825,13 @@ TUNE_CASES: list[Case] = [
          {"prompt_leakage": "warn"},
          "GSM8K with 15% of its questions asked again with the Socratic solution: the evaluation holds questions "
          "the model trained on (both answers are right: not a conflict)"),
-    Case("hh_chosen_and_rejected", HH, hh_chosen_and_rejected, "not_ready", {"conflicting_responses": "fail"},
+    Case("hh_chosen_and_rejected", HH, hh_chosen_and_rejected, "not_ready", {},
          "hh-rlhf harmless pairs with chosen AND rejected taken as SFT chats: half the targets are the answers "
-         "people rejected; it is a preference set, not an SFT set"),
-    Case("hh_swapped_roles_30", HH, swapped_roles(lambda: _hh("chosen"), 0.30), "not_ready",
-         {"swapped_roles": "fail"},
-         "hh-rlhf chosen chats, 30% with user and assistant swapped: the model trains on the user's side"),
+         "people rejected; it is a preference set, not an SFT set",
+         caught_by=("conflicting_responses",)),
+    Case("hh_swapped_roles_30", HH, swapped_roles(lambda: _hh("chosen"), 0.30), "not_ready", {},
+         "hh-rlhf chosen chats, 30% with user and assistant swapped: the model trains on the user's side",
+         caught_by=("swapped_roles",)),
     Case("sentiment_length_shortcut", SENT, length_shortcut(_sentiment), "ready_with_warnings",
          {"label_shortcuts": "warn"},
          "TweetEval sentiment where each label keeps only tweets of one length band: length alone names the "
@@ -839,8 +842,10 @@ TUNE_CASES: list[Case] = [
 ]
 
 HELD_OUT_CASES: list[Case] = [
-    Case("snips7", SNIPS, classification(_snips, *B20_SPLIT), "ready", {}, "SNIPS, 7 intents x 300 queries: a clean intent set"),
-    Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready", {}, "AG News, 2,000 headlines+leads in 4 topics"),
+    Case("snips7", SNIPS, classification(_snips, *B20_SPLIT), "ready", {},
+         "SNIPS, 7 intents x 300 queries: a clean intent set"),
+    Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready", {},
+         "AG News, 2,000 headlines+leads in 4 topics"),
     Case("tweet_emotion", EMO, slice_as_is("tweeteval_emotion_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval emotion (SemEval-2018 Task 1), 3,257 tweets, 4 emotions: subjective, usable as it is"),
     Case("tweet_irony", IRONY, slice_as_is("tweeteval_irony_train.jsonl", *B20_SPLIT), "ready", {},
@@ -860,37 +865,40 @@ HELD_OUT_CASES: list[Case] = [
     # traps
     Case("roleplay_truncated_25", ROLEPLAY, truncated(lambda d: _gpteacher("roleplay"), 0.25), "not_ready", {},
          "GPTeacher Roleplay with 25% of the answers cut mid-sentence",
-         caught_by=("truncated_responses", "reject:truncated"), removable=("truncated", 0.25)),
+         caught_by=("truncated_responses", "reject:truncated", "reject_reasons"), removable=("truncated", 0.25)),
     Case("codegen_refusals_30", CODEGEN, refusals(lambda d: _gpteacher("codegen"), 0.30), "not_ready", {},
          "GPTeacher Codegen with 30% of the answers a refusal of an ordinary coding request",
-         caught_by=("refusals", "reject:refusal"), removable=("refusal", 0.30)),
-    Case("roleplay_fragments_25", ROLEPLAY, fragments(lambda d: _gpteacher("roleplay"), 0.25), "not_ready",
-         {"fragmentary_responses": "fail"}, "GPTeacher Roleplay with 25% of the answers cut to 2-6 words"),
+         caught_by=("refusals", "reject:refusal", "reject_reasons"), removable=("refusal", 0.30)),
+    Case("roleplay_fragments_25", ROLEPLAY, fragments(lambda d: _gpteacher("roleplay"), 0.25), "not_ready", {},
+         "GPTeacher Roleplay with 25% of the answers cut to 2-6 words",
+         caught_by=("fragmentary_responses",)),
     Case("roleplay_scrambled_15", ROLEPLAY, scrambled(lambda d: _gpteacher("roleplay"), 0.15), "ready_with_warnings",
          {"scrambled_text": "warn"}, "GPTeacher Roleplay with 15% of the answers word-shuffled"),
-    Case("codegen_runon_30", CODEGEN, run_on(lambda d: _gpteacher("codegen"), 0.30), "not_ready",
-         {"format_artifacts": "fail"},
-         "GPTeacher Codegen with 30% of the answers running on into '### Instruction: ... ### Response:'"),
-    Case("aqua_other_answer_20", AQUA, other_answers(lambda d: _aqua(), 0.20), "not_ready",
-         {"conflicting_responses": "fail"},
-         "AQuA-RAT where 20% of the rows repeat a problem with another problem's rationale"),
-    Case("alpaca_eval_chosen_and_rejected", AEVAL, alpaca_eval_chosen_and_rejected, "not_ready",
-         {"conflicting_responses": "fail"},
-         "AlpacaEval judged pairs with both the preferred and the other answer taken as SFT"),
+    Case("codegen_runon_30", CODEGEN, run_on(lambda d: _gpteacher("codegen"), 0.30), "not_ready", {},
+         "GPTeacher Codegen with 30% of the answers running on into '### Instruction: ... ### Response:'",
+         caught_by=("format_artifacts",)),
+    Case("aqua_other_answer_20", AQUA, other_answers(lambda d: _aqua(), 0.20), "not_ready", {},
+         "AQuA-RAT where 20% of the rows repeat a problem with another problem's rationale",
+         caught_by=("conflicting_responses",)),
+    Case("alpaca_eval_chosen_and_rejected", AEVAL, alpaca_eval_chosen_and_rejected, "not_ready", {},
+         "AlpacaEval judged pairs with both the preferred and the other answer taken as SFT",
+         caught_by=("conflicting_responses",)),
     Case("alpaca_eval_second_answer_15", AEVAL, alpaca_eval_second_answer(0.15), "ready_with_warnings",
          {"prompt_leakage": "warn", "eval_power": "warn"},
          "AlpacaEval reference answers plus 15% of the instructions again with a second model's answer: prompts "
          "of the evaluation are trained on; 207 records also make a test split too small to compare models",
          tolerated={"conflicting_responses": "two models' answers to one instruction differ without contradicting"}),
-    Case("sgd_swapped_roles_30", SGD, swapped_roles(_sgd, 0.30), "not_ready", {"swapped_roles": "fail"},
-         "Schema-Guided Dialogue with user and system swapped in 30% of the dialogues"),
+    Case("sgd_swapped_roles_30", SGD, swapped_roles(_sgd, 0.30), "not_ready", {},
+         "Schema-Guided Dialogue with user and system swapped in 30% of the dialogues",
+         caught_by=("swapped_roles",)),
     Case("ag_news_length_shortcut", AG, length_shortcut(_ag_news), "ready_with_warnings", {"label_shortcuts": "warn"},
          "AG News where each topic keeps only texts of one length band: length alone names the topic"),
     Case("snips7_style_shortcut", SNIPS, style_shortcut(_snips, 7), "ready_with_warnings",
          {"label_shortcuts": "warn"},
          "SNIPS, one CSV per intent, each in its own casing/punctuation: the style names the intent"),
-    Case("snips7_flipped_20", SNIPS, flipped_labels(_snips, 0.20, *B20_SPLIT), "not_ready", {"label_noise": "fail"},
-         "SNIPS with 20% of the labels flipped at random"),
+    Case("snips7_flipped_20", SNIPS, flipped_labels(_snips, 0.20, *B20_SPLIT), "not_ready", {},
+         "SNIPS with 20% of the labels flipped at random",
+         caught_by=("label_noise",)),
     Case("ag_news_leaked_tag", AG, label_prefix(_ag_news, "{label}: ", *B20_SPLIT), "ready_with_warnings",
          {"label_leakage": "warn"}, "AG News with every text opening with its topic ('Sports: ...')"),
 ]
@@ -945,7 +953,7 @@ def judge(case: Case, report: dict[str, Any]) -> list[str]:
                               f"{rejected.get(b[7:], 0) if b.startswith('reject:') else statuses.get(b, 'missing')}"
                               for b in case.caught_by)
             problems.append(f"not caught: {found} (want one of them to catch it)")
-    allowed = set(case.tolerated) | ({"reject_rate", *case.caught_by} if removed else set())
+    allowed = set(case.tolerated) | ({"reject_rate", "reject_reasons", *case.caught_by} if removed else set())
     untolerated = {n: s for n, s in statuses.items() if not (n in allowed and s == "warn")}
     effective = ("not_ready" if "fail" in untolerated.values() else
                  "ready_with_warnings" if "warn" in untolerated.values() else "ready")

@@ -70,10 +70,11 @@ def test_halves_share_no_source():
     halves: dict[str, set[str]] = {}
     for case in corpus.CASES:
         assert case.half in corpus.HALVES, case.name
-        assert corpus.SOURCE_HALF[case.origin] == case.half, f"{case.name}: {case.origin} is {corpus.SOURCE_HALF[case.origin]}"
+        half = corpus.SOURCE_HALF[case.origin]
+        assert half == case.half, f"{case.name} is {case.half}, its source {case.origin} is {half}"
         halves.setdefault(case.half, set()).add(case.origin)
     assert not halves["tune"] & halves["held_out"]
-    new = {s for s in corpus.SLICE_SOURCE.values()}
+    new = set(corpus.SLICE_SOURCE.values())
     assert len(new & halves["tune"]) >= 6 and len(new & halves["held_out"]) >= 6
 
 
