@@ -788,8 +788,11 @@ ALPACA_EN = ("llamafactory_demo/alpaca_en_demo.json",)
 TUNE_CASES: list[Case] = [
     Case("clinc39", CLINC, classification(_clinc, *B20_SPLIT), "ready", {},
          "CLINC150, 39 of its intents x 100 (alarm, timer, apr and uber among them): a clean intent set"),
-    Case("hwu64", HWU, classification(_hwu64, *B20_SPLIT), "ready", {},
-         "HWU64, 64 intents x up to 50 short assistant commands: a clean intent set"),
+    Case("hwu64", HWU, classification(_hwu64, *B20_SPLIT), "ready_with_warnings",
+         {"learning_curve": "warn", "min_per_label": "warn"},
+         "HWU64, 64 intents x up to 50 short assistant commands (33 for the smallest): clean labels (the baseline's "
+         "label-noise suspects read as right: 'turn on flappy bird' is play_game), but 50 per intent is few; the "
+         "probe gains +0.044 macro-F1 per doubling, so both warnings are true"),
     Case("tweet_hate", HATE, slice_as_is("tweeteval_hate_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval hate (HatEval 2019), 3,000 tweets: a subjective benchmark whose annotators disagree by nature; "
          "a model's disagreement with its labels is not noise to fix"),
