@@ -798,8 +798,12 @@ TUNE_CASES: list[Case] = [
          "a model's disagreement with its labels is not noise to fix"),
     Case("tweet_sentiment", SENT, slice_as_is("tweeteval_sentiment_test.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval sentiment (SemEval-2017 4A), 3,000 tweets, 3 classes: subjective, usable as it is"),
-    Case("davidson_hate_offensive", DAV, classification(_davidson, *B20_SPLIT), "ready", {},
-         "Davidson et al. hate/offensive/neither, 3,000 tweets: a standard benchmark (hate is 6%, as in the original)"),
+    Case("davidson_hate_offensive", DAV, classification(_davidson, *B20_SPLIT), "ready_with_warnings",
+         {"label_balance": "warn", "learning_curve": "warn"},
+         "Davidson et al. hate/offensive/neither, 3,000 of its 24,783 tweets: hate, the class that matters, is 6% "
+         "(174 tweets) and the probe still gains +0.06 macro-F1 per doubling; both warnings are true",
+         tolerated={"label_noise": "its hate/offensive labels are known to be inconsistent (the authors discuss it); "
+                                   "a warning is defensible, as is silence on a subjective task"}),
     Case("gsm8k", GSM, pairs(_gsm8k), "ready", {}, "GSM8K test, 1,319 worked math problems: a clean SFT set"),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
          "Code Alpaca 2k: short code instructions; shell variables and format strings in code are not placeholders"),
