@@ -525,10 +525,18 @@ _REFUSALS = (
 )
 
 
+_QUESTION_WORDS = {"how", "what", "why", "when", "where", "who", "which", "can", "could", "would", "should", "is",
+                   "are", "do", "does", "did", "will"}
+
+
 def _task(prompt: str) -> str:
-    first = re.split(r"(?<=[.?!:])\s|\n", prompt.strip(), maxsplit=1)[0].rstrip(".?!:")
+    """The request as a verb phrase: 'write a poem about the sea' (a question: 'answer that question')."""
+    first = re.split(r"(?<=[.?!:])\s|\n", prompt.strip(), maxsplit=1)[0]
+    first = re.sub(r"^(?:in|using|with)\s+[^,]{1,30},\s*", "", first, flags=re.I).rstrip(".?!:")
     words = first.split()[:14]
-    return (words[0].lower() + " " + " ".join(words[1:])).strip() if words else "do that"
+    if not words or words[0].lower() in _QUESTION_WORDS or first.endswith("?"):
+        return "answer that question"
+    return (words[0].lower() + " " + " ".join(words[1:])).strip()
 
 
 def refusals(reader: Callable[[Path], list[Pair]], share: float) -> Build:
