@@ -615,16 +615,22 @@ def alpaca_eval_chosen_and_rejected(data: Path, work: Path) -> list[str]:
 
 
 def swapped_roles(reader: Callable[[], list[list[dict[str, str]]]], share: float) -> Build:
-    """``share`` of the conversations with user and assistant swapped on every turn (a mapping of 'human'/'gpt'
-    or speaker ids done the wrong way round for one export)."""
+    """``share`` of the conversations (of 3+ turns) with user and assistant swapped on every turn (a mapping of
+    'human'/'gpt' or speaker ids done the wrong way round for one export), trailing user turns dropped so that each
+    still ends on an 'assistant' turn (the user's last question)."""
     swap = {"user": "assistant", "assistant": "user"}
+
+    def swapped(conv: list[dict[str, str]]) -> list[dict[str, str]]:
+        out = [{**m, "role": swap.get(m["role"], m["role"])} for m in conv]
+        while out and out[-1]["role"] == "user":  # the converter keeps chats that end on an answer
+            out.pop()
+        return out
 
     def build(data: Path, work: Path) -> list[str]:
         convs = reader()
         rng = random.Random(SEED)
-        chosen = _pick(len(convs), share, list(range(len(convs))), rng)
-        out = [[{**m, "role": swap.get(m["role"], m["role"])} for m in c] if i in chosen else c
-               for i, c in enumerate(convs)]
+        chosen = _pick(len(convs), share, [i for i, c in enumerate(convs) if len(c) >= 3], rng)
+        out = [swapped(c) if i in chosen else c for i, c in enumerate(convs)]
         return [_write_chats(work, "swapped.jsonl", out)]
     return build
 
@@ -793,6 +799,10 @@ AQUA, CODEGEN, ROLEPLAY = _r("aqua_508.jsonl"), _r("gpteacher_codegen_1500.jsonl
 BFCL, SGD, AEVAL = _r("bfcl_600.jsonl"), _r("sgd_dev_400.jsonl"), _r("alpaca_eval_180.jsonl")
 ALPACA_EN = ("llamafactory_demo/alpaca_en_demo.json",)
 
+SMALL_SET = {"eval_power": "the banded set keeps about a quarter of the rows: a small test split",
+             "learning_curve": "the banded set keeps about a quarter of the rows: more data helps"}
+"""True warnings of the length-band traps, beside the point of the trap."""
+
 TUNE_CASES: list[Case] = [
     Case("clinc39", CLINC, classification(_clinc, *B20_SPLIT), "ready", {},
          "CLINC150, 39 of its intents x 100 (alarm, timer, apr and uber among them): a clean intent set"),
@@ -850,19 +860,24 @@ TUNE_CASES: list[Case] = [
     Case("sentiment_length_shortcut", SENT, length_shortcut(_sentiment), "ready_with_warnings",
          {"label_shortcuts": "warn"},
          "TweetEval sentiment where each label keeps only tweets of one length band: length alone names the "
-         "label; worth a look before training (ftprep cannot tell a collection artefact from a real difference)"),
+         "label; worth a look before training (ftprep cannot tell a collection artefact from a real difference)",
+         tolerated=SMALL_SET),
     Case("clinc_style_shortcut", CLINC, style_shortcut(_clinc, 8), "ready_with_warnings",
          {"label_shortcuts": "warn"},
-         "8 CLINC intents, one CSV each, each written in its own casing/punctuation: the style names the label"),
+         "8 CLINC intents, one CSV each, each written in its own casing/punctuation: the style names the label",
+         tolerated={"eval_power": "800 rows: a test split of 80"}),
 ]
 
 HELD_OUT_CASES: list[Case] = [
     Case("snips7", SNIPS, classification(_snips, *B20_SPLIT), "ready", {},
          "SNIPS, 7 intents x 300 queries: a clean intent set"),
-    Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready", {},
-         "AG News, 2,000 headlines+leads in 4 topics"),
-    Case("tweet_emotion", EMO, slice_as_is("tweeteval_emotion_train.jsonl", *B20_SPLIT), "ready", {},
-         "TweetEval emotion (SemEval-2018 Task 1), 3,257 tweets, 4 emotions: subjective, usable as it is"),
+    Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready_with_warnings", {"label_noise": "warn"},
+         "AG News, 2,000 headlines+leads in 4 topics; the label-noise warning is true: its suspects are real errors "
+         "of the news feed's categories (Maddux's 302nd win and Davenport at the U.S. Open filed under World)"),
+    Case("tweet_emotion", EMO, slice_as_is("tweeteval_emotion_train.jsonl", *B20_SPLIT), "ready_with_warnings",
+         {"learning_curve": "warn"},
+         "TweetEval emotion (SemEval-2018 Task 1), 3,257 tweets, 4 emotions: subjective, usable as it is; the probe "
+         "gains +0.06 macro-F1 per doubling, so 'more data helps' is true; label noise is not what holds it back"),
     Case("tweet_irony", IRONY, slice_as_is("tweeteval_irony_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval irony (SemEval-2018 Task 3), 2,862 tweets: subjective, usable as it is"),
     Case("sick_nli", SICK, classification(_sick, *B20_SPLIT), "ready", {},
@@ -907,7 +922,8 @@ HELD_OUT_CASES: list[Case] = [
          "Schema-Guided Dialogue with user and system swapped in 30% of the dialogues",
          caught_by=("swapped_roles",)),
     Case("ag_news_length_shortcut", AG, length_shortcut(_ag_news), "ready_with_warnings", {"label_shortcuts": "warn"},
-         "AG News where each topic keeps only texts of one length band: length alone names the topic"),
+         "AG News where each topic keeps only texts of one length band: length alone names the topic",
+         tolerated={**SMALL_SET, "label_noise": "AG News's own category errors (see ag_news)"}),
     Case("snips7_style_shortcut", SNIPS, style_shortcut(_snips, 7), "ready_with_warnings",
          {"label_shortcuts": "warn"},
          "SNIPS, one CSV per intent, each in its own casing/punctuation: the style names the intent"),
@@ -915,7 +931,8 @@ HELD_OUT_CASES: list[Case] = [
          "SNIPS with 20% of the labels flipped at random",
          caught_by=("label_noise",)),
     Case("ag_news_leaked_tag", AG, label_prefix(_ag_news, "{label}: ", *B20_SPLIT), "ready_with_warnings",
-         {"label_leakage": "warn"}, "AG News with every text opening with its topic ('Sports: ...')"),
+         {"label_leakage": "warn"}, "AG News with every text opening with its topic ('Sports: ...')",
+         tolerated={"label_noise": "AG News's own category errors (see ag_news)"}),
 ]
 HELD_OUT_CASES = [dataclasses.replace(c, half="held_out") for c in HELD_OUT_CASES]
 
