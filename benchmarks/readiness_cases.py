@@ -76,9 +76,10 @@ class Case:
         caught_by: for a trap whose defective rows ftprep may also quarantine: check names and ``reject:REASON``
             entries, at least one of which must catch the defect (a check that warns or fails, or a reject reason
             that takes at least half of the injected rows).
-        removable: ``(reject reason, injected share of the input)``: when that reason quarantines at least 80% of
-            the injected rows, the splits are clean and ``ready_with_warnings`` is right too (the reject_rate or
-            reject-reason warning then says what was removed).
+        removable: ``(reject reasons, injected share of the input)``: when those reasons quarantine at least 80%
+            of the injected rows, the splits are clean and ``ready_with_warnings`` is right too (the reject_rate or
+            reject-reason warning then says what was removed). The clean stage files cut-off answers and refusals
+            under ``low_quality`` (its detail says which); the real sets here have almost no other such rejects.
     """
 
     name: str
@@ -91,7 +92,7 @@ class Case:
     extra: tuple[Extra, ...] = ()
     half: str = "tune"
     caught_by: tuple[str, ...] = ()
-    removable: tuple[str, float] | None = None
+    removable: tuple[tuple[str, ...], float] | None = None
 
     @property
     def origin(self) -> str:
@@ -712,6 +713,18 @@ def text_like_labels_not_grown(report: dict[str, Any]) -> list[str]:
     return problems
 
 
+def rows_kept(share: float) -> Extra:
+    """At least ``share`` of the input rows reach the splits (a clean set loses none to a false duplicate)."""
+    def extra(report: dict[str, Any]) -> list[str]:
+        counts = report["counts"]
+        lost = counts["input"] - counts["kept"]
+        if counts["kept"] >= share * counts["input"]:
+            return []
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted((counts.get("rejected") or {}).items(), key=lambda x: -x[1]))
+        return [f"{lost} of {counts['input']} rows rejected ({reasons}); at most {1 - share:.0%} may be"]
+    return extra
+
+
 def echoes_are_short(report: dict[str, Any]) -> list[str]:
     """Messages quote at most ~80 characters of user text (here: any label or text longer than that)."""
     long_labels = [l for l in (report.get("labels") or {}).get("train", {}) if len(l) > 100]
@@ -799,6 +812,12 @@ AQUA, CODEGEN, ROLEPLAY = _r("aqua_508.jsonl"), _r("gpteacher_codegen_1500.jsonl
 BFCL, SGD, AEVAL = _r("bfcl_600.jsonl"), _r("sgd_dev_400.jsonl"), _r("alpaca_eval_180.jsonl")
 ALPACA_EN = ("llamafactory_demo/alpaca_en_demo.json",)
 
+QUARANTINE_TRUNCATED = ("truncated", "low_quality")
+QUARANTINE_REFUSAL = ("refusal", "low_quality")
+"""Reject reasons under which the clean stage may quarantine cut-off answers and refusals."""
+CAUGHT_TRUNCATED = ("truncated_responses", "reject_reasons", *(f"reject:{r}" for r in QUARANTINE_TRUNCATED))
+CAUGHT_REFUSAL = ("refusals", "reject_reasons", *(f"reject:{r}" for r in QUARANTINE_REFUSAL))
+
 SMALL_SET = {"eval_power": "the banded set keeps about a quarter of the rows: a small test split",
              "learning_curve": "the banded set keeps about a quarter of the rows: more data helps"}
 """True warnings of the length-band traps, beside the point of the trap."""
@@ -828,10 +847,10 @@ TUNE_CASES: list[Case] = [
     # traps
     Case("alpaca_en_truncated_25", ALPACA_EN, truncated(_alpaca_pairs, 0.25), "not_ready", {},
          "Alpaca EN with 25% of its answers cut mid-sentence: a model trained on them learns to stop mid-sentence",
-         caught_by=("truncated_responses", "reject:truncated", "reject_reasons"), removable=("truncated", 0.25)),
+         caught_by=CAUGHT_TRUNCATED, removable=(QUARANTINE_TRUNCATED, 0.25)),
     Case("alpaca_en_refusals_30", ALPACA_EN, refusals(_alpaca_pairs, 0.30), "not_ready", {},
          "Alpaca EN with 30% of its answers an assistant's refusal of an ordinary request: the model learns to refuse",
-         caught_by=("refusals", "reject:refusal", "reject_reasons"), removable=("refusal", 0.30)),
+         caught_by=CAUGHT_REFUSAL, removable=(QUARANTINE_REFUSAL, 0.30)),
     Case("codealpaca_fragments_25", CODEALPACA, fragments(lambda d: _codealpaca(), 0.25), "not_ready", {},
          "Code Alpaca with 25% of the answers to open instructions cut to their first 2-6 words",
          caught_by=("fragmentary_responses",)),
@@ -881,9 +900,13 @@ HELD_OUT_CASES: list[Case] = [
     Case("tweet_irony", IRONY, slice_as_is("tweeteval_irony_train.jsonl", *B20_SPLIT), "ready", {},
          "TweetEval irony (SemEval-2018 Task 3), 2,862 tweets: subjective, usable as it is"),
     Case("sick_nli", SICK, classification(_sick, *B20_SPLIT), "ready", {},
-         "SICK, 3,000 premise/hypothesis pairs, entailment/neutral/contradiction"),
-    Case("aqua_math", AQUA, pairs(_aqua), "ready", {},
-         "AQuA-RAT dev+test, 508 algebra word problems with worked rationales"),
+         "SICK, 3,000 premise/hypothesis pairs, entailment/neutral/contradiction, built as minimal pairs (one word "
+         "changed flips the label): none of them is a duplicate or a label conflict",
+         tolerated={"learning_curve": "a 3,000-pair slice of a 10,000-pair set: more data helps the probe"},
+         extra=(rows_kept(0.97),)),
+    Case("aqua_math", AQUA, pairs(_aqua), "ready_with_warnings", {"eval_power": "warn"},
+         "AQuA-RAT dev+test, 508 algebra word problems with worked rationales: clean; a 50-example test split "
+         "cannot tell two models apart (true)"),
     Case("gpteacher_codegen", CODEGEN, slice_as_is("gpteacher_codegen_1500.jsonl"), "ready", {},
          "GPTeacher Codegen, 1,500 GPT-4 code instructions in many languages"),
     Case("gpteacher_roleplay", ROLEPLAY, slice_as_is("gpteacher_roleplay_1000.jsonl"), "ready", {},
@@ -895,10 +918,11 @@ HELD_OUT_CASES: list[Case] = [
     # traps
     Case("roleplay_truncated_25", ROLEPLAY, truncated(lambda d: _gpteacher("roleplay"), 0.25), "not_ready", {},
          "GPTeacher Roleplay with 25% of the answers cut mid-sentence",
-         caught_by=("truncated_responses", "reject:truncated", "reject_reasons"), removable=("truncated", 0.25)),
+         tolerated={"eval_power": "once the cut answers are quarantined, ~770 records leave a small test split"},
+         caught_by=CAUGHT_TRUNCATED, removable=(QUARANTINE_TRUNCATED, 0.25)),
     Case("codegen_refusals_30", CODEGEN, refusals(lambda d: _gpteacher("codegen"), 0.30), "not_ready", {},
          "GPTeacher Codegen with 30% of the answers a refusal of an ordinary coding request",
-         caught_by=("refusals", "reject:refusal", "reject_reasons"), removable=("refusal", 0.30)),
+         caught_by=CAUGHT_REFUSAL, removable=(QUARANTINE_REFUSAL, 0.30)),
     Case("roleplay_fragments_25", ROLEPLAY, fragments(lambda d: _gpteacher("roleplay"), 0.25), "not_ready", {},
          "GPTeacher Roleplay with 25% of the answers cut to 2-6 words",
          caught_by=("fragmentary_responses",)),
@@ -972,19 +996,18 @@ def judge(case: Case, report: dict[str, Any]) -> list[str]:
     counts = report["counts"]
     rejected = counts.get("rejected") or {}
     injected = case.removable[1] * counts["input"] if case.removable else 0.0
-    removed = bool(case.removable) and rejected.get(case.removable[0], 0) >= 0.8 * injected
+    removed = bool(case.removable) and sum(rejected.get(r, 0) for r in case.removable[0]) >= 0.8 * injected
     problems = [f"{name}: {statuses.get(name, 'missing')} (want {want})" for name, want in case.checks.items()
                 if statuses.get(name) != want]
     if case.caught_by:
-        def catches(by: str) -> bool:
-            if by.startswith("reject:"):
-                return rejected.get(by[len("reject:"):], 0) >= 0.5 * injected > 0
-            return statuses.get(by) in ("warn", "fail")
-        if not any(map(catches, case.caught_by)):
-            found = ", ".join(f"{b.removeprefix('reject:')} "
-                              f"{rejected.get(b[7:], 0) if b.startswith('reject:') else statuses.get(b, 'missing')}"
-                              for b in case.caught_by)
-            problems.append(f"not caught: {found} (want one of them to catch it)")
+        reasons = [b[len("reject:"):] for b in case.caught_by if b.startswith("reject:")]
+        quarantined = sum(rejected.get(r, 0) for r in reasons)
+        flagged = [b for b in case.caught_by if not b.startswith("reject:") and statuses.get(b) in ("warn", "fail")]
+        if not flagged and not (injected and quarantined >= 0.5 * injected):
+            found = [f"{b} {statuses.get(b, 'missing')}" for b in case.caught_by if not b.startswith("reject:")]
+            if reasons:
+                found.append(f"{quarantined} rows rejected as {'/'.join(reasons)} of ~{injected:.0f} injected")
+            problems.append(f"not caught: {', '.join(found)}")
     allowed = set(case.tolerated) | ({"reject_rate", "reject_reasons", *case.caught_by} if removed else set())
     untolerated = {n: s for n, s in statuses.items() if not (n in allowed and s == "warn")}
     effective = ("not_ready" if "fail" in untolerated.values() else

@@ -107,10 +107,13 @@ def test_judge_accepts_a_quarantined_defect():
     it must be not_ready; missed, it is wrong."""
     case = next(c for c in corpus.CASES if c.name == "alpaca_en_truncated_25")
     assert corpus.judge(case, _report("ready_with_warnings", {"reject_rate": "warn"}, {"truncated": 240})) == []
+    assert corpus.judge(case, _report("ready_with_warnings", {"reject_rate": "warn"}, {"low_quality": 230})) == []
+    half_removed = corpus.judge(case, _report("ready", {"reject_rate": "pass"}, {"low_quality": 137}))
+    assert half_removed == ["verdict ready (want not_ready)"]  # caught, but half the cut answers stay
     assert corpus.judge(case, _report("not_ready", {"truncated_responses": "fail"})) == []
     assert corpus.judge(case, _report("ready_with_warnings", {"truncated_responses": "warn"}))
     missed = corpus.judge(case, _report("ready", {"reject_rate": "pass"}, {"truncated": 20}))
-    assert any(p.startswith("not caught") for p in missed)
+    assert any(p.startswith("not caught") for p in missed), missed
 
 
 def test_judge_names_false_alarms_on_a_real_set():
