@@ -911,8 +911,9 @@ HELD_OUT_CASES: list[Case] = [
          "GPTeacher Codegen, 1,500 GPT-4 code instructions in many languages"),
     Case("gpteacher_roleplay", ROLEPLAY, slice_as_is("gpteacher_roleplay_1000.jsonl"), "ready", {},
          "GPTeacher Roleplay, 1,000 GPT-4 role-play instructions"),
-    Case("bfcl_toolcalls", BFCL, tool_chats, "ready", {},
-         "BFCL simple and parallel function calls as OpenAI tool-calling chats (600)"),
+    Case("bfcl_toolcalls", BFCL, tool_chats, "ready_with_warnings", {"eval_power": "warn"},
+         "BFCL simple and parallel function calls as OpenAI tool-calling chats (600): well-formed; a 60-example "
+         "test split cannot tell two models apart (true)"),
     Case("sgd_chat", SGD, chats(_sgd), "ready", {},
          "Schema-Guided Dialogue, 400 multi-turn task dialogues (user / system)"),
     # traps
