@@ -914,8 +914,11 @@ HELD_OUT_CASES: list[Case] = [
     Case("bfcl_toolcalls", BFCL, tool_chats, "ready_with_warnings", {"eval_power": "warn"},
          "BFCL simple and parallel function calls as OpenAI tool-calling chats (600): well-formed; a 60-example "
          "test split cannot tell two models apart (true)"),
-    Case("sgd_chat", SGD, chats(_sgd), "ready", {},
-         "Schema-Guided Dialogue, 400 multi-turn task dialogues (user / system)"),
+    Case("sgd_chat", SGD, chats(_sgd), "ready_with_warnings", {"eval_power": "warn"},
+         "Schema-Guided Dialogue, 400 multi-turn task dialogues (user / system): clean, but a 40-dialogue test split "
+         "is small (true); system turns often end without a stop ('...leaves at 2:40 pm'), which is not a cut-off",
+         tolerated={"pii": "the system reads out businesses' phone numbers: worth knowing before redacting them"},
+         extra=(rows_kept(0.97),)),
     # traps
     Case("roleplay_truncated_25", ROLEPLAY, truncated(lambda d: _gpteacher("roleplay"), 0.25), "not_ready", {},
          "GPTeacher Roleplay with 25% of the answers cut mid-sentence",
