@@ -64,12 +64,13 @@ def record_quality_failure(parts: Sequence[Part], cfg: CleanConfig) -> Failure |
     if cfg.reject_url_only and parts and all(_URL_ONLY.fullmatch(text) for _, text in parts if text):
         return "url_only", "the text is only a URL"
     prompt = ""
+    said_last = max((i for i, (role, _) in enumerate(parts) if role in RESPONSE_ROLES), default=-1)
     for i, (role, text) in enumerate(parts):
         if role == "tool" or is_json(text):
             continue  # tool results and function calls are data, not text
         failure = _text_failure(text, cfg, repetition=role not in PROMPT_ROLES)
         if failure is None and role in RESPONSE_ROLES:
-            failure = response_failure(text, prompt, cfg)
+            failure = response_failure(text, prompt, cfg, final=i == said_last)
         if failure is not None:
             return failure[0], f"{_part_name(parts, i)}: {failure[1]}"
         if role in PROMPT_ROLES and role != "system":

@@ -30,12 +30,13 @@ from pipeline.clean.script import dominant_script, script_counts
 Failure = tuple[str, str]
 
 
-def response_failure(response: str, prompt: str, cfg: CleanConfig) -> Failure | None:
-    """The first response rule a response fails given the prompt it answers, or ``None``."""
+def response_failure(response: str, prompt: str, cfg: CleanConfig, *, final: bool = True) -> Failure | None:
+    """The first response rule a response fails given the prompt it answers, or ``None``. ``final``: the record's
+    last response (a turn the conversation went on after was not cut by a length limit)."""
     if not any(map(str.isalnum, response)):
         return "empty_response", "the response has no letter or digit"
     for enabled, rule in (
-        (cfg.reject_truncated, _truncated),
+        (cfg.reject_truncated, functools.partial(_truncated, final=final)),
         (cfg.reject_echo, _echo),
         (cfg.reject_refusal, functools.partial(_refusal, max_bytes=cfg.refusal_max_bytes)),
         (cfg.reject_language_mismatch, _language_mismatch),
@@ -58,10 +59,16 @@ _CJK_STOP = "。！？!?…」』）)”\""
 _CUT_ENDINGS = (",", ":", ";", "(", "-", "–", "，", "：", "、", "；")
 
 
-def _truncated(response: str, prompt: str) -> Failure | None:
+# A turn under 20 words that omits its stop is how people write dialogue ("Your train leaves at 2:40 pm"); a
+# length limit or a broken export cuts longer answers. Read in Taskmaster-4's coffee-ordering dialogues.
+SHORT_TURN_WORDS = 20
+_ESCAPED_END = re.compile(r"(?:\\[rn])+$")  # an export's literal "\r" after the last stop
+
+
+def _truncated(response: str, prompt: str, final: bool = True) -> Failure | None:
     if len(_BLOCK_FENCE.findall(response)) % 2:
         return "truncated", "a code block is opened and never closed"
-    text = response.rstrip()
+    text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
     last = _TRAILING_TAGS.sub("", text[-2000:].rsplit("\n", 1)[-1].strip())
     if _ATTRIBUTION.search(last):
         return None  # a quotation's source: '..." - C.S. Lewis'
@@ -70,14 +77,16 @@ def _truncated(response: str, prompt: str) -> Failure | None:
     end = last[-1]
     if end in _CUT_ENDINGS and len(text) >= 80:
         return "truncated", f"the response ends with '{end}', mid-sentence"
-    if not end.isalpha():
-        return None
+    if not end.isalpha() or not final:
+        return None  # a turn the conversation went on after: the reader took it as said in full
     if _is_cjk(end):
         # CJK prose: a last line of 20+ characters that finished sentences before and stops without a stop mark.
         if len(last) >= 20 and any(stop in last[:-1] for stop in "。！？"):
             return "truncated", "the response stops mid-sentence (no closing punctuation after a finished sentence)"
         return None
     words = last.split()
+    if len(text.split()) < SHORT_TURN_WORDS:
+        return None  # a short utterance without its stop: style, not a cut
     # Latin prose: the last line finished a sentence before and trails off, or is a 12+ word unfinished sentence.
     finished_before = re.search(r"[.!?][\"')\]]?\s+\S", last)
     if (finished_before and len(words) >= 6) or len(words) >= 12:

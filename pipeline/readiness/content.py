@@ -229,11 +229,13 @@ class _Answered:
     every completion of a million records costs more than all the rest of this section)."""
 
     def __init__(self, ds: Dataset, prompts: list[str], wanted: list[int]):
-        self.prompts = prompts
+        self.ds, self.prompts = ds, prompts
         wanted = sorted(set(wanted))
         self.answers = dict(zip(wanted, column(ds.select(wanted), "completion"))) if wanted else {}
 
     def __getitem__(self, index: int) -> Pair:
+        if index not in self.answers:  # a near prompt's record: a few, read one at a time
+            self.answers[index] = self.ds[index]["completion"]
         return self.prompts[index], self.answers[index]
 
 
@@ -328,15 +330,69 @@ def conflicts(keys: Sequence[str], first: Sequence[Pair], ids: Sequence[str]) ->
 
 
 def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str], first: Sequence[Pair]) -> dict[str, Any]:
-    """Val/test records whose (normalised) prompt is also a train prompt, whatever their answers; ``different_answers``
-    counts those whose answer differs from the train record's (the test then scores a contradiction)."""
+    """Val/test records whose prompt is also a train prompt, whatever their answers: the same once case, spacing and
+    punctuation are folded, or a near prompt (:func:`near_prompts`: a word or two changed, the same numbers).
+    ``different_answers`` counts those whose answer differs from the train record's (the test then scores a
+    contradiction); ``near_records`` those found only as near prompts."""
     train: dict[str, int] = {}
     for index, (key, split) in enumerate(zip(keys, splits)):
         if split == "train" and key:
             train.setdefault(key, index)
     leaked = [i for i, (key, split) in enumerate(zip(keys, splits)) if split != "train" and key in train]
+    source = {i: train[keys[i]] for i in leaked}
+    rest = [i for i, (key, split) in enumerate(zip(keys, splits)) if split != "train" and key and key not in train]
+    near = near_prompts([first[i][0] for i in rest], [first[i][0] for i in train.values()])
+    train_rows = list(train.values())
+    source.update({rest[e]: train_rows[t] for e, t in near.items()})
+    leaked = sorted(source)
     evaluated = sum(split != "train" for split in splits)
-    different = sum(first[train[keys[i]]][1].strip() != first[i][1].strip() for i in leaked)
+    different = sum(first[source[i]][1].strip() != first[i][1].strip() for i in leaked)
     return {"eval_records": evaluated, "records": len(leaked),
             "share": round(len(leaked) / evaluated, 4) if evaluated else 0.0, "different_answers": different,
+            "near_records": len(near),
             "examples": [{"id": ids[i], "split": splits[i], "prompt": _short(first[i][0], 80)} for i in leaked[:EXAMPLES]]}
+
+
+NEAR_PROMPT_SIMILARITY = 0.8  # IDF-weighted share of the two prompts' words they share
+_NEAR_PROBES = 3  # an evaluation prompt is compared with the train prompts sharing one of its 3 rarest words
+_NEAR_MAX_POSTING = 200  # a word in more train prompts is a template's, no probe
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def near_prompts(eval_prompts: Sequence[str], train_prompts: Sequence[str]) -> dict[int, int]:
+    """``{eval index: train index}`` for each evaluation prompt whose words nearly all recur in one train prompt.
+
+    Words are weighted by their inverse document frequency over both sides, so a template's words ("Classify the
+    sentiment of:", "Translate into French:") weigh little and two prompts sharing a template but not their
+    subject stay apart; the similarity is the weight of the shared words over the weight of all their words
+    (weighted Jaccard), at least :data:`NEAR_PROMPT_SIMILARITY`, and the numbers must be the same ("3 apples" and
+    "5 apples" are two questions). Candidates share one of the evaluation prompt's rarest words (linear).
+    """
+    if not eval_prompts or not train_prompts:
+        return {}
+    eval_words = [frozenset(_TOKEN.findall(p.casefold())) for p in eval_prompts]
+    train_words = [frozenset(_TOKEN.findall(p.casefold())) for p in train_prompts]
+    df = Counter(w for words in (*eval_words, *train_words) for w in words)
+    n = len(eval_words) + len(train_words)
+    idf = {w: math.log(n / c) + 0.1 for w, c in df.items()}
+    probes = [sorted(words, key=lambda w: (df[w], w))[:_NEAR_PROBES] for words in eval_words]
+    wanted = {w for words in probes for w in words}
+    posting: dict[str, list[int]] = defaultdict(list)
+    for t, words in enumerate(train_words):
+        for w in words & wanted:
+            posting[w].append(t)
+    found: dict[int, int] = {}
+    for e, words in enumerate(eval_words):
+        if len(words) < 4:
+            continue  # "hi", "thanks": asked everywhere, no leak
+        numbers = sorted(_NUMBER.findall(eval_prompts[e]))
+        candidates = {t for w in probes[e] if len(posting[w]) <= _NEAR_MAX_POSTING for t in posting[w]}
+        best, best_t = 0.0, -1
+        for t in sorted(candidates):
+            shared = sum(idf[w] for w in words & train_words[t])
+            score = shared / sum(idf[w] for w in words | train_words[t])
+            if score > best:
+                best, best_t = score, t
+        if best >= NEAR_PROMPT_SIMILARITY and sorted(_NUMBER.findall(train_prompts[best_t])) == numbers:
+            found[e] = best_t
+    return found

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from pipeline.clean.prose import CODE_LINE, prose
-from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, _truncated
+from pipeline.clean.responses import _AI_SELF, _DECLINE, _ESCAPED_END, _OPENING, _REAL_LIMIT, _truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
@@ -34,10 +34,17 @@ _CODE_CHARS = re.compile(r"[=(){}\[\]<>;`]")
 _LIST_OR_HEADING = re.compile(r"^\s*(?:[-*•+#>|]|\d+[.)]\s|[a-zA-Z][.)]\s)")
 
 
-def truncation(response: str) -> str | None:
-    """Why ``response`` looks cut off, or ``None``."""
-    failure = _truncated(response, "")
-    text = response.rstrip()
+# A final answer closing a worked solution: an option letter ("Answer: C", "the answer is (b)") or an equation.
+_ANSWER_END = re.compile(r"(?:\banswer\b.{0,30}?|\boption\s*|^\W*)(?<!\w)\(?[A-Ea-e]\)?\W*$|=\s*\S+$", re.I)
+# Prepositions a question may end on: "Which city are you leaving from", "What are you looking for".
+_STRANDED = frozenset("of to for with from into onto as than".split())
+
+
+def truncation(response: str, final: bool = True) -> str | None:
+    """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
+    went on after is judged only on an open code block and an end on a comma or colon."""
+    failure = _truncated(response, "", final)
+    text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
     if not text or len(text.split()) < 4:
@@ -46,9 +53,11 @@ def truncation(response: str) -> str | None:
     last = lines[-1]
     if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
         return f"the response ends with '{last[-1]}', mid-sentence"
-    if CODE_LINE.search(last) or _NOT_PROSE_END.search(last):
-        return None  # code, or an end in a number, URL, symbol or emoji
+    if not final or CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
+        return None  # code, an end in a number, URL, symbol or emoji, or a final answer ("Answer: C", "x = 12")
     word = _WORD.search(last)
+    if word and word.group().casefold() in _STRANDED and is_question(last):
+        word = None  # a question ending on its preposition: "Which city are you leaving from"
     if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
         return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
     if _LIST_OR_HEADING.match(last):
