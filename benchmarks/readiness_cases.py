@@ -98,7 +98,7 @@ class Case:
     def origin(self) -> str:
         """The source dataset (a key of :data:`SOURCE_HALF`)."""
         first = self.sources[0]
-        return SLICE_SOURCE[first.split("/", 1)[1]] if first.startswith("readiness/") else first.split("/")[0]
+        return SLICE_SOURCE[first.split("/", 1)[1]] if first.startswith(SLICE_DIRS) else first.split("/")[0]
 
 
 # -- reading the real data -----------------------------------------------------------------------------------------
@@ -254,6 +254,7 @@ def csv_shift(data: Path, work: Path) -> list[str]:
 # -- the public slices in tests/data/readiness (benchmarks/readiness_sources.md) ------------------------------------
 
 SLICES = REPO / "tests" / "data" / "readiness"
+SLICE_DIRS = ("readiness/", "content/")  # tests/data folders holding corpus slices
 
 SLICE_SOURCE = {
     "clinc150_40intents.jsonl": "clinc150",
@@ -275,6 +276,7 @@ SLICE_SOURCE = {
     "bfcl_600.jsonl": "bfcl",
     "sgd_dev_400.jsonl": "sgd",
     "alpaca_eval_180.jsonl": "alpaca_eval",
+    "taskmaster4_coffee_600.jsonl": "taskmaster4",
 }
 """Slice file -> the source dataset it was cut from."""
 
@@ -286,6 +288,8 @@ SOURCE_HALF = {
                      "codealpaca", "hh_rlhf_harmless"), "tune"),
     # measured while calibrating the new checks; no case yet
     **dict.fromkeys(("tweeteval_offensive", "lima", "openassistant"), "tune"),
+    # task-oriented dialogue: short assistant turns without a stop (calibrates the truncation rule)
+    "taskmaster4": "tune",
     **dict.fromkeys(("snips", "ag_news", "tweeteval_emotion", "tweeteval_irony", "sick", "aqua_rat", "gpteacher",
                      "bfcl", "sgd", "alpaca_eval"), "held_out"),
 }
@@ -370,6 +374,11 @@ def _hh_messages(transcript: str) -> list[dict[str, str]]:
 
 def _hh(which: str) -> list[list[dict[str, str]]]:
     return [_hh_messages(r[which]) for r in _slice("hh_harmless_450.jsonl")]
+
+
+def _taskmaster() -> list[list[dict[str, str]]]:
+    rows = (SLICES.parent / "content" / "taskmaster4_coffee_600.jsonl").read_text(encoding="utf-8").splitlines()
+    return [[{"role": t["speaker"], "content": t["text"]} for t in json.loads(line)["turns"]] for line in rows]
 
 
 def _sgd() -> list[list[dict[str, str]]]:
@@ -584,6 +593,10 @@ def gsm8k_socratic_leak(share: float) -> Build:
         rng.shuffle(out)
         return [_write_pairs(work, "socratic_leak.jsonl", out)]
     return build
+
+
+def _with_flags(build: Build, *flags: str) -> Build:
+    return lambda data, work: [*build(data, work), *flags]
 
 
 def alpaca_eval_second_answer(share: float) -> Build:
@@ -843,6 +856,10 @@ TUNE_CASES: list[Case] = [
          tolerated={"label_noise": "its hate/offensive labels are known to be inconsistent (the authors discuss it); "
                                    "a warning is defensible, as is silence on a subjective task"}),
     Case("gsm8k", GSM, pairs(_gsm8k), "ready", {}, "GSM8K test, 1,319 worked math problems: a clean SFT set"),
+    Case("taskmaster4_coffee", ("content/taskmaster4_coffee_600.jsonl",), chats(_taskmaster), "ready", {},
+         "Taskmaster-4, 600 coffee-ordering dialogues written by crowd workers: the assistant's turns are short and "
+         "often end without a stop ('Okay, your order will be ready in a few minutes at the coffee bar'); said in "
+         "full, not cut off"),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
          "Code Alpaca 2k: short code instructions; shell variables and format strings in code are not placeholders"),
     # traps
@@ -866,10 +883,16 @@ TUNE_CASES: list[Case] = [
     Case("gsm8k_scrambled_15", GSM, scrambled(lambda d: _gsm8k(), 0.15), "ready_with_warnings",
          {"scrambled_text": "warn"},
          "GSM8K with 15% of the answers word-shuffled: garbage targets to drop; the rest is fine"),
-    Case("gsm8k_socratic_leak_15", GSM, gsm8k_socratic_leak(0.15), "ready_with_warnings",
-         {"prompt_leakage": "warn"},
-         "GSM8K with 15% of its questions asked again with the Socratic solution: the evaluation holds questions "
-         "the model trained on (both answers are right: not a conflict)"),
+    Case("gsm8k_socratic_leak_15", GSM, gsm8k_socratic_leak(0.15), "ready", {"prompt_leakage": "pass"},
+         "GSM8K with 15% of its questions asked again with the Socratic solution. Nothing leaks: dedup joins 180 of "
+         "the 198 question pairs as near twins (the question is most of the text) and removes 7 as near duplicates, "
+         "and the split keeps each group in one split, so 2 of 300 val/test records (0.7%) have their question in "
+         "train. Two right solutions of one problem in one split are no conflict (same final number): a second "
+         "rationale, a common augmentation"),
+    Case("gsm8k_socratic_leak_15_nodedup", GSM, _with_flags(gsm8k_socratic_leak(0.15), "--no-dedup"),
+         "ready_with_warnings", {"prompt_leakage": "warn"},
+         "The same with dedup off (no near-twin groups): the split scatters the question pairs, and the evaluation "
+         "holds questions the model trained on"),
     Case("hh_chosen_and_rejected", HH, hh_chosen_and_rejected, "not_ready", {},
          "hh-rlhf harmless pairs with chosen AND rejected taken as SFT chats: half the targets are the answers "
          "people rejected; it is a preference set, not an SFT set",
@@ -1035,7 +1058,7 @@ def judge(case: Case, report: dict[str, Any]) -> list[str]:
 
 def _source_path(data: Path, source: str) -> Path:
     """A case's source: a slice in tests/data ('readiness/...') or a file of the shared data dir."""
-    return SLICES.parent / source if source.startswith("readiness/") else data / source
+    return SLICES.parent / source if source.startswith(SLICE_DIRS) else data / source
 
 
 def run_case(case: Case, data: Path, work: Path, keep: Path | None) -> Outcome:

@@ -62,10 +62,13 @@ _CUT_ENDINGS = (",", ":", ";", "(", "-", "–", "，", "：", "、", "；")
 # A turn under 20 words that omits its stop is how people write dialogue ("Your train leaves at 2:40 pm"); a
 # length limit or a broken export cuts longer answers. Read in Taskmaster-4's coffee-ordering dialogues.
 SHORT_TURN_WORDS = 20
+# ...unless it stops on a word no sentence ends on (prepositions are left out: "Which city are you leaving from").
+_NEVER_LAST = frozenset("a an the and or but nor because although whereas whether until while if their its our your "
+                        "my his".split())
 _ESCAPED_END = re.compile(r"(?:\\[rn])+$")  # an export's literal "\r" after the last stop
 
 
-def _truncated(response: str, prompt: str, final: bool = True) -> Failure | None:
+def _truncated(response: str, prompt: str, final: bool = True, min_words: int = SHORT_TURN_WORDS) -> Failure | None:
     if len(_BLOCK_FENCE.findall(response)) % 2:
         return "truncated", "a code block is opened and never closed"
     text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
@@ -85,7 +88,7 @@ def _truncated(response: str, prompt: str, final: bool = True) -> Failure | None
             return "truncated", "the response stops mid-sentence (no closing punctuation after a finished sentence)"
         return None
     words = last.split()
-    if len(text.split()) < SHORT_TURN_WORDS:
+    if len(text.split()) < min_words and words[-1].casefold() not in _NEVER_LAST:
         return None  # a short utterance without its stop: style, not a cut
     # Latin prose: the last line finished a sentence before and trails off, or is a 12+ word unfinished sentence.
     finished_before = re.search(r"[.!?][\"')\]]?\s+\S", last)

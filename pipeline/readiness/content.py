@@ -90,7 +90,8 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     splits, all_ids = column(ds, "split"), column(ds, "id")
     keys, first = _prompt_keys(ds, splits)
     section["conflicting_responses"] = conflicts(keys, first, all_ids)
-    section["prompt_leakage"] = prompt_leakage(keys, splits, all_ids, first)
+    asked = _asked(ds) if chat else None
+    section["prompt_leakage"] = prompt_leakage(keys, splits, all_ids, first, asked)
     return section
 
 
@@ -329,7 +330,16 @@ def conflicts(keys: Sequence[str], first: Sequence[Pair], ids: Sequence[str]) ->
             "creative_records": creative, "examples": examples}
 
 
-def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str], first: Sequence[Pair]) -> dict[str, Any]:
+def _asked(ds: Dataset) -> list[str]:
+    """What the user said in each chat (its user turns): what near prompts are compared on. The assistant's turns
+    before the last answer are often one template ("Please confirm the order on the screen") that would make two
+    different orders look alike."""
+    return ["\n".join(m.get("content") or "" for m in messages if m["role"] == "user")
+            for messages in column(ds, "messages")]
+
+
+def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str], first: Sequence[Pair],
+                   asked: Sequence[str] | None = None) -> dict[str, Any]:
     """Val/test records whose prompt is also a train prompt, whatever their answers: the same once case, spacing and
     punctuation are folded, or a near prompt (:func:`near_prompts`: a word or two changed, the same numbers).
     ``different_answers`` counts those whose answer differs from the train record's (the test then scores a
@@ -341,7 +351,8 @@ def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str
     leaked = [i for i, (key, split) in enumerate(zip(keys, splits)) if split != "train" and key in train]
     source = {i: train[keys[i]] for i in leaked}
     rest = [i for i, (key, split) in enumerate(zip(keys, splits)) if split != "train" and key and key not in train]
-    near = near_prompts([first[i][0] for i in rest], [first[i][0] for i in train.values()])
+    text = (lambda i: asked[i]) if asked is not None else (lambda i: first[i][0])
+    near = near_prompts([text(i) for i in rest], [text(i) for i in train.values()])
     train_rows = list(train.values())
     source.update({rest[e]: train_rows[t] for e, t in near.items()})
     leaked = sorted(source)

@@ -29,7 +29,7 @@ _DANGLING = frozenset(
     "whom very such their its our your my his we they including between among during while if when means".split()
 )
 _WORD = re.compile(r"[A-Za-z']+$")
-_NOT_PROSE_END = re.compile(r"(?:https?://\S+|\d[\d.,%]*|[^\w\s])$")
+_NOT_PROSE_END = re.compile(r"(?:https?://\S+|\S*\d[\w.,%]*|[^\w\s])$")  # a URL, a number or code ("8HJ2K"), a symbol
 _CODE_CHARS = re.compile(r"[=(){}\[\]<>;`]")
 _LIST_OR_HEADING = re.compile(r"^\s*(?:[-*•+#>|]|\d+[.)]\s|[a-zA-Z][.)]\s)")
 
@@ -43,7 +43,7 @@ _STRANDED = frozenset("of to for with from into onto as than".split())
 def truncation(response: str, final: bool = True) -> str | None:
     """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
     went on after is judged only on an open code block and an end on a comma or colon."""
-    failure = _truncated(response, "", final)
+    failure = _truncated(response, "", final, min_words=0)  # a short turn trailing off after a stop is counted
     text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
@@ -56,7 +56,7 @@ def truncation(response: str, final: bool = True) -> str | None:
     if not final or CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
         return None  # code, an end in a number, URL, symbol or emoji, or a final answer ("Answer: C", "x = 12")
     word = _WORD.search(last)
-    if word and word.group().casefold() in _STRANDED and is_question(last):
+    if word and word.group().casefold() in _STRANDED and _ASKS.match(re.split(r"[.!?]\s+", last)[-1]):
         word = None  # a question ending on its preposition: "Which city are you leaving from"
     if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
         return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
@@ -71,6 +71,10 @@ def truncation(response: str, final: bool = True) -> str | None:
 _FINISHED_BEFORE = re.compile(r"[.!?][\"')\]]?\s+\S")
 
 
+_ASKS = re.compile(r"\W*(?:what|why|how|who|whom|which|when|where|can|could|would|will|is|are|do|does|did|should|"
+                   r"shall|may)\b", re.I)
+
+
 def _trusted(detail: str, text: str) -> bool:
     """The clean rule's findings a share is measured on: an open code block, an end on a comma or colon, a sentence
     trailing off after a finished one. Its weaker cases (a 12-word line without a stop, CJK prose without a closing
@@ -78,6 +82,8 @@ def _trusted(detail: str, text: str) -> bool:
     if "code block" in detail or "ends with" in detail:
         return True
     last = text[-2000:].rsplit("\n", 1)[-1]
+    if _ASKS.match(re.split(r"[.!?]\s+", last)[-1]) or _NOT_PROSE_END.search(last):
+        return False  # a question without its mark ("Sure. What time would you like to leave for"), a code: "8HJ2K"
     return "stops mid-sentence: '" in detail and bool(_FINISHED_BEFORE.search(last))
 
 

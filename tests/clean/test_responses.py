@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.quality import record_quality_failure
@@ -95,3 +97,38 @@ def test_truncation_shapes():
     assert response_failure("Ingredients:\n- flour\n- sugar\n- butter", "", CFG) is None
     assert response_failure("Roses are red,\nViolets are blue\nSugar is sweet\nAnd so are you", "", CFG) is None
     assert response_failure(long, "", replace(CFG, reject_truncated=False)) is None
+
+
+def _taskmaster_chats() -> list[list[tuple[str, str]]]:
+    path = Path(__file__).parent.parent / "data" / "content" / "taskmaster4_coffee_600.jsonl"
+    return [[(t["speaker"], t["text"]) for t in json.loads(line)["turns"]]
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_dialogue_turns_without_a_stop_are_kept():
+    """Task-oriented dialogue (Taskmaster-4 coffee orders): short assistant turns that omit their stop ('Okay, your
+    order will be ready in a few minutes at the coffee bar') are said in full; 1 chat of 600 is rejected (it ended
+    on 21 words trailing off without a stop), against 31 before the rule judged only long last turns."""
+    chats = _taskmaster_chats()
+    rejected = [chat for chat in chats if check_of(chat) == "truncated"]
+    assert len(rejected) <= 2
+    turn = "Okay, your order will be ready in a few minutes at the coffee bar"
+    assert check_of([("user", "A latte please"), ("assistant", turn)]) is None
+
+
+def test_truncation_of_a_middle_turn_needs_a_strong_sign():
+    """A turn the conversation went on after was not cut by a length limit: only an open code block or an end on a
+    comma or colon count there; the same long unfinished sentence as the last turn is rejected."""
+    said = ("Please confirm that your order details are correct. After that I will pass it to the coffee bar where "
+            "the barista prepares the drink for")
+    assert check_of([("user", "A mocha"), ("assistant", said), ("user", "Yes"), ("assistant", "Thanks!")]) is None
+    assert check_of([("user", "A mocha"), ("assistant", said)]) == "truncated"
+    assert check_of([("user", "A mocha"), ("assistant", "Here is the order,\n```\nmocha"), ("user", "ok"),
+                     ("assistant", "Done.")]) == "truncated"
+
+
+def test_a_short_answer_stopping_on_an_article_is_still_cut():
+    """Under 20 words, a last word no sentence ends on ('the', 'and', 'until') is still a cut; a stranded preposition
+    is not ('Which city are you leaving from')."""
+    assert response_failure("The first step is to preheat the oven. Then mix the flour and the", "", CFG)
+    assert response_failure("Sure. Which city are you leaving from", "", CFG) is None

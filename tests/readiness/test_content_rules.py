@@ -31,6 +31,14 @@ def test_truncation_flags_cut_answers(text):
     "```git``` keeps a ```HEAD``` pointer to the current commit",
     "Best regards,\nJane Doe",
     "The cat sat on the mat. It was happy there.",
+    "Which city are you leaving from",
+    "Sure. What time would you like to leave for",
+    "Booked! Your reference number is 8HJ2K",
+    "Your train leaves at 2:40 pm",
+    "Let the number be x.\nThen 3x + 4 = 40, so 3x = 36.\nHence x = 12",
+    "The speed is 60 km/h.\nThe time taken is 5 hours.\nSo the distance is 300 km.\nAnswer: C",
+    "Total work is 20 days.\nA does 1/4 of it.\nB does the rest of it.\nHence the correct answer is option C",
+    "Please confirm the order on the screen. I will then pass it to the bar for preparing the drink.\\r",
 ])
 def test_truncation_leaves_complete_answers(text):
     """Labels, lists, code, numbers, URLs, emoji, Chinese text and signed letters are not cut-off answers."""
@@ -71,3 +79,10 @@ def test_materially_different():
     assert materially_different("She has 3 + 4 = 7 apples.\n#### 7", "She has 3 + 5 = 8 apples.\n#### 8")
     assert not materially_different("I'm sorry, I can't book flights for you.", "Sorry, but booking flights is not something I can do.")
     assert prompt_key("What is 2+2?") == prompt_key("what is 2 + 2")
+
+
+def test_truncation_of_a_middle_turn_needs_a_strong_sign():
+    """A turn the chat went on after is judged only on an open code block or an end on a comma or colon."""
+    assert truncation("Preheat the oven. Mix the flour and the") is not None
+    assert truncation("Preheat the oven. Mix the flour and the", final=False) is None
+    assert truncation("Here is the plan for the week, step by step,", final=False) is not None
