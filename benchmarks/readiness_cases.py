@@ -856,10 +856,12 @@ TUNE_CASES: list[Case] = [
          tolerated={"label_noise": "its hate/offensive labels are known to be inconsistent (the authors discuss it); "
                                    "a warning is defensible, as is silence on a subjective task"}),
     Case("gsm8k", GSM, pairs(_gsm8k), "ready", {}, "GSM8K test, 1,319 worked math problems: a clean SFT set"),
-    Case("taskmaster4_coffee", ("content/taskmaster4_coffee_600.jsonl",), chats(_taskmaster), "ready", {},
+    Case("taskmaster4_coffee", ("content/taskmaster4_coffee_600.jsonl",), chats(_taskmaster), "ready_with_warnings",
+         {"truncated_responses": "pass", "eval_power": "warn", "prompt_leakage": "warn"},
          "Taskmaster-4, 600 coffee-ordering dialogues written by crowd workers: the assistant's turns are short and "
          "often end without a stop ('Okay, your order will be ready in a few minutes at the coffee bar'); said in "
-         "full, not cut off"),
+         "full, not cut off. Both warnings are true: a test split of about 60 chats is small, and a few test chats "
+         "ask what train asks ('what is in a steamer', 'Can you tell me what's in the Americano?')"),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
          "Code Alpaca 2k: short code instructions; shell variables and format strings in code are not placeholders"),
     # traps

@@ -80,6 +80,12 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     for index, record in enumerate(pairs):
         for name, (turn, reason) in _record_findings(record, texts[index] if chat else None).items():
             flagged[name].append((index, turn, reason))
+    if rules.stops_written([r for record in pairs for _, r in record]):  # a missing stop is then a sign of a cut
+        judged = {index for index, _, _ in flagged["truncated_responses"]}
+        for index, record in enumerate(pairs):
+            if record and index not in judged and (reason := rules.unstopped(record[-1][1])):
+                flagged["truncated_responses"].append((index, len(record) - 1, reason))
+        flagged["truncated_responses"].sort()
     section: dict[str, Any] = {"records": len(sample), "sampled_from": len(ds)}
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)

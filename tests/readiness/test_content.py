@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from benchmarks.content_traps import damage, load, measure
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content import near_prompts
+from pipeline.readiness.content_rules import stops_written, unstopped
 from pipeline.readiness.content_checks import (
     check_conflicting_responses,
     check_format_artifacts,
@@ -105,3 +110,43 @@ def test_content_section_renders(rows):
     text = "\n".join(lines)
     assert lines[0] == "## Response content"
     assert "| format_artifacts (prompt-format markers) |" in text and "### Instruction/Response" in text
+
+
+def _coffee_chats() -> list[dict]:
+    lines = (DATA / "content" / "taskmaster4_coffee_600.jsonl").read_text(encoding="utf-8").splitlines()
+    return [{"messages": [{"role": t["speaker"], "content": t["text"]} for t in json.loads(line)["turns"]]}
+            for line in lines]
+
+
+def test_dialogue_without_stops_is_not_truncated():
+    """Taskmaster-4's coffee-ordering dialogues: assistant turns that omit their stop are not cut off (the check
+    passes), and their writers are seen to omit stops, so a 12-word line without one is no sign of a cut there."""
+    chats = _coffee_chats()
+    assert not stops_written([m["content"] for c in chats for m in c["messages"] if m["role"] == "assistant"])
+    check = check_truncated_responses(_report(chats), CFG)
+    assert check.status == "pass", check.message
+
+
+def test_unstopped_lines_count_where_writers_close_sentences(rows):
+    """Alpaca's writers close their short answers with a stop (40 of 42): a long last line without one counts as cut
+    there."""
+    short = json.loads((DATA / "content" / "alpaca_en_short_answers.json").read_text(encoding="utf-8"))
+    assert stops_written([r["output"] for r in short])
+    assert not stops_written([r["output"] for r in short[:25]])  # too few to tell
+    assert unstopped("The future of education will be personalized, flexible and inclusive, with a focus on every")
+    assert unstopped("Sure. What time would you like your table to be ready for the party of") is None
+
+
+def test_near_prompts_find_edited_questions_not_shared_templates(rows):
+    """A GSM8K question with a word added or dropped is the same question; different questions under one template
+    ('Classify the sentiment of this review: ...') and questions with other numbers are not."""
+    questions = [r["prompt"] for r in rows["gsm8k"]]
+    train, evaluation = questions[:200], questions[200:]
+    edited = [q.replace(" the ", " the very ", 1) for q in evaluation[:40]]
+    assert len(near_prompts(edited, train + evaluation[:40])) >= 36
+    assert near_prompts(evaluation, train) == {}
+    renumbered = [re.sub(r"\d+", lambda m: str(int(m.group()) + 1), q) for q in evaluation[:40]]
+    assert near_prompts(renumbered, evaluation[:40]) == {}
+    answers = [r["completion"].split("\n", 1)[0] for r in rows["alpaca"]]
+    template = [f"Classify the sentiment of this review as positive, negative or neutral: {a}" for a in answers]
+    assert len(near_prompts(template[:100], template[100:])) <= 1
