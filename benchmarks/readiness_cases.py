@@ -892,9 +892,10 @@ TUNE_CASES: list[Case] = [
          "train. Two right solutions of one problem in one split are no conflict (same final number): a second "
          "rationale, a common augmentation"),
     Case("gsm8k_socratic_leak_15_nodedup", GSM, _with_flags(gsm8k_socratic_leak(0.15), "--no-dedup"),
-         "ready_with_warnings", {"prompt_leakage": "warn"},
+         "ready_with_warnings", {"prompt_leakage": "warn", "split_leakage": "warn"},
          "The same with dedup off (no near-twin groups): the split scatters the question pairs, and the evaluation "
-         "holds questions the model trained on"),
+         "holds questions the model trained on (18.5% of val/test); split_leakage's warning is true as well (the "
+         "near-duplicate pairs dedup would have removed now span two splits)"),
     Case("hh_chosen_and_rejected", HH, hh_chosen_and_rejected, "not_ready", {},
          "hh-rlhf harmless pairs with chosen AND rejected taken as SFT chats: half the targets are the answers "
          "people rejected; it is a preference set, not an SFT set",
