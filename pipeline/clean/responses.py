@@ -5,8 +5,10 @@ Each rule judges one response (a completion, an assistant message) against the p
 
 - ``empty_response``: no letter or digit at all;
 - ``truncated``: a code block opened and never closed, or prose that stops mid-sentence (the last line ends in
-  ``, : ; ( -``, or trails off after a finished sentence, or is a 12+ word sentence without a stop). List items,
-  headings, code lines, hashtags closing a post and a quotation's attribution are not sentences;
+  ``, : ; ( -``; or, in the record's last response of 20+ words or one stopping on an article or conjunction, it
+  trails off after a finished sentence or is a 12+ word sentence without a stop). List items, headings, code
+  lines, hashtags closing a post and a quotation's attribution are not sentences; a dialogue turn under 20 words
+  without its stop is style, and a turn the chat went on after was not cut by a length limit;
 - ``echo``: the response repeats the prompt, or its instruction (the prompt's first paragraph), ignoring case,
   spacing and punctuation. An unchanged *input* is not an echo: it is often the right answer to an edit task;
 - ``refusal``: a short response (at most ``refusal_max_bytes`` UTF-8 bytes) that opens with an AI self-reference
