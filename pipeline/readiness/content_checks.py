@@ -167,16 +167,17 @@ def check_conflicting_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
 
 def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     rule = _rule("prompt_leakage", cfg.max_prompt_leakage_share, cfg.fail_prompt_leakage_share,
-                 "val/test records have their prompt (case, spacing and punctuation aside) in train")
+                 "val/test records have their prompt (case, spacing and punctuation aside) or a near one in train")
     section = _section(report)
     if (skipped := _skip(rule, section, "prompt_leakage")) is not None:
         return skipped
     figure = section["prompt_leakage"]
     if not figure["eval_records"]:
         return rule.skip("no val or test records")
+    near = f", {figure['near_records']} of them a near prompt" if figure.get("near_records") else ""
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
-               f"prompt in train ({figure['different_answers']} with another answer): scores on them measure recall of "
-               "training prompts")
+               f"prompt in train ({figure['different_answers']} with another answer{near}): scores on them measure "
+               "recall of training prompts")
     return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="split by prompt (records sharing a prompt in one split) or drop the "
                        "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
 
