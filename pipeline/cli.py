@@ -51,6 +51,7 @@ class OneLineErrors(click.Group):
              standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        self.argv = list(sys.argv[1:] if args is None else args)  # recorded in manifest.json (run --replay)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `ftprep` alone: the help, as click shows it
@@ -105,18 +106,6 @@ def suite_options(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="A Great Expectations 1.x suite (JSON) to run too; repeatable. Adds to [validate] suites.")(command)
 
 
-def with_suites(cfg: Any, suites: tuple[str, ...], replace_default: bool | None) -> Any:
-    """The config with ``--suite`` files appended to ``[validate] suites`` (and ``--replace-default-suite``)."""
-    import dataclasses
-
-    validate_cfg = dataclasses.replace(
-        cfg.validate,
-        suites=(*cfg.validate.suites, *suites),
-        replace_default=cfg.validate.replace_default if replace_default is None else replace_default,
-    )
-    return dataclasses.replace(cfg, validate=validate_cfg)
-
-
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="ftprep")
 def cli() -> None:
@@ -124,7 +113,7 @@ def cli() -> None:
 
 
 @cli.command("run")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the outputs.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file; flags override it.")
 @click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
@@ -157,64 +146,76 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
 @click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
+@click.option("--replay", metavar="OUT_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Run again what made OUT_DIR: its inputs (or INPUT..., the same files moved), config and output options, from its manifest.json; byte-identical outputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine summary (verdict, exit code, counts, failed and warned checks, out dir) as JSON on stdout instead of the human summary.")
 @click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
-    """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
-    from pipeline.config import load_config
+    """Prepare INPUT... (files, saved datasets, globs, or - for standard input) into train/val/test splits and a
+    readiness report.
+
+    \b
+    Exit codes:
+      0  the data passes the gate (ready, or ready_with_warnings unless --fail-on warn)
+      1  the gate failed (not_ready, or warnings with --fail-on warn); every output is written
+      2  a usage, config or input error (one line on stderr), nothing written
+      3  an internal error in ftprep (rerun with --debug for the traceback)
+
+    \b
+    Examples:
+      ftprep run data/train.jsonl --out out
+      ftprep run tickets.csv --text-field body --label-field queue --out out --fail-on warn
+      zcat dump.jsonl.gz | ftprep run - --format jsonl --out out
+      ftprep run --replay out --out out-again       # the same run again, from out/manifest.json
+      ftprep run data/*.jsonl --out out --json | jq .verdict
+    """
+    from pipeline.gate.junit import junit_on_error
+    from pipeline.gate.outcome import json_errors
+    from pipeline.run_args import run_plan
+
+    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name), json_errors(flags["as_json"]):
+        inputs, cfg, options = run_plan(inputs, config_file, flags)
+        result = _run(inputs, cfg, out_dir, options, quiet or flags["as_json"], {**flags, "config_file": config_file})
+    _print_run(result, cfg, out_dir, quiet, flags["as_json"])
+    sys.exit(0 if result.passed else 1)
+
+
+def _run(inputs: list[str], cfg: Any, out_dir: Path, options: Any, quiet: bool, flags: dict[str, Any]) -> Any:
+    """The pipeline run itself (the heavy imports start here), with its JUnit file when asked."""
     from pipeline.core.progress import Progress
-    from pipeline.gate.junit import junit_on_error, write_junit
-    from pipeline.engine import expand_directories, open_engine
+    from pipeline.engine import open_engine
+    from pipeline.gate.junit import write_junit
+    from pipeline.report.replay import invocation
     from pipeline.runner import run_pipeline
 
-    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name):
-        overrides = {
-            "input": {
-                "task": flags["task"],
-                "format": flags["input_format"],
-                **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
-                "num_proc": flags["num_proc"],
-            },
-            "clean": {
-                "languages": flags["languages"],
-                "language_backend": flags["language_backend"],
-                "pii": flags["pii"],
-                "num_proc": flags["num_proc"],
-            },
-            "seed": flags["seed"],
-            "split": {"ratios": flags["ratios"]},
-            "readiness": {"fail_on": flags["fail_on"]},
-            "dedup": {
-                "enabled": flags["dedup_enabled"],
-                "threshold": flags["dedup_threshold"],
-                "keep": flags["dedup_keep"],
-                "label_conflicts": flags["label_conflicts"],
-                "decontaminate": list(flags["decontaminate"]) or None,
-                "index_path": flags["dedup_index"],
-                "num_proc": flags["num_proc"],
-            },
-            "drift": {"baseline": flags["baseline"]},
-        }
-        if flags["targets"]:
-            overrides["target"] = {"name": list(flags["targets"])}
-        cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
-        with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
-            result = run_pipeline(expand_directories(list(inputs)), cfg, out_dir, overwrite=flags["overwrite"],
-                                  progress=Progress.for_terminal(quiet), data_docs=flags["data_docs"],
-                                  verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine,
-                                  shard_outputs=flags["shard_outputs"], timings=flags["timings"])
-        if flags["junit"]:
-            write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
-    if not quiet:
-        for note in result.notes:
-            click.echo(f"note: {note}", err=True)
-        docs = (result.report.get("expectations") or {}).get("data_docs") or {}
-        if docs.get("missing"):
-            why = f" ({docs['error']})" if docs.get("error") else ""
-            click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
-                       "report.json expectations.data_docs lists them", err=True)
+    argv = getattr(click.get_current_context().find_root().command, "argv", None) or sys.argv[1:]
+    with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
+        result = run_pipeline(inputs, cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
+                              data_docs=options.data_docs, verbose=flags["verbose"],
+                              guarded=tuple(p for p in (flags.get("config_file"),) if p), engine=engine,
+                              shard_outputs=options.shard_outputs, timings=options.timings,
+                              invocation=invocation(argv, options))
+    if flags["junit"]:
+        write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
+    return result
+
+
+def _print_run(result: Any, cfg: Any, out_dir: Path, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        from pipeline.gate.outcome import echo_json, run_outcome
+
+        echo_json(run_outcome(result.report, result.passed, cfg.readiness.fail_on, out_dir))
+    if quiet:
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    docs = (result.report.get("expectations") or {}).get("data_docs") or {}
+    if docs.get("missing"):
+        why = f" ({docs['error']})" if docs.get("error") else ""
+        click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
+                   "report.json expectations.data_docs lists them", err=True)
+    if not as_json:
         click.echo(_summary(result.report, out_dir))
-    sys.exit(0 if result.passed else 1)
 
 
 @cli.command("validate")
@@ -240,6 +241,7 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     from pipeline.validate.suites import check_suite_files
     from pipeline.validate.stage import validate_records
     from pipeline.validate.render import render_table
+    from pipeline.run_args import with_suites
 
     with user_errors(debug):
         overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}

@@ -26,6 +26,7 @@ from typing import Any
 
 from pipeline.core.errors import InputError
 from pipeline.ingest.csv_records import csv_records
+from pipeline.ingest.streams import is_stream, readable_path, spool
 from pipeline.ingest.lines import (
     DEFAULT_MAX_ROW_BYTES,
     Line,
@@ -109,7 +110,7 @@ def resolve_inputs(inputs: list[str], forced_format: str | None = None) -> list[
 def _check_distinct(files: list[InputFile]) -> None:
     seen: dict[tuple[int, int], str] = {}
     for source in files:
-        st = os.stat(source.path)
+        st = os.stat(readable_path(source.path))
         first = seen.setdefault((st.st_dev, st.st_ino), source.path)
         if first != source.path or sum(f.path == source.path for f in files) > 1:
             also = "" if first == source.path else f" (also as {first})"
@@ -118,6 +119,8 @@ def _check_distinct(files: list[InputFile]) -> None:
 
 
 def _describe(path: str, forced_format: str | None) -> InputFile:
+    if is_stream(path):  # standard input or a pipe: read whole, once (see pipeline.ingest.streams)
+        return InputFile(path, forced_format or "", spool(path, forced_format)[1])
     p = Path(path)
     if p.is_dir():
         if (p / "dataset_info.json").exists() or (p / "dataset_dict.json").exists() or (p / "state.json").exists():
@@ -155,17 +158,18 @@ def file_sha256(source: InputFile) -> str:
     """The sha256 of an input file (of every file of a saved dataset, in name order)."""
     from pipeline.core.output import file_digest
 
-    paths = sorted(Path(source.path).rglob("*")) if source.format == HF_DATASET else [Path(source.path)]
+    paths = sorted(Path(source.path).rglob("*")) if source.format == HF_DATASET else [Path(readable_path(source.path))]
     return file_digest(*(p for p in paths if p.is_file()))
 
 
 def _open_binary(source: InputFile, text: bool = True) -> io.BufferedReader:
     """The file's bytes (decompressed); a text file only once its first bytes show it is not UTF-16 or UTF-32."""
     if source.gzipped:
-        with open(source.path, "rb") as fh:
+        with open(readable_path(source.path), "rb") as fh:
             if fh.read(2) != _GZIP_MAGIC:
                 raise InputError("is named .gz but is not gzip-compressed", path=source.path)
-    fh = gzip.open(source.path, "rb") if source.gzipped else open(source.path, "rb")
+    path = readable_path(source.path)
+    fh = gzip.open(path, "rb") if source.gzipped else open(path, "rb")
     encoding = sniff_encoding(fh.peek(4096)[:4096]) if text else None
     if encoding is not None:
         fh.close()
@@ -349,7 +353,7 @@ def _read_parquet(source: InputFile, max_row_bytes: int, stats: FileStats) -> It
     import pyarrow.parquet as pq
 
     try:
-        handle = _open_binary(source, text=False) if source.gzipped else source.path
+        handle = _open_binary(source, text=False) if source.gzipped else readable_path(source.path)
         if source.gzipped:
             handle = pa.BufferReader(handle.read())
         parquet = pq.ParquetFile(handle)
