@@ -307,21 +307,27 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Judge with this file's [readiness] and [drift] thresholds.  [default: the run's own, from manifest.json]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: from the config]")
 @click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), help="Also write the checks as JUnit XML.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine summary (verdict, exit code, counts, failed and warned checks) as JSON on stdout.")
 @common_options
-def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, junit: Path | None, quiet: bool, debug: bool) -> None:
+def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, junit: Path | None, as_json: bool,
+                  quiet: bool, debug: bool) -> None:
     """Re-judge OUT_DIR from its report.json without recomputing anything: a fast gate for a later CI step.
 
-    Refuses (exit 2) when a file of OUT_DIR changed since the run (its sha256 differs from manifest.json). Writes
-    nothing in OUT_DIR. Exit 0/1/2 like `ftprep run`.
+    Gates with the run's own fail_on (and thresholds) unless --fail-on (or --config) says otherwise. Refuses
+    (exit 2) when a file of OUT_DIR changed since the run (its sha256 differs from manifest.json). Writes nothing
+    in OUT_DIR. Exit 0/1/2 like `ftprep run`.
     """
     from pipeline.gate.junit import junit_on_error, write_junit
+    from pipeline.gate.outcome import check_outcome, echo_json, json_errors
     from pipeline.gate.recheck import recheck
 
-    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name):
+    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name), json_errors(as_json):
         result = recheck(out_dir, config_file, fail_on)
         if junit:
             write_junit(junit, result.report, out_dir.resolve().name, result.fail_on)
-    if not quiet:
+    if as_json:
+        echo_json(check_outcome(result, out_dir))
+    elif not quiet:
         report = result.report
         click.echo(f"verdict: {report['verdict']} (at the run: {result.verdict_before}); gate {'passed' if result.passed else 'failed'}")
         for check in report["checks"]:
@@ -335,14 +341,17 @@ def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for summary.md, summary.json and summary.xml.  [default: the folder of JOBS.toml]")
 @click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True, help="Jobs run at once, each in its own process.")
 @click.option("--overwrite", is_flag=True, help="Let every job replace the outputs in its non-empty out folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (exit code, one row per dataset) as JSON on stdout.")
 @common_options
-def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrite: bool, quiet: bool, debug: bool) -> None:
+def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrite: bool, as_json: bool, quiet: bool,
+                  debug: bool) -> None:
     """Run every [[job]] of JOBS.toml (one `ftprep run` each) and summarise them, one row per dataset.
 
     Exit 0 when every dataset passes its gate, 1 when one does not, 2 when a job could not run (its own exit 2 or 3)
     or JOBS.toml is invalid. A failing job never stops the others.
     """
     from pipeline.gate.batch import load_jobs, run_batch
+    from pipeline.gate.outcome import batch_outcome, echo_json, json_errors
     from pipeline.gate.summary import summary_row, write_summary
 
     def done(result: Any, n: int) -> None:
@@ -350,13 +359,15 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
         click.echo(f"[{n}/{len(jobs)}] {row['name']}: {row['status']} (exit {row['exit_code']}, {row['seconds']:.1f} s)"
                    + (f": {row['error']}" if row["error"] else ""))
 
-    with user_errors(debug):
+    with user_errors(debug), json_errors(as_json):
         jobs = load_jobs(jobs_file)
         results = run_batch(jobs, jobs_file.resolve().parent, parallel=parallel, overwrite=overwrite,
-                            on_done=None if quiet else done)
+                            on_done=None if quiet or as_json else done)
         target = out_dir or jobs_file.parent
         summary = write_summary(results, target, jobs_file)
-    if not quiet:
+    if as_json:
+        echo_json(batch_outcome(summary, target))
+    elif not quiet:
         click.echo(f"wrote {target}/summary.md, summary.json and summary.xml")
     sys.exit(summary["exit_code"])
 

@@ -43,6 +43,11 @@ def run_outcome(report: dict[str, Any], passed: bool, fail_on: str, out_dir: Pat
     }
 
 
+def check_outcome(result: Any, out_dir: Path) -> dict[str, Any]:
+    """The summary of ``ftprep check``: a run's summary judged again, with the verdict the run itself gave."""
+    return {**run_outcome(result.report, result.passed, result.fail_on, out_dir), "verdict_at_run": result.verdict_before}
+
+
 def batch_outcome(summary: dict[str, Any], target: Path) -> dict[str, Any]:
     """The summary of ``ftprep batch``: its exit code and one row per dataset (as in ``summary.json``)."""
     return {"exit_code": summary["exit_code"], "exit_meaning": EXIT_MEANINGS[summary["exit_code"]],
