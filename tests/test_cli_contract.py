@@ -71,7 +71,7 @@ def test_replay_gives_byte_identical_outputs(runner, warn_run):
     assert second["outputs"] == first["outputs"] and second["config"] == first["config"]
     for name in first["outputs"]:
         assert (again / name).read_bytes() == (warn_run["out"] / name).read_bytes(), name
-    assert first["run"]["argv"][:2] == ["run", str(warn_run["data"])]
+    assert first["run"]["argv"] == ["run", str(warn_run["data"]), "--config", str(warn_run["root"] / "ftprep.toml")]
     assert second["run"]["argv"][:3] == ["run", "--replay", str(warn_run["out"])]
     assert first["run"]["ftprep_version"] == first["ftprep_version"]
 

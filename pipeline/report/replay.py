@@ -28,10 +28,30 @@ class RunOptions:
     timings: bool = False
 
 
+_WHERE_AND_HOW = {"--out": 1, "--junit": 1, "--overwrite": 0, "--quiet": 0, "-q": 0, "--json": 0, "--debug": 0}
+"""Options that only say where the outputs go or what is printed, with the number of values each takes."""
+
+
 def invocation(argv: list[str], options: RunOptions) -> dict[str, Any]:
-    """The manifest's ``run`` entry: the command line as given, the output options, ftprep's version and commit."""
-    return {"argv": list(argv), "shard_outputs": options.shard_outputs, "data_docs": options.data_docs,
+    """The manifest's ``run`` entry: the command line, the output options, ftprep's version and commit.
+
+    ``argv`` leaves out the options of :data:`_WHERE_AND_HOW` (``--out``, ``--junit``, ``--overwrite``, ``--quiet``,
+    ``--json``, ``--debug``): two identical runs into two folders write the same manifest, byte for byte.
+    """
+    return {"argv": _shaping_arguments(argv), "shard_outputs": options.shard_outputs, "data_docs": options.data_docs,
             "timings": options.timings, "ftprep_version": __version__, "git_commit": git_commit()}
+
+
+def _shaping_arguments(argv: list[str]) -> list[str]:
+    kept, skip = [], 0
+    for word in argv:
+        if skip:
+            skip -= 1
+        elif word in _WHERE_AND_HOW:
+            skip = _WHERE_AND_HOW[word]
+        elif not (word.startswith("--") and word.split("=", 1)[0] in _WHERE_AND_HOW and "=" in word):
+            kept.append(word)
+    return kept
 
 
 def git_commit() -> str | None:
