@@ -84,3 +84,13 @@ def test_run_help_lists_exit_codes_and_examples(runner):
     for line in ("0  the data passes the gate", "1  the gate failed", "2  a usage, config or input error",
                  "3  an internal error in ftprep", "ftprep run - --format jsonl --out out", "--replay out"):
         assert line in result.output, line
+
+
+def test_shell_completion_as_documented():
+    """`_FTPREP_COMPLETE=bash_source ftprep` prints the bash function; completing `ftprep run --rep` offers --replay."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "_FTPREP_COMPLETE": "bash_source"}
+    source = subprocess.run([sys.executable, "-m", "pipeline"], capture_output=True, text=True, env=env, timeout=60)
+    assert source.returncode == 0 and source.stdout.startswith("_ftprep_completion() {")
+    env.update(_FTPREP_COMPLETE="bash_complete", COMP_WORDS="ftprep run --rep", COMP_CWORD="2")
+    offered = subprocess.run([sys.executable, "-m", "pipeline"], capture_output=True, text=True, env=env, timeout=60)
+    assert offered.stdout.split() == ["plain,--replace-default-suite", "plain,--replay"]
