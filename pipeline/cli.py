@@ -158,7 +158,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
     Exit codes:
       0  the data passes the gate (ready, or ready_with_warnings unless --fail-on warn)
       1  the gate failed (not_ready, or warnings with --fail-on warn); every output is written
-      2  a usage, config or input error (one line on stderr), nothing written
+      2  a usage, config or input error (one line on stderr); --out is left as it was
       3  an internal error in ftprep (rerun with --debug for the traceback)
 
     \b
