@@ -49,9 +49,9 @@ class OneLineErrors(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        self.argv = list(sys.argv[1:] if args is None else args)  # recorded in manifest.json (run --replay)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        self.argv = list(sys.argv[1:] if args is None else args)  # recorded in manifest.json (run --replay)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `ftprep` alone: the help, as click shows it
