@@ -88,9 +88,9 @@ def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     shim = bin_dir / "ftprep"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pipeline "$@"\n', encoding="utf-8")
     shim.chmod(0o755)
-    python = bin_dir / "python"
-    if not python.exists():
-        python.symlink_to(sys.executable)
+    for name in ("python", "python3"):  # the job's Python (setup-python puts both on PATH)
+        if not (bin_dir / name).exists():
+            (bin_dir / name).symlink_to(sys.executable)
     return {**os.environ, **_workflow()["env"], "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "PYTHONPATH": str(ROOT), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), **extra}
 
