@@ -2,11 +2,14 @@
 
 Exit codes (a contract CI scripts rely on): 0 the data is ready (verdict ``ready`` or ``ready_with_warnings``),
 1 the gate failed (verdict ``not_ready``, or warnings with ``--fail-on warn``), 2 a usage, config or input error
-(one line on stderr, no traceback unless ``--debug``), 3 an internal error in ftprep itself.
+(one line on stderr, no traceback unless ``--debug``), 3 an internal error in ftprep itself, 130 interrupted
+(Ctrl-C, SIGINT), 143 terminated (SIGTERM); an interrupted run removes its staging folder and lock first.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +21,50 @@ import click
 from pipeline import __version__
 from pipeline.core.section import MAX_SEED
 from pipeline.core.errors import FtprepError
+from pipeline.run_args import parse_languages, parse_ratios
 
 INTERNAL_ERROR = 3
+INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
+TERMINATED = 128 + signal.SIGTERM  # 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every ``with`` block (the output transaction, its lock)
+    cleans up on the way out; the CLI then exits 143."""
+
+
+@contextmanager
+def terminate_cleanly() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`Terminated` in this process (worker processes it forks keep
+    the default: they die at once)."""
+    if sys.platform == "win32":
+        yield
+        return
+    me = os.getpid()
+
+    def on_term(signum: int, frame: Any) -> None:
+        if os.getpid() != me:  # a forked worker inherited this handler: die as the default would
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (an embedding app): leave its signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means the process ran out of memory (or of address space, under ``ulimit -v``)."""
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or (isinstance(exc, (ImportError, OSError)) and (
+        "failed to map segment" in text or "cannot allocate memory" in text))
 
 
 @contextmanager
@@ -37,6 +82,10 @@ def user_errors(debug: bool) -> Iterator[None]:
     except Exception as exc:  # a bug in ftprep: say so plainly, keep the traceback for --debug
         if debug:
             raise
+        if out_of_memory(exc):  # the machine's limit, not a bug: the open outputs were cleaned up on the way here
+            click.echo(f"error: out of memory ({type(exc).__name__}: {str(exc)[:200] or 'no detail'}); free memory, "
+                       "lower --num-proc, or raise the limit (ulimit -v)", err=True)
+            sys.exit(2)
         click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
         sys.exit(INTERNAL_ERROR)
 
@@ -53,7 +102,8 @@ class OneLineErrors(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with terminate_cleanly():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `ftprep` alone: the help, as click shows it
             exc.show()
             sys.exit(exc.exit_code)
@@ -64,31 +114,17 @@ class OneLineErrors(click.Group):
         except click.ClickException as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("aborted", err=True)
-            sys.exit(1)
+        except click.Abort as exc:
+            terminated = isinstance(exc.__cause__, Terminated)
+            click.echo("terminated" if terminated else "interrupted", err=True)
+            sys.exit(TERMINATED if terminated else INTERRUPTED)
+        except Terminated:  # SIGTERM outside click's own handling (while the group parses its arguments)
+            click.echo("terminated", err=True)
+            sys.exit(TERMINATED)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def _parse_languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    codes = [part.strip().lower() for part in value.split(",") if part.strip()]
-    if not codes:
-        raise click.BadParameter(f"expected ISO 639-1 codes such as en,de, got {value!r}")
-    return codes
-
-
-def _parse_ratios(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    try:
-        ratios = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        raise click.BadParameter(f"expected three numbers such as 0.8,0.1,0.1, got {value!r}") from None
-    if len(ratios) != 3:
-        raise click.BadParameter(f"expected three numbers (train,val,test), got {len(ratios)}")
-    return ratios
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,9 +160,9 @@ def cli() -> None:
 @click.option("--completion-field", metavar="F", help="Input column holding the completion (completion).")
 @click.option("--messages-field", metavar="F", help="Input column holding the messages (chat).")
 @click.option("--id-field", metavar="F", help="Input column holding record ids.  [default: id, if present]")
-@click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
+@click.option("--split", "ratios", callback=parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
-@click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
+@click.option("--languages", callback=parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector for texts of 20+ letters: lingua (~0.3 ms a text) or langdetect (~2 ms).  [default: lingua with --languages, langdetect for the sampled mix]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
 @click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: all cores; parsing from a 32 MiB file, clean and dedup from 20,000 rows]")
@@ -148,6 +184,7 @@ def cli() -> None:
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
 @click.option("--replay", metavar="OUT_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Run again what made OUT_DIR: its inputs (or INPUT..., the same files moved), config and output options, from its manifest.json; byte-identical outputs.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine summary (verdict, exit code, counts, failed and warned checks, out dir) as JSON on stdout instead of the human summary.")
+@click.option("--corrections", metavar="FILE", type=click.Path(dir_okay=False, path_type=str), help="A reviewer's decisions, applied right after ingest: CSV/JSONL with id, action (relabel, drop, keep) and label; an edited review.csv or a Label Studio export works too.")
 @click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
@@ -170,52 +207,15 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
       ftprep run data/*.jsonl --out out --json | jq .verdict
     """
     from pipeline.gate.junit import junit_on_error
-    from pipeline.gate.outcome import json_errors
-    from pipeline.run_args import run_plan
+    from pipeline.gate.outcome import json_errors, print_run
+    from pipeline.run_args import execute, read_paths, run_plan
 
-    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name), json_errors(flags["as_json"]):
+    with user_errors(debug), json_errors(flags["as_json"]), junit_on_error(
+            flags["junit"], out_dir.resolve().name, out_dir=out_dir, reads=read_paths(inputs, config_file, flags)):
         inputs, cfg, options = run_plan(inputs, config_file, flags)
-        result = _run(inputs, cfg, out_dir, options, quiet or flags["as_json"], {**flags, "config_file": config_file})
-    _print_run(result, cfg, out_dir, quiet, flags["as_json"])
+        result = execute(inputs, cfg, out_dir, options, quiet or flags["as_json"], {**flags, "config_file": config_file})
+    print_run(result, cfg, out_dir, quiet, flags["as_json"])
     sys.exit(0 if result.passed else 1)
-
-
-def _run(inputs: list[str], cfg: Any, out_dir: Path, options: Any, quiet: bool, flags: dict[str, Any]) -> Any:
-    """The pipeline run itself (the heavy imports start here), with its JUnit file when asked."""
-    from pipeline.core.progress import Progress
-    from pipeline.engine import open_engine
-    from pipeline.gate.junit import write_junit
-    from pipeline.report.replay import invocation
-    from pipeline.runner import run_pipeline
-
-    argv = getattr(click.get_current_context().find_root().command, "argv", None) or sys.argv[1:]
-    with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
-        result = run_pipeline(inputs, cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
-                              data_docs=options.data_docs, verbose=flags["verbose"],
-                              guarded=tuple(p for p in (flags.get("config_file"),) if p), engine=engine,
-                              shard_outputs=options.shard_outputs, timings=options.timings,
-                              invocation=invocation(argv, options))
-    if flags["junit"]:
-        write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
-    return result
-
-
-def _print_run(result: Any, cfg: Any, out_dir: Path, quiet: bool, as_json: bool) -> None:
-    if as_json:
-        from pipeline.gate.outcome import echo_json, run_outcome
-
-        echo_json(run_outcome(result.report, result.passed, cfg.readiness.fail_on, out_dir))
-    if quiet:
-        return
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    docs = (result.report.get("expectations") or {}).get("data_docs") or {}
-    if docs.get("missing"):
-        why = f" ({docs['error']})" if docs.get("error") else ""
-        click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
-                   "report.json expectations.data_docs lists them", err=True)
-    if not as_json:
-        click.echo(_summary(result.report, out_dir))
 
 
 @cli.command("validate")
@@ -270,12 +270,13 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
     from pipeline.core.errors import InputError
     from pipeline.core.outdir import folder_lock
     from pipeline.core.output import write_text
-    from pipeline.gate.recheck import record_renderings
+    from pipeline.gate.recheck import check_report_unchanged, record_renderings
     from pipeline.report.html import render_html
     from pipeline.report.markdown import render_markdown
 
     with user_errors(debug):
         path = out_dir / "report.json"
+        check_report_unchanged(out_dir)  # a hand-edited report.json is no longer the run's: rendering it would bless it
         try:
             report = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -302,6 +303,19 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
         click.echo(f"verdict: {report['verdict']}\nwrote {out_dir}/report.md and {out_dir}/report.html")
 
 
+@cli.command("review")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="OUT_DIR")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="How many findings to print.")
+@common_options
+def review_command(out_dir: Path, top: int, quiet: bool, debug: bool) -> None:
+    """Print OUT_DIR's findings most worth a look; write its review files (no re-run). Exit 2 if it is not a run."""
+    from pipeline.correct.command import review_run
+    with user_errors(debug):
+        printed = review_run(out_dir, top)
+    if not quiet:
+        click.echo(printed)
+
+
 @cli.command("check")
 @click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="OUT_DIR")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Judge with this file's [readiness] and [drift] thresholds.  [default: the run's own, from manifest.json]")
@@ -321,7 +335,9 @@ def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, 
     from pipeline.gate.outcome import check_outcome, echo_json, json_errors
     from pipeline.gate.recheck import recheck
 
-    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name), json_errors(as_json):
+    with user_errors(debug), json_errors(as_json), junit_on_error(junit, out_dir.resolve().name, out_dir=out_dir,
+                                                                  inside_allowed=False,
+                                                                  reads=(config_file,) if config_file else ()):
         result = recheck(out_dir, config_file, fail_on)
         if junit:
             write_junit(junit, result.report, out_dir.resolve().name, result.fail_on)
@@ -352,7 +368,7 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
     """
     from pipeline.gate.batch import load_jobs, run_batch
     from pipeline.gate.outcome import batch_outcome, echo_json, json_errors
-    from pipeline.gate.summary import summary_row, write_summary
+    from pipeline.gate.summary import check_summary_folder, summary_row, write_summary
 
     def done(result: Any, n: int) -> None:
         row = summary_row(result)
@@ -361,6 +377,7 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
 
     with user_errors(debug), json_errors(as_json):
         jobs = load_jobs(jobs_file)
+        check_summary_folder(out_dir or jobs_file.parent)
         results = run_batch(jobs, jobs_file.resolve().parent, parallel=parallel, overwrite=overwrite,
                             on_done=None if quiet or as_json else done)
         target = out_dir or jobs_file.parent
@@ -370,25 +387,6 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
     elif not quiet:
         click.echo(f"wrote {target}/summary.md, summary.json and summary.xml")
     sys.exit(summary["exit_code"])
-
-
-def _summary(report: dict[str, Any], out_dir: Path) -> str:
-    counts = report["counts"]
-    splits = counts["splits"]
-    rejected = sum(counts["rejected"].values())
-    lines = [
-        f"verdict: {report['verdict']}",
-        f"kept {counts['kept']:,} of {counts['input']:,} rows: train {splits['train']:,}, val {splits['val']:,}, test {splits['test']:,}",
-    ]
-    if rejected:
-        top = sorted(counts["rejected"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-        lines.append(f"rejected {rejected:,}: " + ", ".join(f"{reason} {n:,}" for reason, n in top))
-    for check in report["checks"]:
-        if check["status"] in ("warn", "fail"):
-            lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    suspects = ", suspect_labels.jsonl" if report.get("label_noise") else ""
-    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.clean.config import CleanConfig
+from pipeline.correct.config import CorrectionsConfig
 from pipeline.core.errors import ConfigError
 from pipeline.core.section import SectionError, seed_problems
 from pipeline.dedup.config import DedupConfig
@@ -67,6 +68,7 @@ class Config:
     readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
     target: TargetConfig = field(default_factory=TargetConfig)
+    corrections: CorrectionsConfig = field(default_factory=CorrectionsConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data (for the manifest); ``[target]`` only when a target is set, so a run
@@ -74,6 +76,8 @@ class Config:
         plain = _plain(dataclasses.asdict(self))
         if not self.target.targets:
             del plain["target"]
+        if self.corrections.file is None:  # likewise a run without corrections
+            del plain["corrections"]
         return plain
 
 

@@ -1,4 +1,5 @@
-"""The arguments of ``ftprep run`` turned into what a run needs: its inputs, its config and its output options.
+"""The arguments of ``ftprep run`` turned into what a run needs (its inputs, its config and its output options),
+and the run itself.
 
 Everything here is checked before the stages' libraries load (datasets, Great Expectations, scikit-learn,
 language models): a missing input, a pipe without ``--format`` or a bad config answers in a fraction of a second.
@@ -6,10 +7,32 @@ language models): a missing input, a pipe without ``--format`` or a bad config a
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
+
+
+def parse_languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    codes = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not codes:
+        raise click.BadParameter(f"expected ISO 639-1 codes such as en,de, got {value!r}")
+    return codes
+
+
+def parse_ratios(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        ratios = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected three numbers such as 0.8,0.1,0.1, got {value!r}") from None
+    if len(ratios) != 3:
+        raise click.BadParameter(f"expected three numbers (train,val,test), got {len(ratios)}")
+    return ratios
 
 
 def with_suites(cfg: Any, suites: tuple[str, ...], replace_default: bool | None) -> Any:
@@ -92,7 +115,37 @@ def run_overrides(flags: dict[str, Any]) -> dict[str, Any]:
             "num_proc": flags["num_proc"],
         },
         "drift": {"baseline": flags["baseline"]},
+        "corrections": {"file": flags["corrections"]},
     }
     if flags["targets"]:
         overrides["target"] = {"name": list(flags["targets"])}
     return overrides
+
+
+def execute(inputs: list[str], cfg: Any, out_dir: Path, options: Any, quiet: bool, flags: dict[str, Any]) -> Any:
+    """The run itself, once :func:`run_plan` checked everything (the heavy imports start here), with its JUnit file
+    when asked."""
+    from pipeline.core.progress import Progress
+    from pipeline.engine import open_engine
+    from pipeline.gate.junit import write_junit
+    from pipeline.report.replay import invocation
+    from pipeline.runner import run_pipeline
+
+    argv = getattr(click.get_current_context().find_root().command, "argv", None) or sys.argv[1:]
+    with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
+        result = run_pipeline(inputs, cfg, out_dir, overwrite=flags["overwrite"], progress=Progress.for_terminal(quiet),
+                              data_docs=options.data_docs, verbose=flags["verbose"],
+                              guarded=tuple(p for p in (flags.get("config_file"),) if p), engine=engine,
+                              shard_outputs=options.shard_outputs, timings=options.timings,
+                              invocation=invocation(argv, options))
+    if flags["junit"]:
+        write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
+    return result
+
+
+def read_paths(inputs: tuple[str, ...], config_file: Path | None, flags: dict[str, Any]) -> list[str]:
+    """The files a run reads, as named on the command line (globs expanded): ``--junit`` must not replace one."""
+    import glob
+
+    named = [*inputs, *flags["decontaminate"], *flags["suites"], *filter(None, (config_file, flags["baseline"]))]
+    return [path for name in map(str, named) for path in (glob.glob(name) or [name])]

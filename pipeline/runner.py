@@ -23,8 +23,10 @@ from datasets import Dataset, concatenate_datasets
 
 from pipeline.clean.stage import clean
 from pipeline.config import Config
+from pipeline.correct.outcome import settle_label_noise, with_verdict_change
+from pipeline.correct.stage import correct
 from pipeline.core.errors import OutputError
-from pipeline.core.memory import release_free_memory
+from pipeline.core.memory import check_address_space, release_free_memory
 from pipeline.core.outdir import OutputTransaction
 from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.progress import Progress, Timings
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
 STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
     ("ingest", ingest, "input"),
+    ("correct", correct, "corrections"),  # a reviewer's decisions (--corrections), before anything else sees the rows
     ("clean", clean, "clean"),
     ("dedup", dedup, "dedup"),
     ("split", split, "split"),
@@ -99,14 +102,15 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         invocation: how the run was made (command line, version, commit), recorded in ``manifest.json``.
     """
     progress = progress or Progress(enabled=False)
+    check_address_space()
     workers_die_with_parent()
     check_suite_files(cfg.validate)
     if cfg.dedup.index_path:
         check_index_path(cfg.dedup.index_path)
-    check_baseline(cfg.drift)  # a baseline report may sit in --out: the old set stays readable until the swap
+    check_baseline(cfg.drift, cfg.input.task)  # a baseline report may sit in --out: the old set stays readable until the swap
     read = [f.path for f in resolve_inputs(inputs, cfg.input.format)]
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
-             *guarded]
+             *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
         stages = engine.stages(STAGES) if engine is not None else STAGES
         run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
@@ -177,6 +181,7 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
         _collect(sections, published)
     ctx.carry.clear()  # what a stage handed to a later one (dedup's spilled signatures) is not needed any more
     release_free_memory()
+    settle_label_noise(sections, cfg.drift.baseline)  # reviewed records are no longer label-noise suspects
     all_rejected = concatenate_datasets(rejected)
     _check_conserved("the run", sections["input"]["rows_read"], StageResult(records, all_rejected))
     report = assemble_report(sections, records, all_rejected, timings.section() if timings else None)
@@ -184,7 +189,8 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
     # a run whose data fails the gate must not grow the dedup index, or its corrected re-run would be rejected
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
-    return _Run(judged_report(report, checks, passed), passed, sections["input"]["files"], records, all_rejected,
+    judged = with_verdict_change(judged_report(report, checks, passed), cfg.drift.baseline)
+    return _Run(judged, passed, sections["input"]["files"], records, all_rejected,
                 splits_written)
 
 

@@ -18,7 +18,8 @@ from datasets import Dataset
 from pipeline.cli import cli
 from tests.conftest import DATA, ROOT, SAMPLES, classification_rows, read_jsonl
 
-OUTPUTS = ["manifest.json", "rejected.jsonl", "report.html", "report.json", "report.md", "suspect_labels.jsonl",
+OUTPUTS = ["manifest.json", "rejected.jsonl", "report.html", "report.json", "report.md", "review.csv",
+           "review_argilla.jsonl", "review_label_studio.json", "review_label_studio.xml", "suspect_labels.jsonl",
            "test.jsonl", "train.jsonl", "val.jsonl"]
 # banking77_1500 has labels with 3-9 examples: min_per_label fails (fewer than 10 per label), so the gate says 1.
 SLICE_EXIT = 1

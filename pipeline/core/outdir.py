@@ -48,6 +48,7 @@ from pipeline.core.errors import OutputError
 OWNED_NAMES = frozenset({
     "train.jsonl", "val.jsonl", "test.jsonl", "rejected.jsonl", "suspect_labels.jsonl",
     "report.json", "report.md", "report.html", "manifest.json", "data_docs", "export",
+    "review.csv", "review_label_studio.json", "review_label_studio.xml", "review_argilla.jsonl",
 })
 """What a run writes into ``--out``; ``--overwrite`` replaces a folder holding only these (and what its manifest lists)."""
 COMMIT_LAST = ("manifest.json", "report.md", "report.html", "report.json")

@@ -186,7 +186,9 @@ class ClusterPlan:
         detail = "same or near-same text carries different labels: " + ", ".join(f"{k} x{v}" for k, v in ranked)
         for row in rows:
             if self.labels[row] != winner:
-                self._mark(row, LABEL_CONFLICT, detail, {"labels": dict(labels), "kept_label": winner})
+                # the cluster (its first record's id) and this record's label: a reviewer sees the whole cluster
+                self._mark(row, LABEL_CONFLICT, detail, {"labels": dict(labels), "kept_label": winner,
+                                                         "cluster": self.ids[rows[0]], "label": self.labels[row]})
         if winner is not None:
             self._keep_one([r for r in rows if self.labels[r] == winner])
 

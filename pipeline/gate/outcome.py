@@ -69,3 +69,42 @@ def json_errors(enabled: bool) -> Iterator[None]:
             echo_json({"exit_code": exc.exit_code, "exit_meaning": EXIT_MEANINGS.get(exc.exit_code, ""),
                        "error": str(exc)})
         raise
+
+
+def print_run(result: Any, cfg: Any, out_dir: Path, quiet: bool, as_json: bool) -> None:
+    """What ``ftprep run`` prints at the end: the machine summary (``--json``) or the human one, and its notes."""
+    if as_json:
+        echo_json(run_outcome(result.report, result.passed, cfg.readiness.fail_on, out_dir))
+    if quiet:
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    docs = (result.report.get("expectations") or {}).get("data_docs") or {}
+    if docs.get("missing"):
+        why = f" ({docs['error']})" if docs.get("error") else ""
+        click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
+                   "report.json expectations.data_docs lists them", err=True)
+    if not as_json:
+        click.echo(run_summary(result.report, out_dir))
+
+
+def run_summary(report: dict[str, Any], out_dir: Path) -> str:
+    counts = report["counts"]
+    splits = counts["splits"]
+    rejected = sum(counts["rejected"].values())
+    lines = [
+        f"verdict: {report['verdict']}",
+        f"kept {counts['kept']:,} of {counts['input']:,} rows: train {splits['train']:,}, val {splits['val']:,}, test {splits['test']:,}",
+    ]
+    if rejected:
+        top = sorted(counts["rejected"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        lines.append(f"rejected {rejected:,}: " + ", ".join(f"{reason} {n:,}" for reason, n in top))
+    for check in report["checks"]:
+        if check["status"] in ("warn", "fail"):
+            lines.append(f"{check['status']}: {check['name']}: {check['message']}")
+    from pipeline.correct.command import summary_notes  # the corrections applied, the review files
+    corrections, review = summary_notes(report)
+    suspects = (", suspect_labels.jsonl" if report.get("label_noise") else "") + review
+    lines += corrections
+    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.clean.render import render_cleaning
 from pipeline.core.markdown import inert_markdown, table_cell
+from pipeline.correct.render import render_corrections
 from pipeline.dedup.render import render_duplicates
 from pipeline.gate.render import drift_markdown
 from pipeline.ingest.render import render_ingest
@@ -29,7 +30,8 @@ _ACTING = ("fail", "warn")
 SectionRenderer = Callable[[Any], list[str]]
 SECTION_RENDERERS: dict[str, SectionRenderer] = {**READINESS_SECTIONS, "duplicates": render_duplicates,
                                                  "expectations": expectations_markdown, "cleaning": render_cleaning,
-                                                 "ingest": render_ingest, "targets": render_targets, "timings": render_timings}
+                                                 "ingest": render_ingest, "targets": render_targets, "timings": render_timings,
+                                                 "corrections": render_corrections}
 """Markdown renderers for the stage sections of the report (``cleaning``, ``duplicates``, ...), by report key."""
 
 

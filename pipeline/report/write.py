@@ -11,6 +11,7 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.correct.review import conflict_lines, review_rows, write_review_files
 from pipeline.core.output import (file_digest, output_records, rejected_records, write_json, write_jsonl,
                                   write_records_jsonl, write_text)
 from pipeline.ingest.readers import InputFile, file_sha256
@@ -42,7 +43,8 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
-    outputs.update(write_exports(out_dir, cfg.target, records))  # export/<target>/..., only with targets
+    outputs.update(write_exports(out_dir, cfg.target, records, report))  # export/<target>/..., only with targets
+    outputs.update(write_review_files(out_dir, review_rows(report, conflict_lines(rejected))))
     manifest = {
         "ftprep_version": __version__,
         "seed": cfg.seed,
@@ -55,6 +57,9 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
             for f in files
         ],
         "outputs": {name: {"sha256": file_digest(out_dir / name), "rows": n} for name, n in outputs.items()},
+        # the reviewer's decisions this run applied (--corrections): a changed file is a different run
+        **({"corrections": {"path": cfg.corrections.file, "sha256": file_digest(Path(cfg.corrections.file))}}
+           if cfg.corrections.file else {}),
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
     if invocation is not None:

@@ -9,6 +9,8 @@ record (call ids aside where the format has none: Gemini).
   text, if the user speaks next); schema types in Gemini's enum (``OBJECT``).
 - ``bedrock``: ``{schemaVersion: "bedrock-conversation-2024", system: [{text}], messages: [{role, content:
   [{text} | {toolUse} | {toolResult}]}], toolConfig: {tools: [{toolSpec}]}}``; results in the next user message.
+- ``bedrock`` outside Nova: Claude 3 Haiku's ``{system, messages: [{role, content}]}`` and the text-to-text
+  ``{prompt, completion}`` (Meta Llama 3.1), by the model.
 - ``generic``: the canonical task fields, without id and meta.
 """
 
@@ -19,14 +21,24 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.chat.schema import written_message
-from pipeline.chat.tools import upper_schema_types
+from pipeline.chat.tools import PROVIDER_NAMES, upper_schema_types
 from pipeline.targets.convert import Chat, NotExportable, canonical_object, leading_system, structured_result
 
 BEDROCK_SCHEMA = "bedrock-conversation-2024"
 
 
 def openai_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "openai")
     return _chat_example(chat, _openai_message)
+
+
+def _check_names(chat: Chat, provider: str) -> None:
+    """Raise :class:`NotExportable` when a defined or called function's name breaks ``provider``'s pattern."""
+    pattern, says = PROVIDER_NAMES[provider]
+    names = [f["name"] for f in chat.functions()] + list(chat.call_names().values())
+    for name in names:
+        if not pattern.fullmatch(name):
+            raise NotExportable(f"a function name breaks {provider}'s pattern ({says})")
 
 
 def _openai_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +63,7 @@ def _chat_example(chat: Chat, message: Callable[[dict[str, Any]], dict[str, Any]
 
 
 def vertex_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "vertex")
     system, rest = leading_system(chat.messages)
     names = chat.call_names()
     contents: list[dict[str, Any]] = []
@@ -84,6 +97,7 @@ def _declaration(function: dict[str, Any]) -> dict[str, Any]:
 
 
 def bedrock_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "bedrock")
     system, rest = leading_system(chat.messages)
     content: list[dict[str, Any]] = []
     for message in rest:
@@ -111,6 +125,32 @@ def bedrock_example(chat: Chat) -> dict[str, Any]:
     if chat.tools:
         example["toolConfig"] = {"tools": [_tool_spec(f) for f in chat.functions()]}
     return example
+
+
+def claude_example(chat: Chat) -> dict[str, Any]:
+    """Claude 3 Haiku's Bedrock format: the leading system prompts as one ``system`` string, then text turns that
+    alternate user/assistant, open with the user and end with the assistant."""
+    system, rest = leading_system(chat.messages)
+    messages: list[dict[str, str]] = []
+    for message in rest:
+        role = message["role"]
+        if role not in ("user", "assistant") or message.get("tool_calls"):
+            raise NotExportable("a tool call or result (the Claude format holds text turns only)")
+        if messages and messages[-1]["role"] == role:
+            raise NotExportable(f"two {role} messages in a row (Claude's turns alternate user/assistant)")
+        messages.append({"role": role, "content": message["content"]})
+    if len(messages) < 2 or messages[0]["role"] != "user" or messages[-1]["role"] != "assistant":
+        raise NotExportable("the conversation does not open with the user and end with the assistant (Claude)")
+    return {"system": "\n\n".join(system), "messages": messages} if system else {"messages": messages}
+
+
+def prompt_completion_example(chat: Chat) -> dict[str, str]:
+    """Bedrock's text-to-text format (Meta Llama 3.1): one user message as ``prompt``, the answer as ``completion``."""
+    roles = [m["role"] for m in chat.messages]
+    if roles != ["user", "assistant"] or chat.messages[1].get("tool_calls"):
+        raise NotExportable("not one user message and one answer (the prompt/completion format holds a single turn, "
+                            "no system prompt)")
+    return {"prompt": chat.messages[0]["content"], "completion": chat.messages[1]["content"]}
 
 
 def _tool_spec(function: dict[str, Any]) -> dict[str, Any]:
