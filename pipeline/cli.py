@@ -127,13 +127,15 @@ def cli() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the outputs.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file; flags override it.")
-@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
+@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat", "preference"]), help="Task of the data.  [default: auto]")
 @click.option("--format", "input_format", type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet"]), help="Read inputs as this format whatever their extension.")
 @click.option("--text-field", metavar="F", help="Input column holding the text (classification).")
 @click.option("--label-field", metavar="F", help="Input column holding the label (classification).")
 @click.option("--prompt-field", metavar="F", help="Input column holding the prompt (completion).")
 @click.option("--completion-field", metavar="F", help="Input column holding the completion (completion).")
 @click.option("--messages-field", metavar="F", help="Input column holding the messages (chat).")
+@click.option("--chosen-field", metavar="F", help="Input column holding the chosen answer (preference).")
+@click.option("--rejected-field", metavar="F", help="Input column holding the rejected answer (preference).")
 @click.option("--id-field", metavar="F", help="Input column holding record ids.  [default: id, if present]")
 @click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
@@ -173,7 +175,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
             "input": {
                 "task": flags["task"],
                 "format": flags["input_format"],
-                **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
+                **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "chosen_field", "rejected_field", "id_field")},
                 "num_proc": flags["num_proc"],
             },
             "clean": {
@@ -222,7 +224,7 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
 @cli.command("validate")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file ([input] and [validate] are used); flags override it.")
-@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
+@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat", "preference"]), help="Task of the data.  [default: auto]")
 @click.option("--format", "input_format", type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet"]), help="Read inputs as this format whatever their extension.")
 @suite_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the report.json expectations section).")

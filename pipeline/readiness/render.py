@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.core.records import SPLITS
+from pipeline.preference.render import preference_md
 from pipeline.core.markdown import table_cell
 from pipeline.readiness.label_leakage import label_leakage_md
 from pipeline.readiness.label_noise import label_noise_md
@@ -100,4 +101,5 @@ READINESS_SECTIONS: dict[str, Callable[[Any], list[str]]] = {
     "diversity": diversity_md,
     "response_collapse": response_collapse_md,
     "placeholders": placeholders_md,
+    "preference": preference_md,
 }
