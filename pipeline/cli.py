@@ -2,11 +2,14 @@
 
 Exit codes (a contract CI scripts rely on): 0 the data is ready (verdict ``ready`` or ``ready_with_warnings``),
 1 the gate failed (verdict ``not_ready``, or warnings with ``--fail-on warn``), 2 a usage, config or input error
-(one line on stderr, no traceback unless ``--debug``), 3 an internal error in ftprep itself.
+(one line on stderr, no traceback unless ``--debug``), 3 an internal error in ftprep itself, 130 interrupted
+(Ctrl-C, SIGINT), 143 terminated (SIGTERM); an interrupted run removes its staging folder and lock first.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +23,47 @@ from pipeline.core.section import MAX_SEED
 from pipeline.core.errors import FtprepError
 
 INTERNAL_ERROR = 3
+INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
+TERMINATED = 128 + signal.SIGTERM  # 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every ``with`` block (the output transaction, its lock)
+    cleans up on the way out; the CLI then exits 143."""
+
+
+@contextmanager
+def terminate_cleanly() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`Terminated` in this process (worker processes it forks keep
+    the default: they die at once)."""
+    if sys.platform == "win32":
+        yield
+        return
+    me = os.getpid()
+
+    def on_term(signum: int, frame: Any) -> None:
+        if os.getpid() != me:  # a forked worker inherited this handler: die as the default would
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (an embedding app): leave its signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means the process ran out of memory (or of address space, under ``ulimit -v``)."""
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or (isinstance(exc, (ImportError, OSError)) and (
+        "failed to map segment" in text or "cannot allocate memory" in text))
 
 
 @contextmanager
@@ -37,6 +81,10 @@ def user_errors(debug: bool) -> Iterator[None]:
     except Exception as exc:  # a bug in ftprep: say so plainly, keep the traceback for --debug
         if debug:
             raise
+        if out_of_memory(exc):  # the machine's limit, not a bug: the open outputs were cleaned up on the way here
+            click.echo(f"error: out of memory ({type(exc).__name__}: {str(exc)[:200] or 'no detail'}); free memory, "
+                       "lower --num-proc, or raise the limit (ulimit -v)", err=True)
+            sys.exit(2)
         click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
         sys.exit(INTERNAL_ERROR)
 
@@ -52,7 +100,8 @@ class OneLineErrors(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with terminate_cleanly():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `ftprep` alone: the help, as click shows it
             exc.show()
             sys.exit(exc.exit_code)
@@ -63,9 +112,16 @@ class OneLineErrors(click.Group):
         except click.ClickException as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("aborted", err=True)
-            sys.exit(1)
+        except click.Abort as exc:
+            terminated = isinstance(exc.__cause__, Terminated)
+            click.echo("terminated" if terminated else "interrupted", err=True)
+            sys.exit(TERMINATED if terminated else INTERRUPTED)
+        except Terminated:  # SIGTERM outside click's own handling (while the group parses its arguments)
+            click.echo("terminated", err=True)
+            sys.exit(TERMINATED)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -170,7 +226,8 @@ def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None
     from pipeline.engine import expand_directories, open_engine
     from pipeline.runner import run_pipeline
 
-    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name):
+    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name, out_dir=out_dir,
+                                            reads=_read_paths(inputs, config_file, flags)):
         overrides = {
             "input": {
                 "task": flags["task"],
@@ -272,12 +329,13 @@ def report_command(out_dir: Path, quiet: bool, debug: bool) -> None:
     from pipeline.core.errors import InputError
     from pipeline.core.outdir import folder_lock
     from pipeline.core.output import write_text
-    from pipeline.gate.recheck import record_renderings
+    from pipeline.gate.recheck import check_report_unchanged, record_renderings
     from pipeline.report.html import render_html
     from pipeline.report.markdown import render_markdown
 
     with user_errors(debug):
         path = out_dir / "report.json"
+        check_report_unchanged(out_dir)  # a hand-edited report.json is no longer the run's: rendering it would bless it
         try:
             report = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -332,7 +390,8 @@ def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, 
     from pipeline.gate.junit import junit_on_error, write_junit
     from pipeline.gate.recheck import recheck
 
-    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name):
+    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name, out_dir=out_dir, inside_allowed=False,
+                                            reads=(config_file,) if config_file else ()):
         result = recheck(out_dir, config_file, fail_on)
         if junit:
             write_junit(junit, result.report, out_dir.resolve().name, result.fail_on)
@@ -358,7 +417,7 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
     or JOBS.toml is invalid. A failing job never stops the others.
     """
     from pipeline.gate.batch import load_jobs, run_batch
-    from pipeline.gate.summary import summary_row, write_summary
+    from pipeline.gate.summary import check_summary_folder, summary_row, write_summary
 
     def done(result: Any, n: int) -> None:
         row = summary_row(result)
@@ -367,6 +426,7 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
 
     with user_errors(debug):
         jobs = load_jobs(jobs_file)
+        check_summary_folder(out_dir or jobs_file.parent)
         results = run_batch(jobs, jobs_file.resolve().parent, parallel=parallel, overwrite=overwrite,
                             on_done=None if quiet else done)
         target = out_dir or jobs_file.parent
@@ -374,6 +434,14 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
     if not quiet:
         click.echo(f"wrote {target}/summary.md, summary.json and summary.xml")
     sys.exit(summary["exit_code"])
+
+
+def _read_paths(inputs: tuple[str, ...], config_file: Path | None, flags: dict[str, Any]) -> list[str]:
+    """The files a run reads, as named on the command line (globs expanded): ``--junit`` must not replace one."""
+    import glob
+
+    named = [*inputs, *flags["decontaminate"], *flags["suites"], *filter(None, (config_file, flags["baseline"]))]
+    return [path for name in map(str, named) for path in (glob.glob(name) or [name])]
 
 
 def _summary(report: dict[str, Any], out_dir: Path) -> str:

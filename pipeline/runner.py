@@ -26,7 +26,7 @@ from pipeline.config import Config
 from pipeline.correct.outcome import settle_label_noise, with_verdict_change
 from pipeline.correct.stage import correct
 from pipeline.core.errors import OutputError
-from pipeline.core.memory import release_free_memory
+from pipeline.core.memory import check_address_space, release_free_memory
 from pipeline.core.outdir import OutputTransaction
 from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.progress import Progress, Timings
@@ -100,11 +100,12 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
             the report differ from run to run.
     """
     progress = progress or Progress(enabled=False)
+    check_address_space()
     workers_die_with_parent()
     check_suite_files(cfg.validate)
     if cfg.dedup.index_path:
         check_index_path(cfg.dedup.index_path)
-    check_baseline(cfg.drift)  # a baseline report may sit in --out: the old set stays readable until the swap
+    check_baseline(cfg.drift, cfg.input.task)  # a baseline report may sit in --out: the old set stays readable until the swap
     read = [f.path for f in resolve_inputs(inputs, cfg.input.format)]
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
              *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]

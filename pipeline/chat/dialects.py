@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.chat.errors import ChatRejected
 from pipeline.chat.rules import check_conversation
 from pipeline.chat.schema import canonical_json
-from pipeline.chat.tools import read_tools
+from pipeline.chat.tools import bad_function_name, read_tools
 
 CHAT_ROLES = ("system", "user", "assistant", "tool")
 # ShareGPT and other chat dialects, mapped onto the roles the fine-tuning APIs accept.
@@ -205,14 +205,21 @@ def tool_call(index: int, name: Any, arguments: Any, call_id: Any = None, kind: 
         raise ChatRejected("bad_tool_call", f"message {index} has a tool call without a function name")
     if call_id is not None and (not isinstance(call_id, str) or not call_id.strip()):
         raise ChatRejected("bad_tool_call", f"message {index} has a tool call whose id is {call_id!r}; expected text")
+    if (why := bad_function_name(name)) is not None:
+        raise ChatRejected("bad_tool_call", f"message {index}: {why}")
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise ChatRejected("bad_tool_call", f"message {index}: the arguments of call {name!r} are not valid JSON") from None
     if not isinstance(arguments, dict):
         raise ChatRejected("bad_tool_call", f"message {index}: the arguments of call {name!r} are "
                                             f"{type(arguments).__name__}; expected a JSON object")
+    try:  # NaN and Infinity: Python reads them, JSON (and every provider) does not
+        json.dumps(arguments, allow_nan=False)
+    except ValueError:
+        raise ChatRejected("bad_tool_call", f"message {index}: the arguments of call {name!r} hold NaN or Infinity, "
+                                            "which JSON does not allow") from None
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": canonical_json(arguments)}}
 
 

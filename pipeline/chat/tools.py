@@ -7,16 +7,37 @@ Accepted, as a list or as JSON text (LLaMA-Factory's ``tools`` column holds text
 - Gemini ``[{"functionDeclarations": [...]}]`` (schema types such as ``OBJECT`` read as JSON Schema's ``object``);
 - Bedrock Converse ``{"tools": [{"toolSpec": {"name", "description", "inputSchema": {"json": ...}}}]}``.
 
-Every definition needs a name, and no two may share one (a call names its function).
+Every definition needs a name, and no two may share one (a call names its function). A name must be one some
+provider accepts (:data:`FUNCTION_NAME`: 1-64 letters, digits, ``_``, ``-``, ``.`` or ``:``); each target's export
+then applies its own, narrower pattern (:data:`PROVIDER_NAMES`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pipeline.chat.errors import ChatRejected
 from pipeline.chat.schema import canonical_json
+
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+"""A function name any provider takes: the union of the patterns below (control characters, spaces, markup never)."""
+PROVIDER_NAMES = {
+    "openai": (re.compile(r"[A-Za-z0-9_-]{1,64}"), "1-64 letters, digits, _ or -"),
+    "bedrock": (re.compile(r"[A-Za-z0-9_-]{1,64}"), "1-64 letters, digits, _ or -"),
+    "vertex": (re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}"), "a letter or _, then up to 63 letters, digits, _ . : or -"),
+}
+"""Each provider's published pattern for function names: OpenAI's ``^[a-zA-Z0-9_-]{1,64}$``, Bedrock Converse's
+``toolSpec.name`` (the same), Gemini's ``FunctionDeclaration.name``."""
+
+
+def bad_function_name(name: str) -> str | None:
+    """Why ``name`` is no function name any provider takes, or None when it is one."""
+    if FUNCTION_NAME.fullmatch(name):
+        return None
+    return (f"function name {name[:80]!r} is not 1-64 letters, digits, _ - . or : (no provider takes it)")
+
 
 _SCHEMA_TYPES = {"STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"}
 
@@ -28,7 +49,7 @@ def read_tools(value: Any, column: str = "tools") -> tuple[str | None, list[str]
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise ChatRejected("bad_tools", f"column '{column}' is text that is not JSON tool definitions") from None
     if isinstance(value, dict) and isinstance(value.get("tools"), list):
         value = value["tools"]  # Bedrock's toolConfig
@@ -43,6 +64,10 @@ def read_tools(value: Any, column: str = "tools") -> tuple[str | None, list[str]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ChatRejected("bad_tools", f"tools define {', '.join(map(repr, repeated))} more than once")
+    try:  # NaN and Infinity: Python reads them, JSON (and every provider) does not
+        json.dumps(functions, allow_nan=False)
+    except ValueError:
+        raise ChatRejected("bad_tools", f"column '{column}' holds NaN or Infinity, which JSON does not allow") from None
     return canonical_json([{"type": "function", "function": f} for f in functions]), names
 
 
@@ -62,6 +87,8 @@ def _functions(entry: Any, number: int) -> list[dict[str, Any]]:
     for function in found:
         if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"].strip():
             raise ChatRejected("bad_tools", f"tool {number} has a function without a name")
+        if (why := bad_function_name(function["name"])) is not None:
+            raise ChatRejected("bad_tools", f"tool {number}: {why}")
     return found
 
 

@@ -17,10 +17,11 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline.core.errors import InputError
-from pipeline.core.records import Task, column, content_text, content_texts, exact_key, rejections_to_dataset
+from pipeline.core.records import (Task, column, content_text, content_texts, exact_key, rejections_to_dataset,
+                                   task_of)
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.gate.config import DriftConfig
-from pipeline.gate.drift import figures
+from pipeline.gate.drift import changes, figures
 from pipeline.gate.recheck import read_json, verified_manifest
 
 MAX_EXAMPLES = 10
@@ -61,10 +62,22 @@ def load_baseline(path: str) -> Baseline:
                     "this run's val/test with the baseline's train by id and content")
 
 
-def check_baseline(cfg: DriftConfig) -> None:
-    """Fail before any stage runs when the configured baseline cannot be used."""
+def check_baseline(cfg: DriftConfig, task: str = "auto") -> None:
+    """Fail before any stage runs when the configured baseline cannot be used (or, with a ``task`` given, holds
+    another task)."""
     if cfg.baseline is not None:
-        load_baseline(cfg.baseline)
+        baseline = load_baseline(cfg.baseline)
+        if task != "auto":
+            check_same_task(baseline, task)
+
+
+def check_same_task(baseline: Baseline, task: str) -> None:
+    """Refuse (exit 2) a baseline of another task: labels, tokens and overlap of a chat run say nothing about a
+    classification run's drift, and each check would pass or skip without saying so."""
+    found = baseline.report.get("task")
+    if found is not None and found != task:
+        raise InputError(f"the baseline is a {found} run and this run is {task}: drift is measured between runs "
+                         "of one task; give a baseline of this data's task", path=str(baseline.path))
 
 
 def measure_drift(records: Dataset, cfg: DriftConfig, ctx: RunContext) -> StageResult:
@@ -73,6 +86,8 @@ def measure_drift(records: Dataset, cfg: DriftConfig, ctx: RunContext) -> StageR
     if cfg.baseline is None:
         return unchanged
     baseline = load_baseline(cfg.baseline)
+    if len(records):
+        check_same_task(baseline, task_of(records).value)
     unchanged.sections["drift"] = {
         "baseline": baseline.describe(),
         "before": figures(baseline.report),
@@ -125,4 +140,13 @@ def _report(path: Path) -> dict[str, Any]:
     report = read_json(path, "the baseline needs the report.json of an earlier run")
     if not isinstance(report, dict) or "counts" not in report:
         raise InputError("not a report.json written by ftprep (no counts)", path=str(path))
+    try:  # every comparison the drift checks make, on the baseline's own figures: a report of another shape fails now
+        changes(figures(report), figures(report), None)
+        if not isinstance(report.get("task") or "", str):
+            raise TypeError(f"task is {type(report['task']).__name__}")
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError, ZeroDivisionError) as exc:
+        found = report.get("ftprep_version") or "unknown"
+        raise InputError(f"not a report this ftprep can compare with ({type(exc).__name__}: {str(exc)[:200]}; "
+                         f"written by ftprep {found}): give a baseline written by this version, or re-run it",
+                         path=str(path)) from None
     return report

@@ -75,23 +75,39 @@ def load_jobs(path: Path) -> list[Job]:
         problems.append("no [[job]] table: each dataset is one [[job]] with name, inputs and out")
         tables = []
     jobs = []
+    base = Path(os.path.abspath(path)).parent
     for number, table in enumerate(tables, start=1):
-        job, found = _job(table, number)
+        job, found = _job(table, number, base)
         problems += found
         if job:
             jobs.append(job)
     problems += _clashes(jobs)
+    if not problems:  # each job's config, as the job will run it: found now, not minutes into the batch
+        problems += [problem for number, job in enumerate(jobs, start=1) for problem in _config_problems(job, number, base)]
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return jobs
 
 
-def _job(table: dict[str, Any], number: int) -> tuple[Job | None, list[str]]:
+def _config_problems(job: Job, number: int, base: Path) -> list[str]:
+    from pipeline.config import load_config
+
+    try:
+        load_config(base / job.config if job.config else None, job.overrides)
+    except ConfigError as exc:
+        said = str(exc) if job.config else str(exc).removeprefix("config: ")  # no file: its inline sections
+        return [f"job {number} ({job.name!r}): {said}"]
+    return []
+
+
+def _job(table: dict[str, Any], number: int, base: Path) -> tuple[Job | None, list[str]]:
     name = table.get("name")
     where = f"job {number}" + (f" ({name!r})" if isinstance(name, str) else "")
     problems = []
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{where}: name must be a non-empty string")
+    elif not name.isprintable():
+        problems.append(f"{where}: name holds control characters (newlines, escapes); use plain text")
     inputs = table.get("inputs")
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -105,13 +121,23 @@ def _job(table: dict[str, Any], number: int) -> tuple[Job | None, list[str]]:
         if key != "seed" and not isinstance(value, dict):
             problems.append(f"{where}: unknown key '{key}' (a job takes {', '.join(JOB_KEYS)}, seed, and config "
                             f"sections as tables such as [job.split])")
+    out = table.get("out", name)
+    if not problems and not _inside(base, out):
+        said = f"out {out!r}" if "out" in table else f"out (its name {out!r})"
+        problems.append(f"{where}: {said} leads outside the folder of the jobs file; every job writes below it")
     if problems:
         return None, problems
-    return Job(name, tuple(inputs), table.get("out", name), table.get("config"), overrides), []
+    return Job(name, tuple(inputs), out, table.get("config"), overrides), []
+
+
+def _inside(base: Path, out: str) -> bool:
+    """Whether ``out`` (taken from ``base``, ``..`` folded, symlinks of the path itself not followed) lies below it."""
+    target = Path(os.path.normpath(base / out))
+    return base in target.parents
 
 
 def _clashes(jobs: list[Job]) -> list[str]:
-    """Two jobs with one name, or writing into one folder, would overwrite each other."""
+    """Two jobs with one name, or writing into one folder (or one into the other's), would overwrite each other."""
     problems = []
     for key in ("name", "out"):
         seen: dict[str, int] = {}
@@ -119,6 +145,9 @@ def _clashes(jobs: list[Job]) -> list[str]:
             value = os.path.normpath(getattr(job, key))
             seen[value] = seen.get(value, 0) + 1
         problems += [f"{seen[v]} jobs share the {key} {v!r}" for v in sorted(seen) if seen[v] > 1]
+    outs = sorted({Path(os.path.normpath(job.out)) for job in jobs})
+    problems += [f"the out {str(inner)!r} lies inside the out {str(outer)!r}: one run would replace or refuse the "
+                 "other's folder" for outer in outs for inner in outs if outer in inner.parents]
     return problems
 
 
@@ -156,9 +185,11 @@ def run_job(job: Job, base: Path, *, overwrite: bool = False) -> JobResult:
                                   stdin=subprocess.DEVNULL, check=False)
         except OSError as exc:
             return JobResult(job, 2, time.monotonic() - started, error=f"could not start the job: {exc}")
-    seconds = time.monotonic() - started
-    code = done.returncode if done.returncode >= 0 else 3  # killed by a signal: it did not finish
-    error = "" if code in (0, 1) else _last_lines(done.stderr)
+        seconds = time.monotonic() - started
+        code = done.returncode if done.returncode >= 0 else 3  # killed by a signal: it did not finish
+        error = "" if code in (0, 1) else _last_lines(done.stderr)
+        if config is not None and job.overrides:  # the merged file is temporary: name what the user wrote instead
+            error = error.replace(str(config), f"the config of job {job.name!r}")
     if done.returncode < 0:
         error = f"killed by signal {-done.returncode}" + (f": {error}" if error else "")
     result = JobResult(job, code, seconds, error=error)

@@ -21,14 +21,17 @@ timestamp: the same report gives the same bytes.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import FtprepError
+from pipeline.core.errors import FtprepError, OutputError
+from pipeline.core.outdir import OWNED_NAMES
 from pipeline.core.output import write_text
 
 _SEVERITY_STATUS = {"critical": "fail", "warning": "warn", "info": "info"}
@@ -94,10 +97,60 @@ def write_junit_error(path: Path, name: str, message: str) -> None:
     write_text(path, junit_document([error_suite(name, message)]))
 
 
+def check_junit_path(path: Path, *, reads: Iterable[str | Path] = (), out_dir: Path | None = None,
+                     inside_allowed: bool = True) -> None:
+    """Refuse (OutputError, exit 2) before any work a ``--junit`` file that would replace something or cannot be
+    written: a file the command reads, an output of the run folder ``out_dir`` (anything in it when not
+    ``inside_allowed``), an existing file that is not XML, a folder, or a place that cannot be written."""
+    target = Path(os.path.realpath(path))
+    for read in reads:
+        if Path(os.path.realpath(read)) == target:
+            raise OutputError(f"--junit {path}: that is {read}, which this command reads; choose another file")
+    if out_dir is not None:
+        folder = Path(os.path.realpath(out_dir))
+        if folder == target or folder in target.parents:
+            first = target.relative_to(folder).parts[0] if folder != target else ""
+            if not inside_allowed:
+                raise OutputError(f"--junit {path}: inside {out_dir}, which `ftprep check` only reads; write it "
+                                  "elsewhere")
+            if first in OWNED_NAMES or first.startswith("."):
+                raise OutputError(f"--junit {path}: {first} is an output of the run in {out_dir}; choose another file")
+    if target.is_dir():
+        raise OutputError(f"--junit {path}: a folder; give a file name")
+    if target.is_file() and target.stat().st_size:
+        with open(target, "rb") as fh:
+            start = fh.read(64).lstrip()
+        if not start.startswith(b"<"):
+            raise OutputError(f"--junit {path}: the file exists and is not XML (not an earlier JUnit file); "
+                              "refusing to replace it: choose another file or remove it")
+    if (why := unwritable(target.parent)) is not None:
+        raise OutputError(f"--junit {path}: {why}, so the JUnit file cannot be written")
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why no file can be written into ``folder`` (or, when it does not exist yet, into the folder that would hold
+    it), or None. Tried by creating and removing a file: permission bits do not tell (root, read-only mounts)."""
+    folder = Path(os.path.abspath(folder))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".ftprep-probe-"):
+            pass
+    except OSError as exc:
+        return f"{folder} is not writable ({exc.strerror or exc})"
+    return None
+
+
 @contextmanager
-def junit_on_error(path: Path | None, name: str) -> Iterator[None]:
-    """Around a command: if it stops with an error, write ``path`` (when given) as a JUnit file holding that error,
-    then let the error go on to the CLI, which prints it and exits 2 or 3."""
+def junit_on_error(path: Path | None, name: str, *, reads: Iterable[str | Path] = (), out_dir: Path | None = None,
+                   inside_allowed: bool = True) -> Iterator[None]:
+    """Around a command: first refuse a ``path`` that must not be written (:func:`check_junit_path`); then, if the
+    command stops with an error, write ``path`` (when given) as a JUnit file holding that error, and let the error
+    go on to the CLI, which prints it and exits 2 or 3."""
+    if path is not None:
+        check_junit_path(path, reads=reads, out_dir=out_dir, inside_allowed=inside_allowed)
     try:
         yield
     except Exception as exc:

@@ -44,20 +44,38 @@ def changed_outputs(out_dir: Path, manifest: dict[str, Any], names: tuple[str, .
     problems = []
     for name in names if names is not None else tuple(listed):
         entry = listed.get(name)
-        if entry is None:
+        if not isinstance(entry, dict):
             problems.append(f"{name}: not listed in manifest.json")
             continue
         path = out_dir / name
-        if not path.is_file():
+        if (why := _outside(out_dir, name)) is not None:
+            problems.append(f"{name[:200]!r}: {why}")
+        elif not path.is_file():
             problems.append(f"{name}: missing")
         elif file_digest(path) != entry.get("sha256"):
             problems.append(f"{name}: changed since the run (sha256 differs from manifest.json)")
     return problems
 
 
+def _outside(out_dir: Path, name: str) -> str | None:
+    """Why a name the manifest lists is not a file of ``out_dir`` itself (absolute, ``..``, a symlink on the way),
+    or None. A run writes only plain files below its folder; a manifest naming anything else was not its own."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts:
+        return "not a path inside the output folder"
+    path = out_dir
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return "a symbolic link (a run writes plain files only)"
+    return None
+
+
 def verified_manifest(out_dir: Path, names: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The run's manifest, once every output it lists (or ``names``) hashes as it did; else an InputError (exit 2)."""
     manifest = read_json(out_dir / "manifest.json", "not an ftprep output directory (`ftprep run` writes one)")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("outputs"), dict) or not manifest["outputs"]:
+        raise InputError("not a manifest ftprep wrote (no outputs listed)", path=str(out_dir / "manifest.json"))
     problems = changed_outputs(out_dir, manifest, names)
     if problems:
         raise InputError(f"refusing to judge a run whose files changed after it was written: {'; '.join(problems)}",
@@ -88,12 +106,20 @@ def recheck(out_dir: Path, config_file: Path | None = None, fail_on: str | None 
     overrides = {} if config_file else run_thresholds(manifest)
     overrides["readiness"] = {**overrides.get("readiness", {}), "fail_on": fail_on}
     cfg = load_config(config_file, overrides)
-    checks = readiness_checks(report, cfg.readiness, cfg.drift)
-    passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
-    # the dedup index was committed (or not) by the run itself; re-judging does not change that
-    index = (report.get("duplicates") or {}).get("index") or {}
-    return Recheck(judged_report(report, checks, index.get("committed", passed)), passed, report.get("verdict"),
-                   cfg.readiness.fail_on)
+    try:
+        if not isinstance(report, dict) or not isinstance(report.get("counts"), dict):
+            raise TypeError("no counts")
+        checks = readiness_checks(report, cfg.readiness, cfg.drift)
+        passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
+        # the dedup index was committed (or not) by the run itself; re-judging does not change that
+        index = (report.get("duplicates") or {}).get("index") or {}
+        judged = judged_report(report, checks, index.get("committed", passed))
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        found = (report.get("ftprep_version") if isinstance(report, dict) else None) or "unknown"
+        raise InputError(f"not a report this ftprep can judge ({type(exc).__name__}: {str(exc)[:200]}; written by "
+                         f"ftprep {found}); re-run `ftprep run` to write a new one",
+                         path=str(out_dir / "report.json")) from None
+    return Recheck(judged, passed, report.get("verdict"), cfg.readiness.fail_on)
 
 
 def run_thresholds(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +130,14 @@ def run_thresholds(manifest: dict[str, Any]) -> dict[str, Any]:
              for name, section in (("readiness", ReadinessConfig), ("drift", DriftConfig))}
     return {name: {k: v for k, v in config[name].items() if k in known[name]}
             for name in known if isinstance(config.get(name), dict)}
+
+
+def check_report_unchanged(out_dir: Path) -> None:
+    """Before ``ftprep report`` renders: refuse (exit 2) a ``report.json`` whose hash no longer matches the
+    manifest's (edited by hand, say with its verdict set to ``ready``), as ``ftprep check`` would. A folder
+    without a manifest (a bare report) has nothing to match and is rendered as it is."""
+    if (out_dir / "manifest.json").is_file():
+        verified_manifest(out_dir, ("report.json",))
 
 
 def record_renderings(out_dir: Path) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.markdown import table_cell
+from pipeline.core.errors import OutputError
+from pipeline.core.markdown import inert_markdown, table_cell
 from pipeline.core.output import write_json, write_text
 from pipeline.gate.batch import JobResult, batch_exit_code
-from pipeline.gate.junit import error_suite, junit_document, report_suite
+from pipeline.gate.junit import error_suite, junit_document, report_suite, unwritable
 
 SUMMARY_FILES = ("summary.md", "summary.json", "summary.xml")
 
@@ -32,8 +33,21 @@ def summary_row(result: JobResult) -> dict[str, Any]:
         "failing_checks": [c["name"] for c in checks if c["status"] in failing],
         "warnings": [c["name"] for c in checks if c["status"] == "warn" and "warn" not in failing],
         "seconds": round(result.seconds, 1),
-        "error": result.error,
+        "error": printable(result.error),
     }
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (a job's stderr may hold colour escapes or a BEL): each becomes U+FFFD."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def check_summary_folder(out_dir: Path) -> None:
+    """Refuse (exit 2) before any job runs a summary folder that cannot be written."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out {out_dir}: a file, not a folder")
+    if (why := unwritable(out_dir)) is not None:
+        raise OutputError(f"--out {out_dir}: {why}, so the batch summary cannot be written")
 
 
 def write_summary(results: list[JobResult], out_dir: Path, jobs_file: Path) -> dict[str, Any]:
@@ -67,7 +81,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         lines += ["", "## Jobs that could not run", ""]
         lines += [f"- **{table_cell(row['name'])}** (exit {row['exit_code']}): {table_cell(row['error'])}" for row in errors]
     lines += ["", "Each dataset's report is `report.md` / `report.html` in its output folder."]
-    return "\n".join(lines) + "\n"
+    return inert_markdown("\n".join(lines) + "\n")  # names and errors come from the jobs file: no HTML, no links
 
 
 def _number(value: int | None) -> str:

@@ -229,11 +229,39 @@ def _parse_json_line(number: int, line: bytes) -> RawRow:
     except json.JSONDecodeError as exc:
         problem = "the line ends before the JSON value is complete" if exc.pos >= len(text.rstrip()) else f"{exc.msg} at column {exc.colno}"
         return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {problem}"))
+    except RecursionError:  # Python's parser gives up near 1,000 levels; no training record nests that deep
+        return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
+    if _may_nest_deep(text) and _deeper_than(value, MAX_DEPTH):
+        return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
     if not isinstance(value, dict):
         return RawRow(number, raw_text=text, error=("not_an_object", f"expected a JSON object, found {type(value).__name__}"))
     if _may_hold_surrogates(text) and (field := _field_with_lone_surrogate(value)) is not None:
         return RawRow(number, raw_text=text, error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
     return RawRow(number, data=value)
+
+
+MAX_DEPTH = 100
+"""Deepest nesting of lists and objects a row may have; deeper values would overflow the recursive code downstream."""
+TOO_DEEP = f"lists and objects nested more than {MAX_DEPTH} levels deep: not a training record"
+
+
+def _may_nest_deep(json_text: str) -> bool:
+    """Whether JSON text has enough brackets to nest deeper than :data:`MAX_DEPTH` (a cheap test before walking it)."""
+    return json_text.count("[") + json_text.count("{") > MAX_DEPTH
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels deep (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 _LONE_SURROGATE = ("field '{field}' holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): "
@@ -269,6 +297,8 @@ def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Itera
         raise InputError(f"not valid UTF-8 (byte {exc.start}); a JSON array must be valid as a whole", path=source.path, row=line) from None
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise InputError(f"not valid JSON here: {TOO_DEEP}", path=source.path) from None
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # one object per line in a file named .json: read it as JSON Lines
             yield from _read_jsonl(source, max_row_bytes, stats)
@@ -282,8 +312,12 @@ def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Itera
     if not isinstance(value, list):
         raise InputError(f"expected a JSON array of objects, found {type(value).__name__}", path=source.path)
     check_surrogates = _may_hold_surrogates(text)
+    check_depth = _may_nest_deep(text)
     for number, item in enumerate(value, start=1):
-        if isinstance(item, dict):
+        if check_depth and isinstance(item, dict) and _deeper_than(item, MAX_DEPTH):
+            yield RawRow(number, raw_text=f"(array element {number}, not kept: too deep to copy)",
+                         error=("malformed_json", TOO_DEEP))
+        elif isinstance(item, dict):
             field = _field_with_lone_surrogate(item) if check_surrogates else None
             if field is None:
                 yield RawRow(number, data=item)

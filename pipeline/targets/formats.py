@@ -19,14 +19,24 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.chat.schema import written_message
-from pipeline.chat.tools import upper_schema_types
+from pipeline.chat.tools import PROVIDER_NAMES, upper_schema_types
 from pipeline.targets.convert import Chat, NotExportable, canonical_object, leading_system, structured_result
 
 BEDROCK_SCHEMA = "bedrock-conversation-2024"
 
 
 def openai_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "openai")
     return _chat_example(chat, _openai_message)
+
+
+def _check_names(chat: Chat, provider: str) -> None:
+    """Raise :class:`NotExportable` when a defined or called function's name breaks ``provider``'s pattern."""
+    pattern, says = PROVIDER_NAMES[provider]
+    names = [f["name"] for f in chat.functions()] + list(chat.call_names().values())
+    for name in names:
+        if not pattern.fullmatch(name):
+            raise NotExportable(f"a function name breaks {provider}'s pattern ({says})")
 
 
 def _openai_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +61,7 @@ def _chat_example(chat: Chat, message: Callable[[dict[str, Any]], dict[str, Any]
 
 
 def vertex_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "vertex")
     system, rest = leading_system(chat.messages)
     names = chat.call_names()
     contents: list[dict[str, Any]] = []
@@ -84,6 +95,7 @@ def _declaration(function: dict[str, Any]) -> dict[str, Any]:
 
 
 def bedrock_example(chat: Chat) -> dict[str, Any]:
+    _check_names(chat, "bedrock")
     system, rest = leading_system(chat.messages)
     content: list[dict[str, Any]] = []
     for message in rest:

@@ -22,6 +22,7 @@ def _jobs_file(tmp_path: Path, text: str) -> Path:
 
 def test_jobs_are_read_with_their_inline_sections(tmp_path):
     """name, inputs, out, config, and every other table as a config section over the config file."""
+    (tmp_path / "ftprep.toml").write_text("[dedup]\nenabled = false\n", encoding="utf-8")
     path = _jobs_file(tmp_path, """
 [[job]]
 name = "banking77"
@@ -102,9 +103,8 @@ def test_exit_code_of_a_batch():
 
 
 def test_failing_jobs_are_recorded_and_do_not_stop_the_batch(runner, tmp_path):
-    """A missing input (the run exits 2) and an unreadable config file: both recorded with their error, the summary
+    """A missing input and a missing baseline (each run exits 2): both recorded with their error, the summary
     written, the batch exits 2."""
-    (tmp_path / "broken.toml").write_text("[split\n", encoding="utf-8")
     path = _jobs_file(tmp_path, """
 [[job]]
 name = "missing"
@@ -112,9 +112,8 @@ inputs = ["no_such_file.csv"]
 [[job]]
 name = "bad-config"
 inputs = ["no_such_file.csv"]
-config = "broken.toml"
-[job.split]
-ratios = [0.8, 0.1, 0.1]
+[job.drift]
+baseline = "no_such_run"
 """)
     result = runner.invoke(cli, ["batch", str(path), "--parallel", "2", "--out", str(tmp_path / "summary")])
     assert result.exit_code == 2, result.output
@@ -122,7 +121,7 @@ ratios = [0.8, 0.1, 0.1]
     rows = {row["name"]: row for row in summary["datasets"]}
     assert [row["name"] for row in summary["datasets"]] == ["missing", "bad-config"]
     assert rows["missing"]["exit_code"] == 2 and "no_such_file.csv" in rows["missing"]["error"]
-    assert rows["bad-config"]["status"] == "error" and "broken.toml: cannot read the job's config" in rows["bad-config"]["error"]
+    assert rows["bad-config"]["status"] == "error" and "no_such_run: baseline not found" in rows["bad-config"]["error"]
     xml = (tmp_path / "summary" / "summary.xml").read_text(encoding="utf-8")
     assert xml.count("<testsuite ") == 2 and xml.count("<error ") == 2
     assert "| missing | error | error | 2 |" in (tmp_path / "summary" / "summary.md").read_text(encoding="utf-8")
