@@ -10,7 +10,8 @@ Measured on the kept, split pairs (figures only; :mod:`pipeline.readiness.prefer
 - ``contradictions``: pairs with a mirror pair for the same prompt (A over B and B over A);
 - ``repeated_prompts``: prompt groups (the dedup stage's clusters: exact and near-duplicate prompts) holding more
   than ``[readiness] preference_max_pairs_per_prompt`` pairs, and their share of all pairs;
-- ``refusals``: pairs where one side refuses (opens with an apology or a refusal) and the other does not, by side.
+- ``refusals``: pairs where one side refuses (declines in its first 200 characters: :data:`REFUSAL`) and the
+  other does not, by side.
 """
 
 from __future__ import annotations
@@ -32,23 +33,29 @@ from pipeline.readiness.config import ReadinessConfig
 EXAMPLES = 5
 _COMPARED_CHARS = 2_000  # near-identical sides are compared on their first 2,000 folded characters
 
-# A refusal opens the answer: an apology or "I can't / won't / don't think I should / am not comfortable".
+# A refusal declines in the answer's opening: "I can't help with", "I'm not comfortable", "I'd rather not", "that's
+# not something I". An apology alone is not one ("I'm sorry to hear that", "Sorry, I don't understand"), nor is
+# not knowing ("I'm sorry, I don't know that") or hedging ("I'm not sure I can answer that").
+_VERBS = (r"help|assist|provide|answer|do|give|share|tell|engage|comply|support|advise|offer|recommend|encourage|"
+          r"condone|participate|discuss|talk|write|make|go|continue")
 REFUSAL = re.compile(
-    r"^\W*(?:(?:i'?m|i am) (?:so |really |very )?sorry\b|sorry\b|i apologi[sz]e|my apologies|as an ai\b"
-    r"|i (?:can ?not|can'?t|won'?t|will not|must decline|refuse|do not|don'?t) (?:help|assist|provide|answer|do|"
-    r"support|give|share|tell|engage|comply|condone|encourage|recommend)"
-    r"|i (?:don'?t|do not) think (?:i|that'?s|it'?s|it would be|this is) (?:should|can|a good|appropriate|right|okay|ok)"
-    r"|i'?m not (?:comfortable|able|going to|willing)|i am not (?:comfortable|able|going to|willing)"
-    r"|i (?:don'?t|do not) feel comfortable|i'?d (?:rather|prefer) not|i would (?:rather|prefer) not"
-    r"|that'?s not something i|this is not something i|it'?s not appropriate|that'?s not appropriate"
-    r"|(?:unfortunately|sadly),? i (?:can'?t|cannot|won'?t))",
+    rf"\bi (?:can ?not|can'?t|won'?t|will not|must decline to|refuse to|(?:do not|don'?t) (?:want|feel comfortable) to)"
+    rf" (?:\w+ ){{0,2}}?(?:{_VERBS})\b(?! (?:\w+ )?(?:if|whether|for sure)\b)"
+    r"|\bi(?:'m| am) (?:not (?:able|allowed|going|willing|comfortable|equipped|prepared|permitted)|unable"
+    r"|uncomfortable)\b"
+    r"|\bi (?:feel|would feel) uncomfortable\b|\bi(?:'d| would) (?:rather|prefer) not\b"
+    r"|\bi (?:do not|don'?t) think (?:i should|i can help|that'?s a good idea|it'?s a good idea|that would be "
+    r"(?:right|appropriate|a good idea)|it would be (?:right|appropriate|a good idea))"
+    r"|\b(?:that|this|it)(?:'s| is) not (?:something i|appropriate|okay|ok)\b"
+    r"|\b(?:that|this) (?:isn'?t|is not) (?:the (?:type|kind) of|something)\b"
+    r"|\bas an ai\b",
     re.IGNORECASE,
 )
-_OPENING_CHARS = 160
+_OPENING_CHARS = 200
 
 
 def refuses(text: str) -> bool:
-    """Whether an answer opens with a refusal (its first 160 characters)."""
+    """Whether an answer opens with a refusal (its first 200 characters)."""
     return bool(REFUSAL.search(text.strip()[:_OPENING_CHARS]))
 
 
