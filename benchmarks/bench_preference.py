@@ -84,7 +84,10 @@ def variants(rows: list[dict[str, Any]], seed: int = SEED) -> dict[str, list[dic
     keep = sorted(longer + rng.sample(others, len(longer) // 5))
     out["length"] = [_row(pairs[i], "length" if i in set(longer) else None) for i in keep]
     mirrored = rng.sample(range(len(pairs)), 25)
-    out["contradictions"] = real + [_row(pairs[i], "contradiction", chosen=answer(pairs[i]["rejected"]),
+    contradicted = list(real)
+    for i in mirrored:
+        contradicted[i] = {**real[i], "trap": "contradiction"}  # the original is half of the contradiction
+    out["contradictions"] = contradicted + [_row(pairs[i], "contradiction", chosen=answer(pairs[i]["rejected"]),
                                          rejected=answer(pairs[i]["chosen"])) for i in mirrored]
     base = rng.choice(range(len(pairs)))
     donors = rng.sample([i for i in range(len(pairs)) if i != base], 40)

@@ -56,7 +56,7 @@ _OPENING_CHARS = 200
 
 def refuses(text: str) -> bool:
     """Whether an answer opens with a refusal (its first 200 characters)."""
-    return bool(REFUSAL.search(text.strip()[:_OPENING_CHARS]))
+    return bool(REFUSAL.search(text.strip()[:_OPENING_CHARS].replace("\u2019", "'")))  # "can’t" is "can't"
 
 
 def measure_preference(records: Dataset, splits: list[str], cfg: ReadinessConfig) -> dict[str, Any]:

@@ -126,7 +126,7 @@ class ReadinessConfig(Section):
     min_length_bias_pairs: int = 50
     max_contradiction_pairs: int = 0
     preference_max_pairs_per_prompt: int = 16
-    max_repeated_prompt_share: float = 0.1
+    max_repeated_prompt_share: float = 0.05
     refusal_asymmetry_info_share: float = 0.1
     refusal_asymmetry_warn_share: float = 0.5
     fail_on: Literal["fail", "warn"] = "fail"
