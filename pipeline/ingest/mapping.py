@@ -8,6 +8,7 @@ Detection looks for the common column names of public fine-tuning datasets (case
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.ingest.config import InputConfig
@@ -31,6 +32,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # preference only: TRL/Anthropic chosen/rejected, OpenAI preferred_output/non_preferred_output
     "chosen": ("chosen", "preferred_output", "chosen_response", "response_chosen"),
     "rejected": ("rejected", "non_preferred_output", "rejected_response", "response_rejected"),
+    # preference from rated answers (one prompt, several answers with scores): pipeline.preference.read
+    "rated": ("completions", "responses"),
+    "scores": ("scores", "ratings"),
 }
 _FLAGS = {
     "text": "--text-field",
@@ -88,7 +92,7 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         Task.CHAT: {"messages": pick("messages")},
         Task.COMPLETION: {"prompt": pick("prompt") or _bare_input(lookup, explicit), "completion": pick("completion")},
         Task.CLASSIFICATION: {"text": pick("text"), "label": pick("label")},
-        Task.PREFERENCE: {"chosen": pick("chosen"), "rejected": pick("rejected")},
+        Task.PREFERENCE: _preference_fields(pick),
     }
     if cfg.task != "auto":
         task = Task(cfg.task)
@@ -124,6 +128,14 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
     if task is Task.CHAT:
         fields = {**fields, **{name: pick(name) for name in ("tools", "system", "parallel_tool_calls")}}
     return FieldMapping(task=task, fields={k: v for k, v in fields.items() if v}, detected=not explicit and cfg.task == "auto")
+
+
+def _preference_fields(pick: Callable[[str], str | None]) -> dict[str, str | None]:
+    """chosen and rejected columns, or else a prompt with a column of rated answers (and its scores column)."""
+    fields = {"chosen": pick("chosen"), "rejected": pick("rejected")}
+    if not any(fields.values()) and pick("rated") and pick("prompt"):
+        return {"rated": pick("rated"), **({"scores": pick("scores")} if pick("scores") else {})}
+    return fields
 
 
 def _bare_input(lookup: dict[str, str], explicit: dict[str, str]) -> str | None:

@@ -9,11 +9,16 @@ The layouts read (the columns come from :func:`pipeline.ingest.mapping.resolve_m
   transcripts ``"\\n\\nHuman: ...\\n\\nAssistant: ..."``) sharing their first turns: the shared turns up to the
   last assistant turn both sides answer are the prompt, the rest of each is its side;
 - OpenAI preference fine-tuning: ``input`` (``{"messages": [...]}``), ``preferred_output`` and
-  ``non_preferred_output`` (lists of assistant messages).
+  ``non_preferred_output`` (lists of assistant messages);
+- rated answers: a prompt and ``completions`` or ``responses``, a list of objects with an answer (``response``,
+  ``text``, ...) and a score (``overall_score``, ``score``, ``rating``, ...) as UltraFeedback writes them, or a list
+  of texts with a parallel ``scores``/``ratings`` column. One row gives one pair, best against worst
+  (:func:`_rated_pair`); ``too_few_answers`` and ``tied_scores`` reject a row that cannot.
 
 A side given with the prompt in front of it (a whole conversation beside a ``prompt`` column) has the prompt
 taken off. A row that cannot be a pair raises :class:`~pipeline.ingest.rows.RowRejected` with one of
-``missing_field``, ``bad_type``, ``empty_prompt``, ``empty_side`` or ``no_shared_prompt``.
+``missing_field``, ``bad_type``, ``bad_role``, ``empty_prompt``, ``empty_side``, ``no_shared_prompt``,
+``too_few_answers`` or ``tied_scores``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class PairRejected(Exception):
 
 def read_pair(data: dict[str, Any], columns: dict[str, str]) -> dict[str, list[Message]]:
     """``{"prompt", "chosen", "rejected"}`` message lists of one parsed row (columns: canonical field -> column)."""
+    if "rated" in columns:
+        return _rated_pair(data, columns)
     chosen = _side(data, columns["chosen"], "chosen")
     rejected = _side(data, columns["rejected"], "rejected")
     prompt_column = columns.get("prompt")
@@ -134,3 +141,57 @@ def _shared_prefix(chosen: list[Message], rejected: list[Message]) -> tuple[list
             return chosen[:k], chosen[k:], rejected[k:]
     raise PairRejected("no_shared_prompt", "chosen and rejected do not start with the same prompt "
                        "(no shared turns before an assistant answer); give the prompt in its own column")
+
+
+_ANSWER_KEYS = ("response", "text", "content", "completion", "answer", "output", "model_output")
+_SCORE_KEYS = ("overall_score", "score", "rating", "reward", "fine-grained_score")
+
+
+def _rated_pair(data: dict[str, Any], columns: dict[str, str]) -> dict[str, list[Message]]:
+    """Rated answers to one prompt as one pair, by the rule best against worst: the highest-scored answer is
+    chosen, the lowest-scored rejected (the first of each in input order on a tie); one input row, one pair."""
+    prompt_column = columns["prompt"]
+    if data.get(prompt_column) is None:
+        raise PairRejected("missing_field", f"no value for prompt (column '{prompt_column}')")
+    prompt = _messages(data[prompt_column], prompt_column, default_role="user")
+    answers = _scored(data, columns)
+    if len(answers) < 2:
+        raise PairRejected("too_few_answers", f"{len(answers)} scored answers in column '{columns['rated']}'; a pair "
+                           "needs two")
+    best = max(range(len(answers)), key=lambda i: (answers[i][1], -i))
+    worst = min(range(len(answers)), key=lambda i: (answers[i][1], i))
+    if answers[best][1] == answers[worst][1]:
+        raise PairRejected("tied_scores", f"every answer scores {answers[best][1]}: no preference")
+    pair = {"prompt": prompt, "chosen": [_message("assistant", answers[best][0])],
+            "rejected": [_message("assistant", answers[worst][0])]}
+    for name in ("chosen", "rejected"):
+        if not _text(pair[name][0]):
+            raise PairRejected("empty_side", f"the {name} answer is empty")
+    if not any(_text(m) for m in prompt):
+        raise PairRejected("empty_prompt", "the prompt is empty")
+    return pair
+
+
+def _scored(data: dict[str, Any], columns: dict[str, str]) -> list[tuple[str, float]]:
+    """``(answer, score)`` of every rated answer: objects holding both, or texts with a parallel scores column.
+    Answers without a number for a score are left out."""
+    items = data.get(columns["rated"])
+    if not isinstance(items, list):
+        raise PairRejected("bad_type", f"column '{columns['rated']}' holds {type(items).__name__}; expected a list of "
+                           "rated answers")
+    scores = data.get(columns["scores"]) if "scores" in columns else None
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            text = next((item[k] for k in _ANSWER_KEYS if isinstance(item.get(k), str)), None)
+            score = next((item[k] for k in _SCORE_KEYS if _number(item.get(k))), None)
+        else:
+            text = item if isinstance(item, str) else None
+            score = scores[i] if isinstance(scores, list) and i < len(scores) and _number(scores[i]) else None
+        if text is not None and score is not None:
+            out.append((text, float(score)))
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

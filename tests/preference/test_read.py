@@ -93,3 +93,21 @@ def test_detection_and_field_flags():
     mapping = resolve_mapping(["q", "good", "bad"], InputConfig(prompt_field="q", chosen_field="good",
                                                                 rejected_field="bad"), "x")
     assert mapping.task is Task.PREFERENCE and mapping.fields == {"chosen": "good", "rejected": "bad", "prompt": "q"}
+
+
+def test_rated_answers_make_one_pair_best_against_worst():
+    """UltraFeedback-style rows: the highest-scored answer is chosen, the lowest rejected; ties cannot be a pair."""
+    row = {"instruction": "Name a prime.", "completions": [
+        {"response": "4", "overall_score": 2.0}, {"response": "7", "overall_score": 9.5},
+        {"response": "9", "overall_score": 2.0}, {"response": "2", "overall_score": 9.5}]}
+    mapping = resolve_mapping(list(row), InputConfig(), "x")
+    assert mapping.task is Task.PREFERENCE and mapping.fields == {"rated": "completions", "prompt": "instruction"}
+    pair = read_pair(row, mapping.fields)
+    assert pair["chosen"][0]["content"] == "7" and pair["rejected"][0]["content"] == "4"
+    texts = {"prompt": "q", "responses": ["a", "b"], "scores": [1, 3]}
+    fields = resolve_mapping(list(texts), InputConfig(), "x").fields
+    assert read_pair(texts, fields)["chosen"][0]["content"] == "b"
+    for bad, reason in (({**texts, "scores": [2, 2]}, "tied_scores"), ({**texts, "responses": ["a"]}, "too_few_answers")):
+        with pytest.raises(PairRejected) as found:
+            read_pair(bad, fields)
+        assert found.value.reason == reason
