@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
+from pipeline.core.errors import ConfigError
 from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, column, content_texts, exact_key, fold
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import MinHasher, UnionFind, bucket_pairs, band_keys, choose_bands
@@ -33,6 +34,9 @@ DUPLICATE_EXACT = "duplicate_exact"
 
 def dedup_pairs(ds: Dataset, cfg: DedupConfig) -> tuple[Dataset, dict[str, Any]]:
     """``ds`` with reject marks on repeated pairs and ``cluster`` widened to prompt groups, and the section."""
+    if cfg.decontaminate or cfg.index_path:
+        raise ConfigError("[dedup] decontaminate and index_path (--decontaminate, --dedup-index) do not apply to "
+                          "preference pairs yet; run without them")
     prompts = content_texts(ds)
     ids, clusters = column(ds, "id"), column(ds, "cluster")
     chosen, rejected = column(ds, "chosen"), column(ds, "rejected")
