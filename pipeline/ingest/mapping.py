@@ -100,6 +100,8 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         hinted = {t for t, f in candidates.items()
                   if any(n in explicit for n in (*f, *(("prompt",) if t is Task.PREFERENCE else ())))}
         complete = [t for t, f in candidates.items() if all(f.values())]
+        if Task.PREFERENCE in complete and not explicit:  # chosen + rejected: a preference set, messages its prompt
+            complete = [Task.PREFERENCE]
         matches = [t for t in complete if t in hinted] or ([] if hinted else complete)
         if len(matches) != 1:
             found = ", ".join(t.value for t in matches) if matches else "no task"
@@ -123,7 +125,8 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         if context and context != fields["prompt"]:
             fields = {**fields, "context": context}
     if task is Task.PREFERENCE:  # the prompt is optional: without it, the sides' shared first turns
-        prompt = pick("prompt") or ("prompt" not in explicit and lookup.get("input"))
+        # the prompt: a prompt column, or (LLaMA-Factory, ShareGPT) the conversation beside chosen/rejected
+        prompt = pick("prompt") or ("prompt" not in explicit and (lookup.get("input") or pick("messages")))
         fields = {**fields, **({"prompt": prompt} if prompt else {})}
     if task is Task.CHAT:
         fields = {**fields, **{name: pick(name) for name in ("tools", "system", "parallel_tool_calls")}}
