@@ -111,3 +111,15 @@ def test_rated_answers_make_one_pair_best_against_worst():
         with pytest.raises(PairRejected) as found:
             read_pair(bad, fields)
         assert found.value.reason == reason
+
+
+def test_llamafactory_dpo_rows_take_the_conversation_as_prompt():
+    """LLaMA-Factory's dpo_en_demo: ShareGPT `conversations` beside one `chosen` and one `rejected` message; all
+    180 pairs read, the prompt ending on the user's turn."""
+    path = DATA / "preference" / "llamafactory_dpo_en_180.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    mapping = resolve_mapping(list(rows[0]), InputConfig(), str(path))
+    assert mapping.task is Task.PREFERENCE and mapping.fields["prompt"] == "conversations"
+    pairs = [read_pair(row, mapping.fields) for row in rows]
+    assert len(pairs) == 180 and all(p["prompt"][-1]["role"] == "user" for p in pairs)
+    assert all([m["role"] for m in p["chosen"]] == ["assistant"] for p in pairs)
