@@ -47,8 +47,7 @@ REFUSAL = re.compile(
     r"|\bi (?:do not|don'?t) think (?:i should|i can help|that'?s a good idea|it'?s a good idea|that would be "
     r"(?:right|appropriate|a good idea)|it would be (?:right|appropriate|a good idea))"
     r"|\b(?:that|this|it)(?:'s| is) not (?:something i|appropriate|okay|ok)\b"
-    r"|\b(?:that|this) (?:isn'?t|is not) (?:the (?:type|kind) of|something)\b"
-    r"|\bas an ai\b",
+    r"|\b(?:that|this) (?:isn'?t|is not) (?:the (?:type|kind) of|something)\b",  # "As an AI, ..." alone does not decline
     re.IGNORECASE,
 )
 _OPENING_CHARS = 200
