@@ -24,7 +24,7 @@ import functools
 import re
 
 from pipeline.clean.config import CleanConfig
-from pipeline.clean.prose import CODE_LINE, FENCE_LINE, prose
+from pipeline.clean.prose import CODE_LINE, prose
 from pipeline.clean.script import dominant_script, script_counts
 
 Failure = tuple[str, str]
@@ -52,12 +52,14 @@ _NOT_A_SENTENCE = re.compile(r"^\s*(?:[-*•+#>|]|\d+[.)]\s|[a-zA-Z][.)]\s|[A-Z]
 # Hashtags close social-media posts, an attribution closes a quotation: neither is a cut-off sentence.
 _TRAILING_TAGS = re.compile(r"(?:\s+#\w+)+$")
 _ATTRIBUTION = re.compile(r"[.!?\"'”’]\s*[-–—]\s*[A-Z][\w. ]{0,40}$")
+# A line opening or closing a code block; a line that also closes what it opens ("```git``` is...") is inline code.
+_BLOCK_FENCE = re.compile(r"^[ \t]*(```|~~~)(?!.*\1)", re.M)
 _CJK_STOP = "。！？!?…」』）)”\""
 _CUT_ENDINGS = (",", ":", ";", "(", "-", "–", "，", "：", "、", "；")
 
 
 def _truncated(response: str, prompt: str) -> Failure | None:
-    if len(FENCE_LINE.findall(response)) % 2:
+    if len(_BLOCK_FENCE.findall(response)) % 2:
         return "truncated", "a code block is opened and never closed"
     text = response.rstrip()
     last = _TRAILING_TAGS.sub("", text[-2000:].rsplit("\n", 1)[-1].strip())

@@ -7,6 +7,7 @@
     on_drift = "warn"              # or "fail": every drift beyond its tolerance fails the gate
     fail = ["drift_eval_overlap"]  # these checks fail, the others follow on_drift
     max_label_share_change = 0.02
+    max_label_share_drop = 0.5
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class DriftConfig(Section):
         max_count_change: largest relative change of the input, kept, train, val or test count (0.1 = 10%).
         max_labels_changed: most labels that may appear or disappear (the model's output space changes).
         max_label_share_change: largest change of one label's share of the kept records (0.02 = 2 points).
+        max_label_share_drop: largest fraction of its share a label may lose (0.5 = half), when the loss is beyond
+            sampling noise: catches small labels losing most of their records, which move by less than a point.
         max_reject_share_change: largest change of one reject reason's share of the input rows.
         max_duplicate_rate_change: largest change of the share of input rows that are duplicates.
         max_token_change: largest relative change of the train split's token p50, p90, p95 or p99.
@@ -50,6 +53,7 @@ class DriftConfig(Section):
     max_count_change: float = 0.1
     max_labels_changed: int = 0
     max_label_share_change: float = 0.02
+    max_label_share_drop: float = 0.5
     max_reject_share_change: float = 0.02
     max_duplicate_rate_change: float = 0.02
     max_token_change: float = 0.2

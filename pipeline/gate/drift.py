@@ -6,6 +6,9 @@ the drift stage (:mod:`pipeline.gate.baseline`), this run's come from the report
 
 Shares are compared as differences in points (a label going from 1.3% to 0.0% changes by 1.3 points); counts and
 token percentiles relatively (9,000 to 10,000 rows is +11%), because their scale differs from dataset to dataset.
+A label's share is also judged relative to its size: a small label losing most of its records moves by less than a
+point, so a label that lost more than ``max_label_share_drop`` of its share, by more than sampling explains (a
+two-proportion z of at least ``SHARE_DROP_Z``), is beyond tolerance too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ TOLERANCE_KEY = {
 }
 """The ``[drift]`` key holding each check's tolerance."""
 
+SHARE_DROP_Z = 4.0
+"""How far beyond sampling noise a label's relative loss must be (two-proportion z): at 3.0, 2 of 100 random halves
+of banking77 flagged a label; at 4.0, 1 of 300 (docs/gating.md)."""
+
 # how each check's change is measured: relative to the baseline, a difference of shares, or a number of records
 KIND = {"drift_counts": "relative", "drift_token_percentiles": "relative", "drift_label_set": "number",
         "drift_eval_overlap": "number"}
@@ -46,11 +53,21 @@ class Change:
     after: float | None
     change: float | None
     detail: str = ""
+    lost: float | None = None
+    z: float | None = None
 
     @property
     def size(self) -> float:
         """How far the figure moved (a change from nothing to something is infinitely far)."""
         return math.inf if self.change is None else abs(self.change)
+
+    def beyond(self, tolerance: float, share_drop: float | None = None) -> bool:
+        """Whether the figure moved beyond ``tolerance``, or (label shares, ``share_drop`` given) lost more than that
+        fraction of its share by more than sampling explains."""
+        if self.size > tolerance:
+            return True
+        return (share_drop is not None and self.lost is not None and self.lost > share_drop
+                and (self.z or 0.0) >= SHARE_DROP_Z)
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -79,8 +96,8 @@ def changes(before: dict[str, Any], after: dict[str, Any], overlap: dict[str, An
                _relative(before["counts"].get(name, 0), after["counts"].get(name, 0)))
         for name in COUNTS]}
     found["drift_label_set"] = _compare(before, after, "labels", "labels (classification)", _label_set)
-    found["drift_label_shares"] = _compare(before, after, "labels", "labels (classification)",
-                                           lambda b, a: list(_share_changes("drift_label_shares", "label", b, a)))
+    found["drift_label_shares"] = _compare(before, after, "labels", "labels (classification)", lambda b, a: list(
+        _label_share_changes(b, a, before["counts"].get("kept", 0), after["counts"].get("kept", 0))))
     found["drift_reject_reasons"] = list(_share_changes("drift_reject_reasons", "rejected as", before["rejects"], after["rejects"]))
     found["drift_duplicate_rate"] = _compare(before, after, "duplicate_rate", "a duplicate count", lambda b, a: [
         Change("drift_duplicate_rate", "duplicate share of input", b, a, round(a - b, 4))])
@@ -126,29 +143,43 @@ def tolerances(checks: list[dict[str, Any]]) -> dict[str, float]:
 
 def _judge(name: str, found: list[Change] | str, cfg: DriftConfig) -> Check:
     tolerance = getattr(cfg, TOLERANCE_KEY[name])
-    rule = Rule(name, {f"{cfg.status(name)}_above": tolerance})
+    share_drop = cfg.max_label_share_drop if name == "drift_label_shares" else None
+    threshold = {f"{cfg.status(name)}_above": tolerance}
+    if share_drop is not None:
+        threshold["share_drop_above"] = share_drop
+    rule = Rule(name, threshold)
     if isinstance(found, str):
         return rule.skip(found)
     worst = max(found, key=lambda c: c.size, default=None)
     if worst is None:  # no reject reason in either run
         return rule.result(0, "nothing to compare: no row rejected in either run")
-    over = [c for c in found if c.size > tolerance]
+    over = [c for c in found if c.beyond(tolerance, share_drop)]
+    lost = [c for c in over if c.size <= tolerance]  # beyond only by the share it lost
+    if lost and len(lost) == len(over):
+        worst = max(lost, key=lambda c: (c.lost or 0.0, c.size))
     observed = {"what": worst.what, "before": worst.before, "after": worst.after, "change": worst.change,
                 "over_tolerance": len(over)}
-    message = _headline(name, over, tolerance)
+    message = _headline(name, over, tolerance, share_drop)
     if worst.size and name not in ("drift_label_set", "drift_eval_overlap"):
         message += f"; largest: {describe(worst)}"
-    return rule.result(observed, message, _RECOMMENDATION[name], value=worst.size)
+    if name == "drift_label_shares" and lost:
+        message += f"; lost most of their share: {_names([c.what.removeprefix('label ') for c in lost])}"
+    status = cfg.status(name) if over else "pass"
+    return rule.result(observed, message, _RECOMMENDATION[name], value=worst.size, status=status)
 
 
-def _headline(name: str, over: list[Change], tolerance: float) -> str:
+def _headline(name: str, over: list[Change], tolerance: float, share_drop: float | None = None) -> str:
     if name == "drift_eval_overlap":
         return (f"{over[0].after} val/test records were in the baseline's train split ({over[0].detail})" if over
                 else "no val/test record was in the baseline's train split")
     if name == "drift_label_set":
         return f"labels {over[0].before} -> {over[0].after}: {over[0].detail}" if over else "the same labels as the baseline"
     limit = format_tolerance(name, tolerance)
-    return f"{len(over)} figure(s) moved more than {limit}" if over else f"every figure within {limit} of the baseline"
+    if share_drop is None:
+        return f"{len(over)} figure(s) moved more than {limit}" if over else f"every figure within {limit} of the baseline"
+    if over:
+        return f"{len(over)} label(s) moved more than {limit} or lost more than {share_drop:.0%} of their share"
+    return f"every label within {limit} of the baseline, none lost more than {share_drop:.0%} of its share"
 
 
 _ACCEPT = "if the change is intended, accept this run as the new baseline; otherwise find what changed upstream"
@@ -214,6 +245,23 @@ def _share_changes(check: str, what: str, before: dict[str, float], after: dict[
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key, 0.0), after.get(key, 0.0)
         yield Change(check, f"{what} {key}", b, a, round(a - b, 4))
+
+
+def _label_share_changes(before: dict[str, float], after: dict[str, float], n_before: int,
+                         n_after: int) -> Iterator[Change]:
+    """Each label's share change in points, with the fraction of its share it lost and how far that loss is beyond
+    sampling noise (a two-proportion z on the counts, recovered from the shares and the kept counts)."""
+    for change in _share_changes("drift_label_shares", "label", before, after):
+        b, a = change.before or 0.0, change.after or 0.0
+        if not (b and a and n_before and n_after) or a >= b:
+            yield change  # a label that vanished is drift_label_set's; a label that grew lost nothing
+            continue
+        lost = round(1 - a / b, 4)
+        pooled = (b * n_before + a * n_after) / (n_before + n_after)
+        noise = math.sqrt(pooled * (1 - pooled) * (1 / n_before + 1 / n_after))
+        z = round((b - a) / noise, 2) if noise else 0.0
+        detail = f"{lost:.0%} of its share lost, z {z:.1f}" if z >= SHARE_DROP_Z else ""
+        yield Change(change.check, change.what, b, a, change.change, detail, lost, z)
 
 
 def _relative(before: float, after: float) -> float | None:

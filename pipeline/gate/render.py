@@ -30,8 +30,9 @@ def drift_rows(report: dict[str, Any]) -> list[dict[str, str]]:
                          "after": "", "change": "", "tolerance": "", "status": "ok"})
             continue
         status = (checks.get(name) or {}).get("status", "over")
-        ranked = sorted(found, key=lambda c: (-c.size, c.what))
-        over = [c for c in ranked if c.size > tolerance]
+        share_drop = _share_drop(name, checks.get(name))
+        ranked = sorted(found, key=lambda c: (not c.beyond(tolerance, share_drop), -c.size, c.what))
+        over = [c for c in ranked if c.beyond(tolerance, share_drop)]
         shown = over[:MOST_ROWS_PER_CHECK] if over else ranked[:3] if len(ranked) > MOST_ROWS_PER_CHECK else ranked
         if name in ("drift_counts", "drift_token_percentiles"):
             shown = [c for c in found if c in shown]  # in their natural order
@@ -39,13 +40,22 @@ def drift_rows(report: dict[str, Any]) -> list[dict[str, str]]:
             rows.append({"check": name, "figure": change.what + (f" ({change.detail})" if change.detail else ""),
                          "before": format_value(name, change.before), "after": format_value(name, change.after),
                          "change": format_change(name, change.change), "tolerance": format_tolerance(name, tolerance),
-                         "status": status if change.size > tolerance else "ok"})
+                         "status": status if change.beyond(tolerance, share_drop) else "ok"})
         if len(shown) < len(found):
             hidden = len(found) - len(shown)
             rows.append({"check": name, "figure": f"... {hidden} more, each within tolerance" if not over[len(shown):]
                          else f"... {hidden} more ({len(over) - len(shown)} beyond tolerance)",
                          "before": "", "after": "", "change": "", "tolerance": "", "status": ""})
     return rows
+
+
+def _share_drop(name: str, check: dict[str, Any] | None) -> float | None:
+    """The label share-loss limit the check was judged with (the default for a report written before it existed)."""
+    if name != "drift_label_shares":
+        return None
+    threshold = (check or {}).get("threshold")
+    return threshold.get("share_drop_above", DriftConfig().max_label_share_drop) if isinstance(threshold, dict) else \
+        DriftConfig().max_label_share_drop
 
 
 def drift_markdown(report: dict[str, Any]) -> list[str]:

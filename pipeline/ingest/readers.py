@@ -400,6 +400,8 @@ def _read_parquet(source: InputFile, max_row_bytes: int, stats: FileStats) -> It
 def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
     from datasets import DatasetDict, load_from_disk
 
+    from pipeline.ingest.hub_features import hub_decoder
+
     try:
         loaded = load_from_disk(source.path)
     except (FileNotFoundError, ValueError, OSError) as exc:
@@ -407,9 +409,11 @@ def _read_hf_dataset(source: InputFile) -> Iterator[RawRow]:
     parts = list(loaded.items()) if isinstance(loaded, DatasetDict) else [(None, loaded)]
     number = 0
     for split_name, dataset in parts:
+        decode = hub_decoder(dataset.features)
         for batch in dataset.with_format("arrow").iter(batch_size=10_000):
             for item in batch.to_pylist():
                 number += 1
+                item = decode(item)
                 if split_name is not None:
                     item = {**item, "hf_split": split_name}
                 yield RawRow(number, data=item)

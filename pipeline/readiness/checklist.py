@@ -17,6 +17,17 @@ from pipeline.gate.drift import check_drift
 from pipeline.ingest.checks import check_chat_fields
 from pipeline.readiness.check import Check
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content_checks import (
+    check_conflicting_responses,
+    check_format_artifacts,
+    check_fragmentary_responses,
+    check_prompt_leakage,
+    check_refusals,
+    check_reject_reasons,
+    check_scrambled_text,
+    check_swapped_roles,
+    check_truncated_responses,
+)
 from pipeline.readiness.evaluation import check_eval_power, check_label_eval_power
 from pipeline.readiness.evidence import check_diversity, check_learning_curve
 from pipeline.readiness.health import (
@@ -77,6 +88,11 @@ def _label_spelling(report: dict[str, Any], cfg: ReadinessConfig) -> Check | Non
     return check_label_spelling(variants) if variants is not None else None
 
 
+def _content(judge: CheckFn) -> CheckFn:
+    """A content check exists for completion and chat reports only (older reports without the section skip it)."""
+    return lambda report, cfg: judge(report, cfg) if report.get("task") in ("completion", "chat") else None
+
+
 READINESS_CHECKS: tuple[CheckFn, ...] = (
     # volume and balance
     lambda report, cfg: check_min_examples(report["counts"]["kept"], cfg),
@@ -103,6 +119,16 @@ READINESS_CHECKS: tuple[CheckFn, ...] = (
     check_label_leakage,
     check_diversity,
     check_response_collapse,
+    # content of completion and chat data (the reasons rows were rejected: any data)
+    check_reject_reasons,
+    _content(check_truncated_responses),
+    _content(check_format_artifacts),
+    _content(check_swapped_roles),
+    _content(check_prompt_leakage),
+    _content(check_conflicting_responses),
+    _content(check_refusals),
+    _content(check_fragmentary_responses),
+    _content(check_scrambled_text),
     # preference pairs (pipeline.readiness.preference): None for other tasks
     *PREFERENCE_CHECKS,
     # chat message fields (from ingest), label spelling (from the clean stage)

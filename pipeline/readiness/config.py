@@ -63,6 +63,21 @@ class ReadinessConfig(Section):
         min_leak_precision: ...and at least this share of the texts holding it carrying the label is a leak.
         max_placeholder_share: a larger share of records with unfilled template markers warns;
             ``fail_placeholder_share`` fails.
+        max_truncated_response_share: completion and chat content checks (calibration in docs/readiness.md): a
+            larger share of responses cut off (kept and rejected) warns; ``fail_truncated_response_share`` fails.
+        max_refusal_share: a larger share of AI-disclaimer refusals (kept and rejected) warns; ``fail_refusal_share``
+            fails.
+        max_fragment_share: a larger share of records answering an open instruction in 2-6 words warns.
+        max_scrambled_share: a larger share of records whose response reads as shuffled words warns.
+        max_format_artifact_share: a larger share of records holding prompt-format markers warns;
+            ``fail_format_artifact_share`` fails.
+        max_swapped_role_share: a larger share of chats whose user and assistant look exchanged warns;
+            ``fail_swapped_role_share`` fails.
+        max_conflicting_share: a larger share of records repeating a prompt with a materially different answer
+            warns; ``fail_conflicting_share`` fails.
+        max_prompt_leakage_share: a larger share of val/test records whose prompt is in train warns;
+            ``fail_prompt_leakage_share`` fails.
+        max_reject_reason_share: any single reject reason taking a larger share of the input rows warns.
         preference_near_identical: preference pairs whose sides have at least this character similarity are
             near-identical (identical when equal after folding case and whitespace).
         max_identical_pair_share: a larger share of identical or near-identical pairs warns.
@@ -120,6 +135,22 @@ class ReadinessConfig(Section):
     min_leak_precision: float = 0.98
     max_placeholder_share: float = 0.01
     fail_placeholder_share: float = 0.2
+    # content checks of completion and chat data (pipeline/readiness/content_checks.py)
+    max_truncated_response_share: float = 0.05
+    fail_truncated_response_share: float = 0.2
+    max_refusal_share: float = 0.03
+    fail_refusal_share: float = 0.2
+    max_fragment_share: float = 0.03
+    max_scrambled_share: float = 0.02
+    max_format_artifact_share: float = 0.01
+    fail_format_artifact_share: float = 0.1
+    max_swapped_role_share: float = 0.03
+    fail_swapped_role_share: float = 0.15
+    max_conflicting_share: float = 0.05
+    fail_conflicting_share: float = 0.5
+    max_prompt_leakage_share: float = 0.02
+    fail_prompt_leakage_share: float = 0.2
+    max_reject_reason_share: float = 0.1
     preference_near_identical: float = 0.9
     max_identical_pair_share: float = 0.02
     max_chosen_longer_share: float = 0.7
@@ -142,6 +173,7 @@ class ReadinessConfig(Section):
                                   ("max_top_response_share", "fail_top_response_share"),
                                   ("max_repeated_response_share", "fail_repeated_response_share"),
                                   ("max_placeholder_share", "fail_placeholder_share"))
+        found += _share_problems(self, *_CONTENT_PAIRS, shares=_CONTENT_SHARES)
         return found
 
 
@@ -152,9 +184,19 @@ _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "
            "max_repeated_prompt_share", "refusal_asymmetry_info_share", "refusal_asymmetry_warn_share")
 
 
-def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str]) -> list[str]:
+_CONTENT_PAIRS = (("max_truncated_response_share", "fail_truncated_response_share"),
+                  ("max_refusal_share", "fail_refusal_share"),
+                  ("max_format_artifact_share", "fail_format_artifact_share"),
+                  ("max_swapped_role_share", "fail_swapped_role_share"),
+                  ("max_conflicting_share", "fail_conflicting_share"),
+                  ("max_prompt_leakage_share", "fail_prompt_leakage_share"))
+_CONTENT_SHARES = (*(key for pair in _CONTENT_PAIRS for key in pair), "max_fragment_share", "max_scrambled_share",
+                   "max_reject_reason_share")
+
+
+def _share_problems(cfg: ReadinessConfig, *pairs: tuple[str, str], shares: tuple[str, ...] = _SHARES) -> list[str]:
     """Shares must lie in [0, 1], and a warn line must not be above its fail line."""
-    found = [f"{key} must be a share between 0 and 1, got {getattr(cfg, key)}" for key in _SHARES
+    found = [f"{key} must be a share between 0 and 1, got {getattr(cfg, key)}" for key in shares
              if not 0 <= getattr(cfg, key) <= 1]
     found += [f"{warn} ({getattr(cfg, warn)}) must not be above {fail} ({getattr(cfg, fail)})" for warn, fail in pairs
               if getattr(cfg, warn) > getattr(cfg, fail)]

@@ -17,6 +17,7 @@ from pipeline.core.lengths import content_chars, distribution, token_counts
 from pipeline.core.records import SPLITS, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content import measure_content
 from pipeline.readiness.diversity import cluster_sizes, diversity
 from pipeline.readiness.label_leakage import measure_label_leakage
 from pipeline.readiness.placeholders import measure_placeholders
@@ -60,6 +61,7 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] |
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
         sections["response_collapse"] = measure_response_collapse(records, seed=seed, max_examples=cfg.max_analysis_examples)
+        sections["content"] = measure_content(records, seed=seed, max_examples=cfg.max_analysis_examples)
     sections["placeholders"] = measure_placeholders(records, seed=seed, max_examples=cfg.max_analysis_examples)
     return sections
 

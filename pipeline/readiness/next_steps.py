@@ -42,6 +42,16 @@ CHECK_CAUSE: dict[str, str] = {
     "min_examples": "volume",
     "eval_power": "volume",
     "learning_curve": "volume",
+    # content checks of completion and chat data
+    "truncated_responses": "malformed",
+    "format_artifacts": "malformed",
+    "swapped_roles": "malformed",
+    "prompt_leakage": "malformed",
+    "conflicting_responses": "labels",
+    "refusals": "content",
+    "fragmentary_responses": "content",
+    "scrambled_text": "content",
+    "reject_reasons": "content",
 }
 _ADD_DATA = {"balance", "volume"}
 _BLOCKING = {"malformed", "labels"}

@@ -9,6 +9,7 @@ from typing import Any
 from pipeline.core.records import SPLITS
 from pipeline.preference.render import preference_md
 from pipeline.core.markdown import table_cell
+from pipeline.readiness.content_checks import content_md
 from pipeline.readiness.label_leakage import label_leakage_md
 from pipeline.readiness.label_noise import label_noise_md
 from pipeline.readiness.measures import totals_over_splits
@@ -101,5 +102,6 @@ READINESS_SECTIONS: dict[str, Callable[[Any], list[str]]] = {
     "diversity": diversity_md,
     "response_collapse": response_collapse_md,
     "placeholders": placeholders_md,
+    "content": content_md,
     "preference": preference_md,
 }

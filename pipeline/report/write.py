@@ -41,7 +41,7 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     outputs["report.json"] = outputs["report.md"] = outputs["report.html"] = None
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
-    outputs.update(write_exports(out_dir, cfg.target, records))  # export/<target>/..., only with targets
+    outputs.update(write_exports(out_dir, cfg.target, records, report))  # export/<target>/..., only with targets
     outputs.update(write_review_files(out_dir, review_rows(report, conflict_lines(rejected))))
     manifest = {
         "ftprep_version": __version__,

@@ -64,11 +64,22 @@ def forbidden_found(chat: Chat, spec: TargetSpec) -> list[str]:
     if not spec.forbidden:
         return []
     roles = spec.forbidden_roles
-    text = "\n".join(message_text(m) for m in chat.messages if roles is None or m["role"] in roles)
+    text = "\n".join(_searched_text(m, spec.forbidden_in_json) for m in chat.messages if roles is None or m["role"] in roles)
     if spec.case_insensitive:
         text = text.casefold()
         return [s for s in spec.forbidden if s.casefold() in text]
     return [s for s in spec.forbidden if s in text]
+
+
+def _searched_text(message: dict[str, Any], in_json: bool) -> str:
+    """The text of a message that a target's forbidden strings are looked for in: all of it, or (``in_json`` false)
+    only what the upload holds as text: not call arguments, not a tool result written as a JSON object."""
+    if in_json:
+        return message_text(message)
+    content = message.get("content") or ""
+    if message["role"] == "tool" and canonical_object(content) is not None:
+        return ""
+    return content
 
 
 def leading_system(messages: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:

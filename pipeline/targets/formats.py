@@ -9,6 +9,8 @@ record (call ids aside where the format has none: Gemini).
   text, if the user speaks next); schema types in Gemini's enum (``OBJECT``).
 - ``bedrock``: ``{schemaVersion: "bedrock-conversation-2024", system: [{text}], messages: [{role, content:
   [{text} | {toolUse} | {toolResult}]}], toolConfig: {tools: [{toolSpec}]}}``; results in the next user message.
+- ``bedrock`` outside Nova: Claude 3 Haiku's ``{system, messages: [{role, content}]}`` and the text-to-text
+  ``{prompt, completion}`` (Meta Llama 3.1), by the model.
 - ``generic``: the canonical task fields, without id and meta.
 """
 
@@ -123,6 +125,32 @@ def bedrock_example(chat: Chat) -> dict[str, Any]:
     if chat.tools:
         example["toolConfig"] = {"tools": [_tool_spec(f) for f in chat.functions()]}
     return example
+
+
+def claude_example(chat: Chat) -> dict[str, Any]:
+    """Claude 3 Haiku's Bedrock format: the leading system prompts as one ``system`` string, then text turns that
+    alternate user/assistant, open with the user and end with the assistant."""
+    system, rest = leading_system(chat.messages)
+    messages: list[dict[str, str]] = []
+    for message in rest:
+        role = message["role"]
+        if role not in ("user", "assistant") or message.get("tool_calls"):
+            raise NotExportable("a tool call or result (the Claude format holds text turns only)")
+        if messages and messages[-1]["role"] == role:
+            raise NotExportable(f"two {role} messages in a row (Claude's turns alternate user/assistant)")
+        messages.append({"role": role, "content": message["content"]})
+    if len(messages) < 2 or messages[0]["role"] != "user" or messages[-1]["role"] != "assistant":
+        raise NotExportable("the conversation does not open with the user and end with the assistant (Claude)")
+    return {"system": "\n\n".join(system), "messages": messages} if system else {"messages": messages}
+
+
+def prompt_completion_example(chat: Chat) -> dict[str, str]:
+    """Bedrock's text-to-text format (Meta Llama 3.1): one user message as ``prompt``, the answer as ``completion``."""
+    roles = [m["role"] for m in chat.messages]
+    if roles != ["user", "assistant"] or chat.messages[1].get("tool_calls"):
+        raise NotExportable("not one user message and one answer (the prompt/completion format holds a single turn, "
+                            "no system prompt)")
+    return {"prompt": chat.messages[0]["content"], "completion": chat.messages[1]["content"]}
 
 
 def _tool_spec(function: dict[str, Any]) -> dict[str, Any]:

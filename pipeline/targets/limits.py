@@ -7,10 +7,13 @@ the same sources; ``[target] max_tokens`` and ``model`` override or pick them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 READ_ON = "2026-11-30"
 """When the sources below were read (through stored copies of the pages; see docs/targets.md)."""
+REREAD_ON = "2026-12-07"
+"""When AWS's validators, the cookbook's token count and Bedrock's other formats were read (their sources say so)."""
 
 TARGET_NAMES = ("generic", "openai", "vertex", "bedrock", "hf")
 
@@ -35,6 +38,8 @@ class ModelLimits:
         max_tokens: tokens per example (training context); longer examples are truncated or refused.
         max_file_bytes: the largest upload file.
         tools: whether tool definitions and calls may be trained on.
+        upload: the upload format, where a target has several (Bedrock: ``nova`` conversation schema, ``claude``
+            messages, ``prompt_completion``).
     """
 
     min_examples: int | None = None
@@ -44,6 +49,7 @@ class ModelLimits:
     max_tokens: int | None = None
     max_file_bytes: int | None = None
     tools: bool = True
+    upload: str = "nova"
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,14 @@ class TargetSpec:
             user and alternates user/assistant), or None (no rule beyond ingest's).
         forbidden: strings that must not appear in content; ``forbidden_fails`` makes one a failure (the
             provider refuses the job), else a warning; ``case_insensitive`` as the provider matches them;
-            ``forbidden_roles`` the messages they are looked for in (None: every message).
+            ``forbidden_roles`` the messages they are looked for in (None: every message); ``forbidden_in_json``
+            whether they are looked for in JSON the upload holds as data, not text (tool call arguments, tool results
+            written as objects): AWS's validators read only text blocks.
         weights: whether the format keeps per-message ``weight``.
         message_overhead: tokens the format adds per message and per example (billing estimate).
+        token_method: how an example's tokens are counted: ``content`` (the texts and tools, plus the overhead) or
+            ``openai_cookbook`` (OpenAI's cookbook: also each message's role, as its ``num_tokens_from_messages``
+            encodes every value of a message).
         epochs: ``openai`` (OpenAI's auto heuristic) or a fixed default; ``epoch_bounds`` the allowed range.
     """
 
@@ -71,8 +82,10 @@ class TargetSpec:
     forbidden_fails: bool = False
     case_insensitive: bool = False
     forbidden_roles: tuple[str, ...] | None = None
+    forbidden_in_json: bool = True
     weights: bool = False
     message_overhead: tuple[int, int] = (0, 0)
+    token_method: str = "content"
     epochs: str | int = 3
     epoch_bounds: tuple[int, int] | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -84,7 +97,9 @@ TIKTOKEN_SPECIAL = ("<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_
 CHATML = ("<|im_start|>", "<|im_end|>")
 TEMPLATE_MARKERS = (*TIKTOKEN_SPECIAL, *CHATML, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
                     "<|eot_id|>", "<start_of_turn>", "<end_of_turn>", "[INST]", "[/INST]")
-NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "[EOS]", "<image>", "<video>")
+NOVA_RESERVED = ("System:", "User:", "Bot:", "Assistant:", "Thought:", "[EOS]", "<image>", "<video>", "<unk>")
+"""AWS's reserved keywords for Nova fine-tuning data, matched in any case in every text the upload holds: the union
+of AWS's two published validators (see ``_NOVA_VALIDATOR`` and ``_NOVA_SDK``)."""
 
 _OPENAI_GUIDE = "https://platform.openai.com/docs/guides/fine-tuning"
 _COOKBOOK = "https://github.com/openai/openai-cookbook/blob/main/examples/Chat_finetuning_data_prep.ipynb"
@@ -95,8 +110,14 @@ _VERTEX_API = "https://cloud.google.com/vertex-ai/generative-ai/docs/model-refer
 _NOVA_DATA = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
 _NOVA_VALIDATOR = ("https://github.com/aws-samples/amazon-nova-samples/blob/main/customization/bedrock-finetuning/"
                    "understanding/dataset_validation/nova_ft_dataset_validator.py")
+NOVA_VALIDATOR_COMMIT = "8c768753be0f9c9d79a762a2458c497fd47df594"
+NOVA_SDK_COMMIT = "6ed1f5915e3cc9e44876f299eaa84a6d86f890f2"
+_NOVA_SDK = ("https://github.com/aws/nova-customization-sdk/blob/main/src/amzn_nova_forge/dataset/dataset_validator/"
+             "dataset_validator.py")
 _NOVA_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html"
 _NOVA2 = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
+_BEDROCK_PREPARE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html"
+_CLAUDE_BEDROCK = "https://platform.claude.com/cookbook/finetuning-finetuning-on-bedrock"
 _HF_ARGS = "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments"
 _TIKTOKEN = "https://github.com/openai/tiktoken/blob/main/tiktoken_ext/openai_public.py"
 
@@ -127,8 +148,10 @@ OPENAI = TargetSpec(
                          "tool_calls and weight (0 or 1)"),
         "epochs": Source(_COOKBOOK, "default epochs: 3, raised to reach 100 example-passes (at most 25 epochs) for "
                          "small sets and lowered to stay under 25,000 for large ones (at least 1)"),
-        "message_overhead": Source(_COOKBOOK, "token estimate: 3 tokens per message and 3 per example on top of "
-                                   "the content (the notebook says: not exact)"),
+        "message_overhead": Source(_COOKBOOK, "num_tokens_from_messages: 3 tokens per message plus the tokens of "
+                                   "each of its values (role and content; a name adds 1 more), and 3 per example "
+                                   "for the reply's priming (the notebook calls the count an estimate)",
+                                   read_on=REREAD_ON),
         "forbidden": Source(_TIKTOKEN, "special tokens of OpenAI's encodings (<|endoftext|>, <|fim_*|>, "
                             "<|endofprompt|>), plus ChatML's <|im_start|>/<|im_end|>; tiktoken refuses text that "
                             "spells them unless allowed. Whether the fine-tuning API refuses or escapes them is not "
@@ -137,6 +160,7 @@ OPENAI = TargetSpec(
     forbidden=(*TIKTOKEN_SPECIAL, *CHATML),
     weights=True,
     message_overhead=(3, 3),
+    token_method="openai_cookbook",
     epochs="openai",
     epoch_bounds=(1, 25),
 )
@@ -181,6 +205,10 @@ BEDROCK = TargetSpec(
         **{name: ModelLimits(min_examples=8, recommended_examples=100, max_examples=20_000)
            for name in ("nova-micro", "nova-lite", "nova-pro")},
         "nova-2-lite": ModelLimits(min_examples=200, recommended_examples=200, max_examples=20_000, tools=False),
+        # Bedrock's other text fine-tuning formats: no limit confirmed first-hand, so none is checked
+        "claude-3-haiku": ModelLimits(tools=False, upload="claude"),
+        "llama-3.1-8b-instruct": ModelLimits(tools=False, upload="prompt_completion"),
+        "llama-3.1-70b-instruct": ModelLimits(tools=False, upload="prompt_completion"),
     },
     sources={
         "min_examples": Source(_NOVA_VALIDATOR, "AWS's Nova dataset validator: 8 to 20,000 samples for Nova Micro, "
@@ -193,18 +221,35 @@ BEDROCK = TargetSpec(
         "max_file_bytes": Source(_NOVA_DATA, "no file size limit found; not checked", confirmed=False),
         "roles": Source(_NOVA_DATA, "roles are user and assistant; the first turn is the user's, the last the "
                         "assistant's; the validator requires user/assistant alternation"),
-        "forbidden": Source(_NOVA_DATA, "User:, Bot:, Assistant:, System:, <image>, <video> and [EOS] are reserved "
-                            "keywords: a user prompt or system prompt that starts with or holds one fails the training "
-                            "job (checked as written, in user and system messages; whether AWS's validator matches "
-                            "more, in other roles or in any case, was not confirmed)"),
+        "forbidden": Source(_NOVA_VALIDATOR, "reserved keywords fail the job when any text of the upload holds them: "
+                            "AWS's Nova SDK validator (aws/nova-customization-sdk @6ed1f59, check_forbidden_keywords) "
+                            "matches Bot:, User:, Assistant:, [EOS], <image>, <video> in any case, as substrings, in the "
+                            "system prompt, every message's text and tool results' text; the aws-samples validator "
+                            "(nova_ft_dataset_validator.py @8c76875, INVALID_TOKENS_TEXT) also lists System:, Thought: "
+                            "and <unk> (as written and in capitals) in the system prompt and every message's text. "
+                            "ftprep matches the union in any case; that System:, Thought: and <unk> are refused in other "
+                            "cases (system:) is not confirmed", read_on=REREAD_ON),
         "tools": Source(_NOVA2, "Nova 2.0 SFT does not support tool use (tool sections may fail the job); the Nova 1.0 "
                         "validator accepts toolConfig, toolUse and toolResult blocks"),
         "epochs": Source(_NOVA_HP, "epochCount 1 to 5, default 2 (larger sets need fewer epochs)"),
+        "claude_format": Source(_CLAUDE_BEDROCK, "Claude 3 Haiku on Bedrock: each line {system (optional string), "
+                                "messages: [{role: user|assistant, content: string}]}, at least two messages, opening "
+                                "with the user, ending with the assistant, alternating, no other keys (Anthropic's "
+                                "cookbook; AWS's data guide lists Claude 3 among the conversational models). Its "
+                                "record and token limits were not found first-hand: not checked", confirmed=False,
+                                read_on=REREAD_ON),
+        "prompt_completion_format": Source(_BEDROCK_PREPARE, "Meta Llama 3.1 8B and 70B Instruct are Bedrock's "
+                                           "non-conversational text models: each line {prompt, completion} (the "
+                                           "field names read in second-hand guides; the AWS page's example was not "
+                                           "retrievable); one user turn and one answer, no system prompt. Limits "
+                                           "not found first-hand: not checked", confirmed=False,
+                                           read_on=REREAD_ON),
     },
     roles="bedrock",
     forbidden=NOVA_RESERVED,
     forbidden_fails=True,
-    forbidden_roles=("system", "user"),
+    case_insensitive=True,
+    forbidden_in_json=False,
     epochs=2,
     epoch_bounds=(1, 5),
 )
@@ -225,3 +270,19 @@ HF = TargetSpec(name="hf", upload_format="datasets DatasetDict.save_to_disk dire
                 forbidden=TEMPLATE_MARKERS, weights=True)
 
 TARGETS: dict[str, TargetSpec] = {spec.name: spec for spec in (GENERIC, OPENAI, VERTEX, BEDROCK, HF)}
+
+UPLOAD_FORMATS = {
+    "claude": "Amazon Bedrock Claude 3 Haiku fine-tuning JSONL: {system, messages: [{role, content}]}",
+    "prompt_completion": "Amazon Bedrock text-to-text fine-tuning JSONL: {prompt, completion}",
+}
+
+
+def spec_for(target: str, model: str) -> TargetSpec:
+    """The target's spec as it applies to ``model``: a Bedrock model outside Nova has its own upload format, and
+    Nova's reserved keywords and epoch range do not apply to it (its epochs: OpenAI's heuristic as a stand-in)."""
+    spec = TARGETS[target]
+    upload = spec.models[model].upload
+    if upload not in UPLOAD_FORMATS:
+        return spec
+    return dataclasses.replace(spec, upload_format=UPLOAD_FORMATS[upload], forbidden=(), forbidden_fails=False,
+                               case_insensitive=False, epochs="openai", epoch_bounds=None)

@@ -22,6 +22,13 @@ def render_targets(section: dict[str, Any]) -> list[str]:
     notes = [f"- {name}: {table_cell(warning)}" for name, target in section.items() for warning in target["plan"]["warnings"]]
     notes += [f"- {name} left out: {table_cell(why)} ({n})" for name, target in section.items()
               for why, n in target["skipped"]["reasons"].items()]
+    seen: set[str] = set()
+    for name, target in section.items():
+        for note in target.get("notes") or []:
+            said = note["message"] if note["kind"] == "sorted_by_label" else f"{name}: {note['message']}"
+            if said not in seen:
+                seen.add(said)
+                notes.append(f"- note, {table_cell(said)}")
     if notes:
         lines += ["", *notes]
     lines += ["", "Exports are in `export/<target>/`; each limit's public source is in report.json "

@@ -197,3 +197,59 @@ def test_config_problems(values, problem):
     """An unknown check name in fail, a negative tolerance or an empty baseline are config errors."""
     with pytest.raises(Exception, match=problem):
         DriftConfig(**values)
+
+
+def _category_rows() -> list[dict]:
+    """banking77's train labels (10,003 rows, 77 intents), each row in a split by its position."""
+    lines = (DATA / "banking77_train_categories.txt").read_text(encoding="utf-8").splitlines()[1:]
+    return [{"label": label, "split": SPLIT_OF[i % 10]} for i, label in enumerate(lines)]
+
+
+def _label_shares(report: dict, cfg: DriftConfig = DriftConfig()):
+    return next(c for c in check_drift(report, cfg) if c.name == "drift_label_shares")
+
+
+def test_small_labels_losing_two_thirds_of_their_rows_are_drift():
+    """11 of banking77's 77 labels lose two thirds of their rows: each share moves by about a point (the 2-point
+    rule alone passes), but each lost over half of it, far beyond sampling noise: drift_label_shares warns, naming
+    them."""
+    rows = _category_rows()
+    cut = sorted({r["label"] for r in rows})[::7]
+    seen: Counter[str] = Counter()
+    changed = []
+    for row in rows:
+        seen[row["label"]] += 1
+        if row["label"] not in cut or seen[row["label"]] % 3 == 1:
+            changed.append(row)
+    report = _with_baseline(_report(changed), _report(rows))
+    assert len(cut) == 11 and _label_shares(report, DriftConfig(max_label_share_drop=1.0)).status == "pass"
+    check = _label_shares(report)
+    assert check.status == "warn" and check.observed["over_tolerance"] == 11
+    assert abs(check.observed["change"]) < 0.02 and check.observed["what"].removeprefix("label ") in cut
+    assert "lost more than 50% of their share" in check.message and check.threshold["share_drop_above"] == 0.5
+    assert all(name[:40] in check.message for name in cut[:5]) and "and 6 more" in check.message
+    table = "\n".join(drift_markdown({**report, "checks": [check.as_dict()]}))
+    assert sum(f"label {name} " in table for name in cut) == 11 and "of its share lost" in table
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_halves_of_banking77_stay_quiet(seed):
+    """Two random halves of banking77 are two samples of one distribution: small labels move by up to half their
+    share between them, but never beyond sampling noise, so drift_label_shares passes both ways."""
+    import random
+
+    rows = _category_rows()
+    random.Random(seed).shuffle(rows)
+    first, second = rows[: len(rows) // 2], rows[len(rows) // 2:]
+    for base, run in ((first, second), (second, first)):
+        assert _label_shares(_with_baseline(_report(run), _report(base))).status == "pass"
+
+
+def test_a_label_that_grew_or_vanished_is_not_judged_by_its_lost_share():
+    """A label whose share grew lost nothing; a label that vanished is drift_label_set's (and a 100% loss in points)."""
+    rows = _category_rows()
+    first = sorted({r["label"] for r in rows})[0]
+    changed = [r for r in rows if r["label"] != first]
+    check = _label_shares(_with_baseline(_report(changed), _report(rows)))
+    assert check.observed["what"] == f"label {first}" and check.observed["after"] == 0.0
+    assert "lost most of their share" not in check.message

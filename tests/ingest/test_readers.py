@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from datasets import Dataset, DatasetDict
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Json, List, Value
 
 from pipeline.core.errors import InputError
 from pipeline.ingest.readers import HF_DATASET, read_rows, resolve_inputs
@@ -142,6 +142,16 @@ def test_saved_hf_dataset_dict(tmp_path):
     (source,) = resolve_inputs([str(tmp_path / "ds")])
     assert source.format == HF_DATASET
     assert sorted((r.data["text"], r.data["hf_split"]) for r in read_rows(source)) == [("a", "train"), ("b", "test")]
+
+
+def test_saved_hf_dataset_class_labels_and_json_are_decoded(tmp_path):
+    """A ClassLabel column is read as the label names (as the Hub's banking77 holds its intents), a List(Json())
+    column as the objects (ftprep's own hf export holds tools so)."""
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["ham", "spam"]), "tools": List(Json())})
+    Dataset.from_dict({"text": ["a", "b"], "label": [1, 0], "tools": [[{"type": "function"}], None]},
+                      features=features).save_to_disk(tmp_path / "ds")
+    (source,) = resolve_inputs([str(tmp_path / "ds")])
+    assert [(r.data["label"], r.data["tools"]) for r in read_rows(source)] == [("spam", [{"type": "function"}]), ("ham", None)]
 
 
 def test_forced_format_and_unknown_extension(tmp_path):

@@ -38,26 +38,27 @@ def test_completion_and_classification_records_become_chats_through_the_template
 
 
 def test_reserved_strings_leave_a_record_out_of_bedrock_only(write_jsonl):
-    """Bedrock's reserved keywords in a user or system prompt keep a record out of its export (as written: the
-    assistant's "Monitor the system:" is no keyword); OpenAI keeps the record and counts its special token."""
+    """Bedrock's reserved keywords in any message and in any case keep a record out of its export (AWS's validators
+    read every text block; the SDK's matching ignores case); OpenAI keeps the records and counts its special token."""
     rows = [{"messages": [{"role": "user", "content": "Reply to User: a greeting"}, {"role": "assistant", "content": "Hi"}]},
-            {"messages": [{"role": "user", "content": "Steps?"}, {"role": "assistant", "content": "1. Monitor the system: daily"}]},
+            {"messages": [{"role": "user", "content": "Steps?"}, {"role": "assistant", "content": "1. Ask the chatbot: daily"}]},
             {"messages": [{"role": "user", "content": "What is <|endoftext|>?"}, {"role": "assistant", "content": "A token."}]}]
     records = _records(rows, write_jsonl)
     cfg = TargetConfig(name=("bedrock", "openai"))
     bedrock = measure_target(records, Task.CHAT, cfg, "bedrock", "o200k_base")
     openai = measure_target(records, Task.CHAT, cfg, "openai", "o200k_base")
-    assert bedrock["examples"]["train"] == 2 and bedrock["forbidden"]["strings"] == {"User:": 1}
-    assert bedrock["forbidden"]["ids"] == {"User:": [records["id"][0]]}
+    assert bedrock["examples"]["train"] == 1 and bedrock["forbidden"]["strings"] == {"Bot:": 1, "User:": 1}
+    assert bedrock["forbidden"]["ids"] == {"User:": [records["id"][0]], "Bot:": [records["id"][1]]}
     assert openai["examples"]["train"] == 3 and openai["forbidden"]["strings"] == {"<|endoftext|>": 1}
 
 
 def test_a_target_measures_tokens_with_the_format_overhead():
-    """OpenAI's estimate: the counted tokens plus 3 per message and 3 per example, summed over train."""
+    """OpenAI's cookbook count: the counted tokens plus, per message, 3 and its role (one token each in o200k_base),
+    and 3 per example, summed over train."""
     records = _records("glaive_toolcall_30.json")
     section = measure_target(records, Task.CHAT, TargetConfig(name="openai"), "openai", "o200k_base")
     messages = sum(len(m) for m in records["messages"])
-    assert section["plan"]["billed_tokens_per_epoch"] == 10 * len(records) + 3 * messages + 3 * len(records)
+    assert section["plan"]["billed_tokens_per_epoch"] == 10 * len(records) + (3 + 1) * messages + 3 * len(records)
     assert section["plan"]["epochs"] == 3 and section["over_max_tokens"] == 0  # 30 examples: 100 // 30
 
 

@@ -1,0 +1,180 @@
+"""What one response (or one chat) gets wrong, for the content checks: each rule returns a short reason or ``None``.
+
+The clean stage rejects the plainest cases (:mod:`pipeline.clean.responses`: a response cut off after a comma, a
+short AI-disclaimer refusal); these rules reuse those and add what a reject rule must not act on alone but a share
+of records makes worth a warning:
+
+- :func:`truncation`: the clean rule, plus prose whose last line stops on a word no English sentence ends on
+  ("...for work\\nThat means", "...and the"), or with a bracket opened on the last line and never closed;
+- :func:`refusal`: an AI self-reference that declines in the opening of the response, at any length (a
+  disclaimer padded with an answer too: the clean stage keeps those), unless it names a real limit of a text model;
+- :func:`fragment`: an open instruction ("explain", "describe", "write") answered in 2-6 words;
+- :func:`format_artifacts`: prompt-format and special-token markers in the text (``### Response:``,
+  ``<|im_start|>``, ``[INST]``, ``Human:`` turns), outside code blocks;
+- :func:`swapped_pair`: a user turn that reads like an answer followed by an assistant turn that reads like a
+  question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.clean.prose import CODE_LINE, prose
+from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, _truncated
+
+# Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
+# objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
+_DANGLING = frozenset(
+    "a an the of to for with from into onto as than and or but nor because although whereas whether which whose "
+    "whom very such their its our your my his we they including between among during while if when means".split()
+)
+_WORD = re.compile(r"[A-Za-z']+$")
+_NOT_PROSE_END = re.compile(r"(?:https?://\S+|\d[\d.,%]*|[^\w\s])$")
+_CODE_CHARS = re.compile(r"[=(){}\[\]<>;`]")
+_LIST_OR_HEADING = re.compile(r"^\s*(?:[-*•+#>|]|\d+[.)]\s|[a-zA-Z][.)]\s)")
+
+
+def truncation(response: str) -> str | None:
+    """Why ``response`` looks cut off, or ``None``."""
+    failure = _truncated(response, "")
+    text = response.rstrip()
+    if failure and _trusted(failure[1], text):
+        return failure[1]
+    if not text or len(text.split()) < 4:
+        return None  # a label, a number, a one-word answer
+    lines = [line.strip() for line in text[-4000:].split("\n")[-30:] if line.strip()]
+    last = lines[-1]
+    if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
+        return f"the response ends with '{last[-1]}', mid-sentence"
+    if CODE_LINE.search(last) or _NOT_PROSE_END.search(last):
+        return None  # code, or an end in a number, URL, symbol or emoji
+    word = _WORD.search(last)
+    if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
+        return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    if _LIST_OR_HEADING.match(last):
+        return _unlike_the_others(lines, last, min_words=5)  # "4. Heat your pan: Preheat a non-stick pan"
+    open_at = last.rfind("(")
+    if open_at >= 0 and ")" not in last[open_at:] and len(last) - open_at > 3:
+        return f"a bracket is opened and never closed: '...{last[-40:]}'"
+    return _unlike_the_others(lines, last, min_words=6)
+
+
+_FINISHED_BEFORE = re.compile(r"[.!?][\"')\]]?\s+\S")
+
+
+def _trusted(detail: str, text: str) -> bool:
+    """The clean rule's findings a share is measured on: an open code block, an end on a comma or colon, a sentence
+    trailing off after a finished one. Its weaker cases (a 12-word line without a stop, CJK prose without a closing
+    mark) fire on complete answers that simply omit the stop: read in LIMA and OpenAssistant, most were complete."""
+    if "code block" in detail or "ends with" in detail:
+        return True
+    last = text[-2000:].rsplit("\n", 1)[-1]
+    return "stops mid-sentence: '" in detail and bool(_FINISHED_BEFORE.search(last))
+
+
+def _unlike_the_others(lines: list[str], last: str, min_words: int) -> str | None:
+    """A last line without a closing mark where the response's other lines of 4+ words close theirs (2 or more,
+    80% of them): the answer stopped before its end. Poems and lists written without stops close none."""
+    words = last.split()
+    if len(words) < min_words or sum(w[:1].isupper() for w in words) > len(words) / 2:
+        return None  # a signature, a title or a name: "Kim Jong Un, Glorious Leader"
+    others = [line for line in lines[:-1] if len(line.split()) >= 4 and not CODE_LINE.search(line)]
+    closed = sum(not line[-1].isalpha() for line in others)
+    if closed >= 2 and closed >= 0.8 * len(others):
+        return f"the last line stops without the stop its other lines end with: '...{' '.join(last.split()[-4:])}'"
+    return None
+
+
+def refusal(response: str) -> str | None:
+    """The AI-disclaimer opening of ``response`` that declines the task (any length), or ``None``."""
+    opening = response[:_OPENING]
+    match = _AI_SELF.search(opening)
+    if match is None or not _DECLINE.search(opening, match.start()) or _REAL_LIMIT.search(opening):
+        return None
+    return match.group()
+
+
+# An open instruction asks for an explanation, a text or an analysis: more than a handful of words.
+_OPEN = re.compile(
+    r"^\W*(?:please\s+|can you\s+|could you\s+)?(?:explain|describe|write|discuss|compose|elaborate|outline|compare|"
+    r"contrast|analy[sz]e|summari[sz]e|tell me about|how (?:do|does|can|would|should|to)|why (?:do|does|is|are|did)|"
+    r"what are the (?:benefits|advantages|differences|pros|causes|effects)|develop|draft|create a (?:story|plan|guide|"
+    r"essay|article|blog|speech|letter|poem|dialogue|paragraph|description|tutorial))\b",
+    re.I,
+)
+# ...unless it asks for something short: a title, a word, a name, a slogan, one sentence.
+_BRIEF = re.compile(
+    r"\b(?:title|headline|name|word|words|phrase|slogan|tagline|motto|hashtag|synonym|antonym|acronym|one sentence|"
+    r"a sentence|single sentence|in short|briefly|short answer|yes or no|true or false|equation|formula|code|"
+    r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
+    re.I,
+)
+FRAGMENT_MAX_WORDS = 6
+
+
+def fragment(prompt: str, response: str) -> str | None:
+    """The open instruction a 2-6-word ``response`` fails to answer, or ``None``."""
+    words = response.split()
+    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or _CODE_CHARS.search(response) or response.rstrip().endswith("?"):
+        return None  # code ("mkdir test"), a function call, or a clarifying question: not a fragment of prose
+    instruction = prompt.strip().split("\n", 1)[0]
+    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
+        return None
+    return " ".join(instruction.split()[:6])
+
+
+# Prompt-format markers: a template applied to the text before it reached the data, or a model's raw output.
+ARTIFACTS: dict[str, re.Pattern[str]] = {
+    "### Instruction/Response": re.compile(r"^\s*#{2,4}\s*(?:Instruction|Response|Input|Human|Assistant)\s*:", re.M | re.I),
+    "<|im_start|>/<|im_end|>": re.compile(r"<\|im_(?:start|end)\|>"),
+    "[INST]": re.compile(r"\[/?INST\]"),
+    "<s>/</s>": re.compile(r"</?s>"),
+    "<|endoftext|>": re.compile(r"<\|(?:endoftext|eot_id|start_header_id|end_header_id|begin_of_text|end)\|>"),
+    "<start_of_turn>": re.compile(r"<(?:start|end)_of_turn>"),
+    "Human:/Assistant: turns": re.compile(r"(?:^|\n\n)\s*(?:Human|Assistant|USER|ASSISTANT|### Human|### Assistant)\s*:\s*\S", re.M),
+}
+_FENCED = re.compile(r"(```|~~~)[\s\S]*?(?:\1|\Z)")
+_ANY_ARTIFACT = re.compile("|".join(f"(?:{p.pattern})" for p in ARTIFACTS.values()), re.M | re.I)
+
+
+def format_artifacts(text: str) -> list[str]:
+    """The kinds of prompt-format marker in ``text`` outside code blocks and inline code."""
+    if not _ANY_ARTIFACT.search(text):
+        return []  # one pass over the text, the usual case
+    if "`" in text or "~~~" in text:
+        text = re.sub(r"`[^`\n]+`", " ", _FENCED.sub(" ", text))
+    return [kind for kind, pattern in ARTIFACTS.items() if pattern.search(text)]
+
+
+# A question: ends with '?', or opens with an interrogative or an imperative request.
+_QUESTION_OPENING = re.compile(
+    r"^\W*(?:what|why|how|who|whom|which|when|where|can|could|would|will|is|are|do|does|did|should|shall|may|"
+    r"please|explain|describe|write|tell|give|list|name|generate|create|summari[sz]e|translate|find|help|make|"
+    r"suggest|provide|calculate|compare|classify|identify|rewrite|edit)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether a turn reads like a request: a question mark at its end, or an interrogative or imperative opening."""
+    stripped = text.strip()
+    return stripped.endswith(("?", "？")) or bool(_QUESTION_OPENING.match(stripped))
+
+
+# How assistants open an answer (and users rarely open a request).
+_ANSWER_OPENING = re.compile(
+    r"^\W*(?:sure|certainly|of course|absolutely|here (?:is|are)|here's|i'm sorry|i apologi[sz]e|as an ai|"
+    r"great question|hello! how can i|好的|当然|以下是|抱歉|对不起)\b",
+    re.I,
+)
+
+
+def swapped_pair(user: str, assistant: str) -> bool:
+    """Whether a user turn reads like the answer and the assistant turn after it like the request: the user turn
+    is no request, is longer, and either the assistant turn is a request or the user turn opens like an answer."""
+    if not user.strip() or not assistant.strip() or is_question(user) or len(user) <= 1.5 * len(assistant):
+        return False
+    return is_question(assistant) or bool(_ANSWER_OPENING.match(user))
+
+
+__all__ = ["truncation", "refusal", "fragment", "format_artifacts", "swapped_pair", "is_question", "prose"]

@@ -1,0 +1,107 @@
+"""The content checks on real completion and chat slices: quiet on the real data, warning on seeded traps built from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.content_traps import damage, load, measure
+from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content_checks import (
+    check_conflicting_responses,
+    check_format_artifacts,
+    check_fragmentary_responses,
+    check_prompt_leakage,
+    check_refusals,
+    check_reject_reasons,
+    check_scrambled_text,
+    check_swapped_roles,
+    check_truncated_responses,
+    content_md,
+)
+from tests.conftest import DATA
+
+CFG = ReadinessConfig()
+SLICES = {"alpaca": "content/alpaca_en_300.json", "sft_chat": "content/v1_sft_300.jsonl",
+          "gsm8k": "content/gsm8k_300.jsonl", "lima_multiturn": "content/lima_multiturn.jsonl"}
+CHECKS = {"truncated_responses": check_truncated_responses, "refusals": check_refusals,
+          "fragmentary_responses": check_fragmentary_responses, "scrambled_text": check_scrambled_text,
+          "format_artifacts": check_format_artifacts, "swapped_roles": check_swapped_roles,
+          "conflicting_responses": check_conflicting_responses, "prompt_leakage": check_prompt_leakage}
+
+
+def _report(rows: list[dict], dropped_by_check: dict[str, int] | None = None) -> dict:
+    task = "chat" if "messages" in rows[0] else "completion"
+    section = measure(rows)
+    return {"task": task, "content": section, "cleaning": {"dropped_by_check": dropped_by_check or {}},
+            "counts": {"input": len(rows), "rejected": {}}}
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, list[dict]]:
+    return {name: load(str(DATA / path)) for name, path in SLICES.items()}
+
+
+@pytest.mark.parametrize("name", list(SLICES))
+def test_real_slices_are_quiet(rows, name):
+    """Every content check passes (or skips) on real, untouched completion and chat data."""
+    report = _report(rows[name])
+    for check_name, judge in CHECKS.items():
+        check = judge(report, CFG)
+        if check is not None:
+            assert check.status in ("pass", "skip"), (name, check_name, check.message, check.examples)
+
+
+@pytest.mark.parametrize(("slice_name", "trap", "check_name"), [
+    ("alpaca", "truncate", "truncated_responses"),
+    ("alpaca", "runon", "format_artifacts"),
+    ("alpaca", "refuse", "refusals"),
+    ("alpaca", "fragment", "fragmentary_responses"),
+    ("alpaca", "scramble", "scrambled_text"),
+    ("alpaca", "leak", "prompt_leakage"),
+    ("gsm8k", "conflict", "conflicting_responses"),
+    ("sft_chat", "swap", "swapped_roles"),
+    ("sft_chat", "truncate", "truncated_responses"),
+    ("sft_chat", "runon", "format_artifacts"),
+])
+def test_traps_warn_or_fail(rows, slice_name, trap, check_name):
+    """Each trap built from a real slice (seeded) makes its check warn or fail, with examples from the data."""
+    check = CHECKS[check_name](_report(damage(rows[slice_name], trap)), CFG)
+    assert check.status in ("warn", "fail"), (check.message,)
+    assert check.examples and check.recommendation
+
+
+def test_refusals_count_what_clean_rejected(rows):
+    """Refusals the clean stage rejected count towards the share: 15% kept plus 15% rejected is a 30% finding."""
+    real = _report(rows["alpaca"])
+    assert check_refusals(real, CFG).status == "pass"
+    dropped = _report(rows["alpaca"], dropped_by_check={"refusal": 45})
+    check = check_refusals(dropped, CFG)
+    assert check.status == "warn" and "45 rejected by the clean stage" in check.message
+
+
+def test_scrambled_text_is_quiet_on_chinese():
+    """Word order is not judged on text without spaces between words: Chinese answers never count."""
+    zh = load(str(DATA / "alpaca_zh_quality.json"))
+    section = measure(zh)
+    assert section["scrambled_text"]["records"] == 0
+
+
+def test_reject_reasons_names_the_reason():
+    """A single clean rule dropping a large share of the input warns in its own words, under the pooled rate;
+    duplicates dedup removed do not (reject_rate and duplicate_rate speak for them)."""
+    report = {"counts": {"input": 1000, "rejected": {"low_quality": 160, "duplicate_exact": 20}},
+              "cleaning": {"dropped_by_check": {"refusal": 150, "truncated": 10}}}
+    check = check_reject_reasons(report, CFG)
+    assert check.status == "warn"
+    assert check.message.startswith("15% of input rows were AI-disclaimer refusals (150)")
+    quiet = {"counts": {"input": 1000, "rejected": {"duplicate_exact": 140, "low_quality": 9}},
+             "cleaning": {"dropped_by_check": {"refusal": 3, "truncated": 6}}}
+    assert check_reject_reasons(quiet, CFG).status == "pass"
+
+
+def test_content_section_renders(rows):
+    """report.md gets a 'Response content' section listing every figure measured."""
+    lines = content_md(measure(damage(rows["alpaca"], "runon")))
+    text = "\n".join(lines)
+    assert lines[0] == "## Response content"
+    assert "| format_artifacts (prompt-format markers) |" in text and "### Instruction/Response" in text
