@@ -60,8 +60,20 @@ def write_exports(out_dir: Path, cfg: TargetConfig, records: Dataset,
     return written
 
 
-            hf_records = preference_hf_records(records) if task is Task.PREFERENCE else records
-            written.update(_write_hf(out_dir, folder, hf_records, task, report or {}))
+def preference_hf_records(records: Dataset) -> Dataset:
+    """Preference records as the ``hf`` export holds them: messages of ``role`` and ``content`` only (TRL)."""
+    from pipeline.targets.preference import HF_FEATURES, hf_rows
+
+    rows = records.select_columns(["id", "prompt", "chosen", "rejected", "split"]).with_format("arrow")[:].to_pylist()
+    columns = {**hf_rows(rows), "split": [r["split"] for r in rows]}
+    features = Features({**HF_FEATURES, "split": records.features["split"]})
+    fingerprint = hashlib.sha1(f"ftprep-preference-hf|{records._fingerprint}".encode()).hexdigest()
+    table = pa.table(columns, schema=features.arrow_schema)
+    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
+
+
+def _write_hf(out_dir: Path, folder: Path, records: Dataset, task: Task, report: dict[str, Any]) -> dict[str, int | None]:
+    columns = hf_columns(task)
     table = records.with_format("arrow")[:]
     features = Features({name: records.features[name] for name in columns})
     if task is Task.CLASSIFICATION:
