@@ -11,12 +11,13 @@ hh-rlhf repeats common openings), so a shared prompt is not a duplicate. What is
    duplicates, in one split.
 
 The ``duplicates`` section holds ``exact``, ``near`` (0: near-duplicate prompts are grouped, not removed),
-``clusters`` (prompt groups), ``largest_cluster`` (pairs in the largest), ``near_prompt_joins`` and the
+``clusters`` (prompt groups of more than one pair), ``largest_cluster`` (pairs in the largest), ``near_prompt_joins`` and the
 shingling ``parameters`` the split-leakage measure reuses.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ def dedup_pairs(ds: Dataset, cfg: DedupConfig) -> tuple[Dataset, dict[str, Any]]
         if kept != row:
             reject[row] = DUPLICATE_EXACT
             detail[row] = f"the same prompt, chosen and rejected answers as pair {ids[kept]}"
-            info[row] = f'{{"kept_id": "{ids[kept]}"}}'
+            info[row] = json.dumps({"kept_id": ids[kept]}, ensure_ascii=False)
     # prompt groups over the kept pairs: exact prompt keys first, then near-duplicate prompts joined
     kept_rows = [row for row in range(len(ds)) if reject[row] is None]
     leader_of_key: dict[str, int] = {}
@@ -75,7 +76,7 @@ def dedup_pairs(ds: Dataset, cfg: DedupConfig) -> tuple[Dataset, dict[str, Any]]
     section = {
         "exact": sum(r is not None for r in reject),
         "near": 0,
-        "clusters": len(sizes),
+        "clusters": sum(size > 1 for size in sizes.values()),  # prompts in more than one pair
         "largest_cluster": max(sizes.values(), default=0),
         "near_prompt_joins": joins,
         "grouped_by": "prompt",

@@ -22,6 +22,7 @@ def test_pairs_of_one_prompt_are_kept_in_one_cluster_and_repeats_rejected():
     clusters = dict(zip(column(kept, "id"), column(kept, "cluster")))
     assert clusters["p0"] == clusters[f"p{len(pairs) - 2}"]
     assert section["exact"] == 1 and section["largest_cluster"] == 2 and section["grouped_by"] == "prompt"
+    assert section["clusters"] == 1  # prompts in more than one pair: the base prompt only
 
 
 def test_near_duplicate_prompts_share_a_cluster():
