@@ -197,7 +197,7 @@ def cli() -> None:
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
 @click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector for texts of 20+ letters: lingua (~0.3 ms a text) or langdetect (~2 ms).  [default: lingua with --languages, langdetect for the sampled mix]")
-@click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IPs and secrets found in text.  [default: redact]")
+@click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IBANs, IPs and secrets found in text.  [default: redact]")
 @click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: all cores; parsing from a 32 MiB file, clean and dedup from 20,000 rows]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: fail]")
 @click.option("--dedup/--no-dedup", "dedup_enabled", default=None, help="Remove exact and near duplicates.  [default: on]")

@@ -117,10 +117,27 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             section, found = _build_section(sections[name], name, values)
             problems += found
             built[name] = section
+    if not problems:
+        problems += _system_prompt_problems(built.get("target"), built.get("clean") or CleanConfig())
     if problems:
         count = f"{len(problems)} problems: " if len(problems) > 1 else ""
         raise ConfigError(f"{where}: {count}" + "; ".join(problems))
     return Config(**built)
+
+
+def _system_prompt_problems(target: TargetConfig | None, clean: CleanConfig) -> list[str]:
+    """A credential or IBAN in ``[target] system_prompt`` is refused, naming its kind (never its value): the prompt
+    is copied into every exported example and the manifest, and it is the user's own text to fix, not data to
+    redact. Personal data such as a support address is allowed (it is the user's choice to put it there)."""
+    if target is None or not target.system_prompt or not clean.hidden_types():
+        return []
+    from pipeline.clean.pii import scan_pii
+
+    kinds = sorted(scan_pii(target.system_prompt, clean.hidden_types()).found)
+    if not kinds:
+        return []
+    return [f"[target] system_prompt holds {', '.join(kinds)}: it would be copied into every exported example; "
+            "remove it from the prompt"]
 
 
 def _resolve_seed(data: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset, concatenate_datasets
 
+from pipeline.clean.pii import hide_secrets_in
 from pipeline.clean.stage import clean
 from pipeline.config import Config
 from pipeline.correct.outcome import settle_label_noise, with_verdict_change
@@ -40,6 +41,7 @@ from pipeline.ingest.readers import resolve_inputs
 from pipeline.ingest.stage import ingest
 from pipeline.readiness.check import gate_passes, verdict_from
 from pipeline.readiness.checklist import readiness_checks
+from pipeline.readiness.content import content
 from pipeline.readiness.measure import measure
 from pipeline.report.assemble import assemble_report, judged_report
 from pipeline.report.write import write_outputs, write_split_files
@@ -61,6 +63,7 @@ STAGES: list[tuple[str, Stage, str]] = [  # (name, stage, its config section)
 OBSERVERS: list[tuple[str, Stage, str]] = [
     ("validate", validate, "validate"),
     ("measure", measure, "readiness"),
+    ("content", content, "readiness"),
     ("split leakage", measure_split_leakage, "dedup"),
     ("targets", targets, "target"),
     ("drift", measure_drift, "drift"),
@@ -188,8 +191,10 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
     # as duplicates of itself
     passed = gate_passes(verdict_from(checks), cfg.readiness.fail_on)
     judged = with_verdict_change(judged_report(report, checks, passed), cfg.drift.baseline)
-    return _Run(judged, passed, sections["input"]["files"], records, all_rejected,
-                splits_written)
+    # the report, and the terminal and JUnit lines made from it, show no credential or IBAN (file names, labels and
+    # texts of rejected rows included); the unchanged input section still names the files to hash for the manifest
+    judged = hide_secrets_in(judged, cfg.clean.hidden_types())
+    return _Run(judged, passed, sections["input"]["files"], records, all_rejected, splits_written)
 
 
 def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]], ctx: RunContext,

@@ -42,7 +42,7 @@ class CleanConfig(Section):
             ``en``) and keeps it otherwise; ``keep`` and ``reject`` force it.
         num_proc: worker processes for cleaning and language detection; ``None`` uses every core for 20,000
             records or more and one below.
-        pii_types: which of email, phone, credit_card, ip_address, secret to look for.
+        pii_types: which of email, phone, credit_card, ip_address, secret, iban to look for.
         pii_keep_examples: keep values reserved for examples and documentation (example.com, 192.0.2.x,
             555-0100..0199, Ofcom drama numbers, test card numbers; ``pipeline.clean.pii_examples``) as written:
             not counted as PII, not redacted, listed in the report as example values kept.
@@ -81,9 +81,18 @@ class CleanConfig(Section):
     num_proc: int | None = None
 
     pii: Literal["redact", "reject", "off"] = "redact"
-    pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret")
+    pii_types: tuple[str, ...] = ("email", "phone", "credit_card", "ip_address", "secret", "iban")
     pii_keep_examples: bool = True
     pii_allowlist: tuple[str, ...] = ()
+
+    def hidden_types(self) -> tuple[str, ...]:
+        """The PII groups replaced in every output besides the records (``rejected.jsonl``'s ``raw``, the reports,
+        the manifest): credentials and IBANs (``pipeline.clean.pii.HIDDEN_EVERYWHERE``) when looked for."""
+        if self.pii == "off":
+            return ()
+        from pipeline.clean.pii import HIDDEN_EVERYWHERE
+
+        return tuple(group for group in HIDDEN_EVERYWHERE if group in self.pii_types)
 
     quality_min_chars: int = 50
     min_alnum_ratio: float | None = 0.25

@@ -16,8 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.chat.privacy import redact_message
-from pipeline.chat.schema import text_parts
+from pipeline.chat.privacy import redact_json, redact_message
+from pipeline.chat.schema import canonical_json, text_parts
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.language import detection_key
 from pipeline.clean.pii import pii_kinds, scan_pii
@@ -70,8 +70,8 @@ def _quarantined(row: pa.Table, task: Task, schema: pa.Schema, exc: Exception) -
     marks = {TOKENS_COLUMN: 0, REJECT_COLUMN: STAGE_ERROR, CLEANED_COLUMN: 0,
              DETAIL_COLUMN: f"the clean stage raised {type(exc).__name__} on this row: {str(exc)[:200]}"}
     names = [*TASK_FIELDS[task], TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *WORK_COLUMNS]
-    names += ["extra"] if "extra" in row.column_names else []
-    return pa.table({name: row[name].cast(schema.field(name).type) if name in TASK_FIELDS[task] or name == "extra"
+    names += [name for name in ("extra", "tools") if name in row.column_names]
+    return pa.table({name: row[name].cast(schema.field(name).type) if name in TASK_FIELDS[task] or name in ("extra", "tools")
                      else pa.array([marks.get(name)], schema.field(name).type) for name in names})
 
 
@@ -86,14 +86,21 @@ def mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) 
     examples = example_policy(cfg)
     cleaned: list[tuple[dict[str, Any], int, Counter[str], dict[str, Any] | None, list[tuple[str, str]]]] = []
     extras: list[str | None] = []
+    batch_tools = list(batch["tools"]) if "tools" in batch else []
+    tools_seen: dict[str, tuple[str, Counter[str]]] = {}
     for i in range(rows):
         row, changed = _clean_row({name: batch[name][i] for name in fields}, task, steps, cfg)
         row, pii_found, pii_kept = _redact_row(row, task, cfg, examples)
         extra, extra_pii = _redact_extra(batch["extra"][i] if "extra" in batch else None, cfg, examples)
         pii_found.update(extra_pii)
         extras.append(extra)
+        if batch_tools and batch_tools[i]:  # records share a few sets of definitions: each is scanned once a batch
+            if batch_tools[i] not in tools_seen:
+                tools_seen[batch_tools[i]] = _redact_tools(batch_tools[i], cfg, examples)
+            batch_tools[i], tools_pii = tools_seen[batch_tools[i]]
+            pii_found.update(tools_pii)
         cleaned.append((row, changed, pii_found, pii_kept, _text_parts(row, task)))
-    tokens = _token_counts([parts for *_, parts in cleaned], batch.get("tools"), cfg)
+    tokens = _token_counts([parts for *_, parts in cleaned], batch_tools, cfg)
     out: dict[str, list] = {name: [] for name in (*fields, TOKENS_COLUMN, REJECT_COLUMN, DETAIL_COLUMN, *WORK_COLUMNS)}
     for (row, changed, pii_found, pii_kept, parts), n_tokens in zip(cleaned, tokens):
         mark = _label_pii_mark(row, cfg, examples) or _row_mark(row, task, parts, n_tokens, pii_found, cfg)
@@ -107,7 +114,8 @@ def mark_batch(batch: dict[str, list], rows: int, task: Task, cfg: CleanConfig) 
         out[PII_COLUMN].append(json.dumps(dict(sorted(pii_found.items()))) if pii_found else None)
         out[PII_KEPT_COLUMN].append(json.dumps(pii_kept) if pii_kept else None)
         out[KEY_COLUMN].append(None if mark else detection_key(_language_text(parts), cfg.language_prefix_chars))
-    return {**out, **({"extra": extras} if "extra" in batch else {})}
+    out.update({"extra": extras} if "extra" in batch else {})
+    return {**out, **({"tools": batch_tools} if "tools" in batch else {})}
 
 
 def _token_counts(parts_of: list[list[tuple[str, str]]], tools: list[str | None] | None, cfg: CleanConfig) -> list[int]:
@@ -191,6 +199,46 @@ def _redact_extra(extra: str | None, cfg: CleanConfig, examples: ExampleValues |
 
     cleaned = redact(json.loads(extra))
     return (json.dumps(cleaned, ensure_ascii=False) if found else extra), found
+
+
+def _redact_tools(
+    tools: str | None, cfg: CleanConfig, examples: ExampleValues | None
+) -> tuple[str | None, Counter[str]]:
+    """A chat's function definitions (JSON text) with the same PII rules as the messages: every string value
+    (function and parameter descriptions, enum values, defaults) is scanned, and the definitions are written again,
+    in canonical form, only when something was redacted."""
+    found: Counter[str] = Counter()
+    if not tools or cfg.pii == "off":
+        return tools, found
+
+    parsed = json.loads(tools)
+    # One scan of every string value at once first (a definition has a dozen short ones; scanning each took 200 us a
+    # record): NUL joins them, which no finder reads across or as a word, digit or id word, so a value holding a
+    # finding makes the joined text hold one too.
+    if not scan_pii("\x00".join(_json_strings(parsed)), cfg.pii_types, examples).found:
+        return tools, found
+
+    def redact(text: str) -> str:
+        scan = scan_pii(text, cfg.pii_types, examples)
+        found.update(scan.found)
+        return scan.text if cfg.pii == "redact" else text
+
+    cleaned = redact_json(parsed, redact)
+    return (canonical_json(cleaned) if found and cfg.pii == "redact" else tools), found
+
+
+def _json_strings(value: Any) -> list[str]:
+    """Every string value of a parsed JSON value, depth first."""
+    strings, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return strings
 
 
 def _label_pii_mark(row: dict[str, Any], cfg: CleanConfig, examples: ExampleValues | None) -> Mark | None:

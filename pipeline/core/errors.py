@@ -20,9 +20,15 @@ __all__ = ["ConfigError", "FtprepError", "InputError", "OutputError", "SuiteErro
 
 
 class FtprepError(Exception):
-    """An error the CLI shows as one line, without a traceback."""
+    """An error the CLI shows as one line, without a traceback. Its message never shows a credential or IBAN (a
+    file name, a config value or a row quoted in it has them replaced: ``pipeline.clean.pii.hide_secrets``)."""
 
     exit_code: ClassVar[int] = 2
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        from pipeline.clean.pii import hide_secrets  # lazily: the errors module is imported by everything
+
+        super().__init__(hide_secrets(message) if isinstance(message, str) else message, *args)
 
 
 class ConfigError(FtprepError):

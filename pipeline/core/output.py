@@ -141,8 +141,9 @@ def _record_field(name: str, value: Any) -> Any:
     return json.loads(value) if name == "tools" else value
 
 
-def rejected_records(ds: Dataset) -> Iterator[dict[str, Any]]:
-    """Rejections as ``rejected.jsonl`` lines: reason, detail, where from, and the original row unchanged."""
+def rejected_records(ds: Dataset, hide: Callable[[Any], Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Rejections as ``rejected.jsonl`` lines: reason, detail, where from, and the original row unchanged but for
+    what ``hide`` replaces in every line (the clean stage's credentials and IBANs: see ``write_outputs``)."""
     for batch in ds.with_format("arrow").iter(batch_size=10_000):
         for row in batch.to_pylist():
             line = {
@@ -157,7 +158,7 @@ def rejected_records(ds: Dataset) -> Iterator[dict[str, Any]]:
             if row["info"]:
                 line.update(json.loads(row["info"]))
             line["raw"] = json.loads(row["raw"]) if row["raw_is_json"] else row["raw"]
-            yield line
+            yield hide(line) if hide is not None else line
 
 
 def file_digest(*paths: Path) -> str:

@@ -9,6 +9,12 @@
    check warns above a few percent. Short texts a few typing edits apart are near twins too (the edit rule of
    :mod:`pipeline.dedup.edits`, searched again here), whatever their Jaccard.
 
+For classification, the near twins' effect on the evaluation score is measured too (``near_twins.effect``): the
+readiness baseline (TF-IDF + logistic regression) is trained on train twice, with and without the train records
+that are twins of evaluation records, and scored on those evaluation records. The difference is what the twins add
+to their own accuracy; times their share of the evaluation records, to the evaluation score. Short paraphrases
+("cancel my card" / "please cancel my card") are often twins and as often no easier for having one.
+
 Both come from one pass (LSH candidates among the kept records, exact Jaccard of every candidate), so the check
 does not trust the dedup stage's own bookkeeping (its clusters, groups and pairs), and a few example pairs of each
 level are shown with their texts. Only the signatures and shingle sets are dedup's, which are a function of each
@@ -86,7 +92,11 @@ def leakage_of(records: Dataset | None, near: NearDuplicates, names: list[str], 
         part = records.select(order[positions])
         return dict(zip(positions, zip(column(part, "id"), content_texts(part))))
 
-    return _measure(near, signed, row, split_of, labels, names, fetch, base)
+    def texts() -> list[str]:  # only when there are twins to measure the effect of
+        every = content_texts(records)
+        return [every[k] for k in order.tolist()]
+
+    return _measure(near, signed, row, split_of, labels, names, fetch, base, texts if labels is not None else None)
 
 
 def sign_records(records: Dataset, near: NearDuplicates) -> Signed:
@@ -98,7 +108,8 @@ def sign_records(records: Dataset, near: NearDuplicates) -> Signed:
 
 
 def _measure(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np.ndarray, labels: np.ndarray | None,
-             names: list[str], fetch: Callable[[list[int]], dict[int, tuple[str, str]]], base: dict[str, Any]) -> dict[str, Any]:
+             names: list[str], fetch: Callable[[list[int]], dict[int, tuple[str, str]]], base: dict[str, Any],
+             texts: Callable[[], list[str]] | None = None) -> dict[str, Any]:
     """The measure over positions 0..n-1 (split by split): position ``p`` has the signature and set of row ``row[p]``."""
     sets = signed.sets
     pairs = near.candidate_pairs([signed.signatures], take=row)
@@ -118,10 +129,15 @@ def _measure(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np
     found = {(i, j) for i, j, _ in twins + leaks}
     edit_pairs, edit_max = _edit_twins(near, signed, row, split_of, labels)
     edit_twins = [(i, j, sets.jaccard(int(row[i]), int(row[j])), edits) for i, j, edits in edit_pairs if (i, j) not in found]
+    partners: set[int] = set()
     for i, j, *_ in twins + edit_twins:
         for a, b in ((i, j), (j, i)):  # an evaluation record with a partner in train
             if split_of[a] != train and split_of[b] == train:
                 with_twin.setdefault(int(split_of[a]), set()).add(a)
+                partners.add(b)
+    twinned = sorted(set().union(*with_twin.values())) if with_twin else []
+    effect = (twin_effect(texts(), labels, split_of, train, twinned, sorted(partners))
+              if texts is not None and twinned and train >= 0 else None)
 
     by_splits = Counter("/".join(sorted((names[split_of[i]], names[split_of[j]]))) for i, j, _ in leaks)
     strongest = sorted(twins, key=lambda t: (-t[2], t[0], t[1]))[: EXAMPLES_SHOWN - min(2, len(edit_twins))]
@@ -141,8 +157,51 @@ def _measure(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np
         "examples": [example(*leak) for leak in shown],
         "near_twins": {**_twin_shares(with_twin, split_of, names), "pairs": len(twins) + len(edit_twins),
                        **({"edit_pairs": len(edit_twins), "edit_max_edits": edit_max} if near.edits.enabled else {}),
-                       "examples": [example(*twin) for twin in strongest]},
+                       "examples": [example(*twin) for twin in strongest],
+                       **({"effect": effect} if effect else {})},
     }
+
+
+TWIN_EFFECT_MAX_TRAIN = 20_000  # train rows the effect's baseline fits on (a seeded sample, the partners always in)
+
+
+def twin_effect(texts: list[str], labels: np.ndarray, split_of: np.ndarray, train: int, twinned: list[int],
+                partners: list[int]) -> dict[str, Any] | None:
+    """The near twins' measured effect on the evaluation score (classification).
+
+    The baseline fits on train with and without ``partners`` (the train twins of the ``twinned`` evaluation
+    records) and is scored on ``twinned``: ``gain_on_twinned`` is their accuracy gained from the twins, with a 95%
+    interval over the records (normal approximation of the paired difference), and ``eval_inflation`` that gain
+    spread over all the evaluation records (the points of accuracy the evaluation score owes to the twins).
+    """
+    from pipeline.readiness.learning import _fitted  # scikit-learn: loaded only for classification with twins
+
+    train_rows = np.flatnonzero(split_of == train)
+    evaluated = int(np.count_nonzero(split_of != train))
+    if len(np.unique(labels[train_rows])) < 2 or not evaluated:
+        return None
+    if len(train_rows) > TWIN_EFFECT_MAX_TRAIN:
+        rest = np.setdiff1d(train_rows, partners)
+        keep = np.random.default_rng(0).choice(rest, TWIN_EFFECT_MAX_TRAIN - min(len(partners), TWIN_EFFECT_MAX_TRAIN // 2),
+                                               replace=False)
+        train_rows = np.sort(np.concatenate([keep, np.asarray(partners[: TWIN_EFFECT_MAX_TRAIN // 2], dtype=np.int64)]))
+    without = np.setdiff1d(train_rows, partners)
+    if len(np.unique(labels[without])) < 2:
+        return None
+    scored = [texts[k] for k in twinned]
+    truth = labels[twinned]
+    right = []
+    for rows in (train_rows, without):
+        model = _fitted([texts[k] for k in rows.tolist()], labels[rows].tolist())
+        right.append(model.predict(scored) == truth)
+    diff = right[0].astype(float) - right[1].astype(float)
+    gain = float(diff.mean())
+    half = 1.96 * float(diff.std(ddof=1)) / float(np.sqrt(len(diff))) if len(diff) > 1 else abs(gain)
+    share = len(twinned) / evaluated
+    return {"twinned": len(twinned), "evaluated": evaluated, "accuracy_with_twins": round(float(right[0].mean()), 4),
+            "accuracy_without_twins": round(float(right[1].mean()), 4), "gain_on_twinned": round(gain, 4),
+            "gain_interval": [round(gain - half, 4), round(gain + half, 4)],
+            "eval_inflation": round(gain * share, 4), "eval_inflation_high": round((gain + half) * share, 4)}
 
 
 def _edit_twins(near: NearDuplicates, signed: Signed, row: np.ndarray, split_of: np.ndarray,

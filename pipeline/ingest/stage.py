@@ -12,6 +12,7 @@ fields were kept apart in ``meta.message_fields`` (see :mod:`pipeline.ingest.row
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ import pyarrow as pa
 from datasets import Dataset, DatasetInfo
 
 from pipeline.chat.dialects import Conversation
+from pipeline.clean.pii import hide_secrets
 from pipeline.core.errors import InputError
 from pipeline.core.output import finite_json
 from pipeline.core.parallel import batched, default_workers, map_ordered
@@ -155,9 +157,10 @@ class _Reading:
         return _Batch(len(units), pa.Table.from_pylist(rows, schema=self.schema), rejections, counts)
 
     def row(self, raw_row: RawRow, source: InputFile, counts: _Counts) -> dict[str, Any] | Rejection:
+        shown = shown_path(source.path)
         if raw_row.data is None:
             reason, detail = raw_row.error or ("unreadable", "the row could not be read")
-            return Rejection(reason, detail, "ingest", source.path, raw_row.row, raw_row.raw_text, raw_is_json=False,
+            return Rejection(reason, detail, "ingest", shown, raw_row.row, raw_row.raw_text, raw_is_json=False,
                              info=raw_row.info)
         data = raw_row.data
         raw = json.dumps(data, ensure_ascii=False, default=str)
@@ -169,7 +172,7 @@ class _Reading:
         try:
             fields = map_row(data, self.mapping)
         except RowRejected as rejected:
-            return Rejection(rejected.reason, str(rejected), "ingest", source.path, raw_row.row, raw)
+            return Rejection(rejected.reason, str(rejected), "ingest", shown, raw_row.row, raw)
         extra = {k: v for k, v in data.items() if k not in self.used}
         counts.count_tool_use(conversation_of(fields))
         kept_apart = fields.pop(MESSAGE_FIELDS, None)
@@ -178,9 +181,11 @@ class _Reading:
             for found in kept_apart.values():
                 counts.message_fields.update(found.keys())
         given = data.get(self.id_column) if self.id_column else None
+        if given not in (None, ""):
+            given = hide_secrets(str(given))  # an id is a name, not data: a token in it is replaced, always
         return {
-            "id": str(given) if given not in (None, "") else content_hash(fields, self.mapping.task),
-            "source_file": source.path,
+            "id": given if given not in (None, "") else content_hash(fields, self.mapping.task),
+            "source_file": shown,
             "source_row": raw_row.row,
             "raw": raw,
             "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
@@ -231,6 +236,13 @@ class _Batch:
     table: pa.Table
     rejections: list[Rejection]
     counts: _Counts
+
+
+@functools.lru_cache(maxsize=256)
+def shown_path(path: str) -> str:
+    """An input's path as outputs show it (``meta.source_file``, rejections, reports): a credential or IBAN in a
+    file name is replaced by its placeholder (``dump-<SECRET>.jsonl``); the file is still read from ``path``."""
+    return hide_secrets(path)
 
 
 class _UniqueIds:

@@ -42,6 +42,7 @@ from pipeline.readiness.health import (
 )
 from pipeline.readiness.label_leakage import check_label_leakage
 from pipeline.readiness.label_noise import check_label_noise
+from pipeline.readiness.label_shortcuts import check_label_shortcuts
 from pipeline.readiness.placeholders import check_placeholders
 from pipeline.readiness.preference import PREFERENCE_CHECKS
 from pipeline.readiness.response_collapse import check_response_collapse
@@ -117,6 +118,7 @@ READINESS_CHECKS: tuple[CheckFn, ...] = (
     check_learning_curve,
     check_label_noise,
     check_label_leakage,
+    check_label_shortcuts,
     check_diversity,
     check_response_collapse,
     # content of completion and chat data (the reasons rows were rejected: any data)

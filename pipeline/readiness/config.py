@@ -47,6 +47,8 @@ class ReadinessConfig(Section):
         noise_min_per_label: with a median of fewer examples per label the baseline is too weak to trust the
             noise estimate: it never fails then, and warns only above ``fail_label_noise_rate``.
         noise_min_skill: the same when the baseline's balanced accuracy above chance is lower than this.
+        noise_max_suspect_quality: the same when the baseline still gives the flagged rows' own labels more than this
+            probability (median): it is unsure, not sure they are wrong.
         max_suspects: how many suspects report.md and report.html list (``suspect_labels.jsonl`` holds all).
         noise_folds: cross-validation folds of the out-of-fold probabilities.
         max_analysis_examples: learning curve, label noise and diversity sample this many records above it, so
@@ -78,6 +80,10 @@ class ReadinessConfig(Section):
         max_prompt_leakage_share: a larger share of val/test records whose prompt is in train warns;
             ``fail_prompt_leakage_share`` fails.
         max_reject_reason_share: any single reject reason taking a larger share of the input rows warns.
+        shortcut_min_skill: text length, casing/punctuation or language alone predicting the label with a skill
+            above this (balanced accuracy above chance, out of fold) warns (``label_shortcuts``).
+        shortcut_max_style_share: the label explaining more than this share of a casing/punctuation feature's
+            variance (eta squared: each label written its own way) warns too.
         preference_near_identical: preference pairs whose sides have at least this character similarity are
             near-identical (identical when equal after folding case and whitespace).
         max_identical_pair_share: a larger share of identical or near-identical pairs warns.
@@ -120,6 +126,7 @@ class ReadinessConfig(Section):
     fail_label_noise_rate: float = 0.15
     noise_min_per_label: int = 50
     noise_min_skill: float = 0.35
+    noise_max_suspect_quality: float = 0.1
     max_suspects: int = 20
     noise_folds: int = 5
     max_analysis_examples: int = 12_000
@@ -151,6 +158,9 @@ class ReadinessConfig(Section):
     max_prompt_leakage_share: float = 0.02
     fail_prompt_leakage_share: float = 0.2
     max_reject_reason_share: float = 0.1
+    # label_shortcuts (classification)
+    shortcut_min_skill: float = 0.85
+    shortcut_max_style_share: float = 0.5
     preference_near_identical: float = 0.9
     max_identical_pair_share: float = 0.02
     max_chosen_longer_share: float = 0.7
@@ -177,11 +187,12 @@ class ReadinessConfig(Section):
         return found
 
 
-_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "max_top_response_share",
+_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "noise_max_suspect_quality", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
-           "max_pii_record_share", "preference_near_identical", "max_identical_pair_share", "max_chosen_longer_share",
-           "max_repeated_prompt_share", "refusal_asymmetry_info_share", "refusal_asymmetry_warn_share")
+           "max_pii_record_share", "shortcut_min_skill", "shortcut_max_style_share", "preference_near_identical",
+           "max_identical_pair_share", "max_chosen_longer_share", "max_repeated_prompt_share",
+           "refusal_asymmetry_info_share", "refusal_asymmetry_warn_share")
 
 
 _CONTENT_PAIRS = (("max_truncated_response_share", "fail_truncated_response_share"),

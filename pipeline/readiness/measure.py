@@ -17,9 +17,9 @@ from pipeline.core.lengths import content_chars, distribution, token_counts
 from pipeline.core.records import SPLITS, rejections_to_dataset
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.content import measure_content
 from pipeline.readiness.diversity import cluster_sizes, diversity
 from pipeline.readiness.label_leakage import measure_label_leakage
+from pipeline.readiness.label_shortcuts import measure_label_shortcuts
 from pipeline.readiness.placeholders import measure_placeholders
 from pipeline.readiness.response_collapse import measure_response_collapse
 from pipeline.readiness.measures import histogram, over_limit, training_tokens
@@ -61,7 +61,6 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] |
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
         sections["response_collapse"] = measure_response_collapse(records, seed=seed, max_examples=cfg.max_analysis_examples)
-        sections["content"] = measure_content(records, seed=seed, max_examples=cfg.max_analysis_examples)
     sections["placeholders"] = measure_placeholders(records, seed=seed, max_examples=cfg.max_analysis_examples)
     return sections
 
@@ -124,6 +123,12 @@ def overlap(texts: list[str], keys: list[int], splits: list[str], clusters: list
     return section
 
 
+def _sources(records: Dataset) -> list[str] | None:
+    """Each record's input file, when the records came from more than one."""
+    sources = _column(records, "source_file")
+    return sources if sources is not None and len(set(sources)) > 1 else None
+
+
 def _classification_evidence(records: Dataset, texts: list[str], splits: list[str], cfg: ReadinessConfig,
                              seed: int) -> dict[str, Any]:
     """The learning curve, the label-noise estimate and label leakage (``texts``: the records' texts, a
@@ -148,6 +153,7 @@ def _classification_evidence(records: Dataset, texts: list[str], splits: list[st
         "learning_curve": curve.as_report() if curve else None,
         "label_noise": noise.as_report() if noise else None,
         "label_leakage": measure_label_leakage(texts, labels, cfg, seed),
+        "label_shortcuts": measure_label_shortcuts(texts, labels, _column(records, "lang"), _sources(records), cfg, seed),
     }
     if skipped:
         sections["skipped_analyses"] = skipped

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-CAUSES: tuple[str, ...] = ("malformed", "labels", "content", "balance", "volume", "other")
-"""The order an expert works in; a check missing from ``CHECK_CAUSE`` is listed as ``other``, last."""
+CAUSES: tuple[str, ...] = ("malformed", "labels", "content", "balance", "volume", "uncertain", "other")
+"""The order an expert works in; a check missing from ``CHECK_CAUSE`` is listed as ``other``, last. ``uncertain``:
+a warning whose own figure the check doubts (a label-noise estimate from an unsure baseline, near twins that do not
+measurably inflate the score); it never holds back advice from confident checks."""
 
 CHECK_CAUSE: dict[str, str] = {
     "reject_rate": "malformed",
@@ -24,6 +26,7 @@ CHECK_CAUSE: dict[str, str] = {
     "label_noise": "labels",
     "label_conflicts": "labels",
     "label_leakage": "labels",
+    "label_shortcuts": "labels",
     "response_collapse": "content",
     "preference_identical_pairs": "content",
     "preference_length_bias": "content",

@@ -4,7 +4,8 @@ A model fine-tuned on "I am {{name}}, developed by {{author}}" says exactly that
 to the least certain:
 
 - ``double_brace``: ``{{name}}`` (Jinja, Mustache, Handlebars, LLaMA-Factory's identity set);
-- ``single_brace``: ``{name}`` in prose (``str.format`` / f-string fields), never on a line that looks like code;
+- ``single_brace``: ``{name}`` in prose (``str.format`` / f-string fields), never on a line that looks like code
+  nor after a ``/`` (a URL path parameter, ``/users/{user_id}``);
 - ``angle``: ``<PLACEHOLDER>``, ``<YOUR_API_KEY>``: upper-case identifiers of 4+ characters (or with ``_``) in angle
   brackets, except HTML element names and typed redaction tags (ftprep's own ``<EMAIL>``, ``<PHONE>``..., and the
   ``<DECIMAL>``, ``<TIME>``, ``<URL>`` of anonymised corpora);
@@ -14,7 +15,10 @@ to the least certain:
 
 Code is never searched: fenced blocks (```` ``` ````, ``~~~``), inline ``code`` spans and LaTeX (``$...$``,
 ``\\command{...}``) are masked first, so f-strings, format strings, JSON, templates in code and ``$HOME`` in a shell
-snippet do not count.
+snippet do not count. A field that is code without fences (a code answer: at least ``CODE_LINE_SHARE`` of its lines
+read as code) is masked whole, and ``${var}`` and ``{name}`` on a line that reads as code are skipped: shell
+variables, template literals and format strings are the code working, not gaps (CodeAlpaca's shell answers hold
+``${file}`` and ``${dir}`` in 1.7% of records).
 
 ``fill_in`` markers in *responses* are listed but do not count towards the share that warns: a generated letter
 that ends "[Your Name]" leaves the gap for its reader on purpose. In prompts, user turns and classification texts
@@ -44,6 +48,27 @@ _LATEX = re.compile(r"\$\$[\s\S]*?\$\$|(?<![\w$])\$(?=\S)[^$\n]{1,200}?(?<=\S)\$
 # A line with any of these is code (an f-string, a format call, an assignment...), not prose.
 _CODE_LINE = re.compile(r"""\bf["']|\.format\(|\bprint|printf|console\.|\becho\b|\breturn\b|\bdef\b|=|;\s*$|\w\([^)]*\)""")
 
+# A line of a code answer: a statement (an assignment, a call, a line ending in ; { } or :), a keyword that opens
+# one, a shebang, a shell prompt, a comment or a markup tag.
+_CODE_STATEMENT = re.compile(
+    r"""^\s*(?:#!|\$ |//|/\*|\*|#include|<\??[A-Za-z/]|(?:for|if|fi|do|done|while|then|else|elif|esac|case|def|class|"""
+    r"""import|from|return|function|const|let|var|public|private|static|package|SELECT|INSERT|UPDATE|echo|printf|"""
+    r"""cd|ls|cp|mv|rm|mkdir|cat|grep|find|chmod|sudo|npm|pip|git|du|tar|sort)\b)|[;{}(\[]\s*$|^\s*[}\])]"""
+    r"""|^\s*[A-Za-z_]\w*=\S|\|\s*[a-z]+\b|"\$\{\w+\}""")
+CODE_LINE_SHARE = 0.5
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether at least ``CODE_LINE_SHARE`` of the text's non-blank lines (two or more) read as code."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    if lines[0].lstrip().startswith("#!"):
+        return True
+    code = sum(1 for line in lines if _CODE_STATEMENT.search(line))
+    return code >= CODE_LINE_SHARE * len(lines)
+
+
 HTML_TAGS = frozenset(
     "html head body title meta link style script div span table thead tbody tfoot tr td th font center form input "
     "button select option textarea label img br hr p a b i u em strong small big code pre ul ol li dl dt dd nav "
@@ -59,7 +84,7 @@ _FILL_NOUNS = r"name|first name|last name|full name|date|company|company name|ad
 
 PATTERNS: dict[str, re.Pattern] = {
     "double_brace": re.compile(r"\{\{\s*[^{}\n]{1,40}?\s*\}\}"),
-    "single_brace": re.compile(r"(?<![{}\w$\\^_])\{[A-Za-z_][A-Za-z0-9_]{0,30}\}(?!\})"),
+    "single_brace": re.compile(r"(?<![{}\w$\\^_/])\{[A-Za-z_][A-Za-z0-9_]{0,30}\}(?!\})"),
     "angle": re.compile(r"<([A-Z][A-Z0-9_]{3,40}|[A-Z][A-Z0-9]*_[A-Z0-9_]+)>"),
     "dollar": re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]{0,40}\}|(?<![\w$])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"),
     "fill_in": re.compile(rf"(?i:\[(?:(?:{_FILL_WORDS})\s[^\[\]\n]{{1,50}}|(?:{_FILL_NOUNS}))\])(?!\()"),
@@ -70,7 +95,10 @@ CONTEXT_CHARS = 80
 
 
 def prose(text: str) -> str:
-    """``text`` with code blocks, inline code and LaTeX blanked out (same length, so offsets still point into it)."""
+    """``text`` with code blocks, inline code and LaTeX blanked out (same length, so offsets still point into it); a
+    text that :func:`looks_like_code` is blanked out whole."""
+    if looks_like_code(_FENCE.sub("", text)):
+        return re.sub(r"[^\n]", " ", text)
     for pattern in (_FENCE, _INLINE_CODE, _LATEX):
         text = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     return text
@@ -82,7 +110,8 @@ def find_placeholders(text: str) -> list[tuple[str, str, int]]:
     found = []
     for kind, pattern in PATTERNS.items():
         for m in pattern.finditer(masked):
-            if kind == "single_brace" and _CODE_LINE.search(_line_at(masked, m.start())):
+            line = _line_at(masked, m.start())
+            if kind in ("single_brace", "dollar") and (_CODE_LINE.search(line) or _CODE_STATEMENT.search(line)):
                 continue
             if kind == "angle" and (m.group(1) in HTML_TAGS or m.group(1) in REDACTION_TAGS):
                 continue

@@ -12,6 +12,7 @@ from pipeline.core.markdown import table_cell
 from pipeline.readiness.content_checks import content_md
 from pipeline.readiness.label_leakage import label_leakage_md
 from pipeline.readiness.label_noise import label_noise_md
+from pipeline.readiness.label_shortcuts import label_shortcuts_md
 from pipeline.readiness.measures import totals_over_splits
 from pipeline.readiness.placeholders import placeholders_md
 from pipeline.readiness.response_collapse import response_collapse_md
@@ -99,6 +100,7 @@ READINESS_SECTIONS: dict[str, Callable[[Any], list[str]]] = {
     "learning_curve": learning_curve_md,
     "label_noise": label_noise_md,
     "label_leakage": label_leakage_md,
+    "label_shortcuts": label_shortcuts_md,
     "diversity": diversity_md,
     "response_collapse": response_collapse_md,
     "placeholders": placeholders_md,

@@ -15,6 +15,7 @@ from datasets import Dataset
 
 from pipeline import __version__
 from pipeline.core.records import SPLITS, column
+from pipeline.ingest.stage import shown_path
 from pipeline.readiness.check import Check, verdict_from
 from pipeline.readiness.next_steps import next_steps
 
@@ -80,8 +81,9 @@ def _per_file(files: list[dict[str, Any]], records: Dataset, rejected: Dataset) 
     per_file = {}
     for entry in files:
         path = entry["path"]
-        per_file[path] = {"input": entry["rows"], **{s: kept.get((path, s), 0) for s in SPLITS},
-                          "rejected": dropped.get(path, 0)}
+        shown = shown_path(path)  # how the records name it (a secret in its name replaced)
+        per_file[path] = {"input": entry["rows"], **{s: kept.get((shown, s), 0) for s in SPLITS},
+                          "rejected": dropped.get(shown, 0)}
         if entry.get("lines") is not None:  # physical lines of a line-based file: a runaway quote shows here
             per_file[path]["lines"] = entry["lines"]
     return per_file

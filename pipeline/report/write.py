@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from datasets import Dataset
 
 from pipeline import __version__
+from pipeline.clean.pii import hide_secrets_in
 from pipeline.config import Config
 from pipeline.correct.review import conflict_lines, review_rows, write_review_files
 from pipeline.core.output import (file_digest, output_records, rejected_records, write_json, write_jsonl,
@@ -34,7 +36,9 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
     outputs.update(splits_written if splits_written is not None else write_split_files(out_dir, records, shards))
-    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, rejected_records)
+    hidden = cfg.clean.hidden_types()  # a rejected row keeps its content, not its credentials or IBANs
+    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, functools.partial(
+        rejected_records, hide=functools.partial(hide_secrets_in, types=hidden) if hidden else None))
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
     write_text(out_dir / "report.html", html)
@@ -42,7 +46,8 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
     if report.get("label_noise"):
         outputs["suspect_labels.jsonl"] = write_jsonl(out_dir / "suspect_labels.jsonl", report["label_noise"]["suspects"])
     outputs.update(write_exports(out_dir, cfg.target, records, report))  # export/<target>/..., only with targets
-    outputs.update(write_review_files(out_dir, review_rows(report, conflict_lines(rejected))))
+    # the review lists label-conflict rejects with their raw content: hidden as in rejected.jsonl
+    outputs.update(write_review_files(out_dir, review_rows(report, hide_secrets_in(conflict_lines(rejected), hidden))))
     manifest = {
         "ftprep_version": __version__,
         "seed": cfg.seed,
@@ -60,7 +65,7 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
            if cfg.corrections.file else {}),
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
-    write_json(out_dir / "manifest.json", manifest)
+    write_json(out_dir / "manifest.json", hide_secrets_in(manifest, hidden))  # input file names, the config
 
 
 def write_split_files(out_dir: Path, records: Dataset, shards: int = 1) -> dict[str, int]:

@@ -39,3 +39,15 @@ def test_the_clean_stage_redacts_emails_in_arguments_and_spares_reserved_example
     arguments = json.loads(messages[1]["tool_calls"][0]["function"]["arguments"])
     assert "kowalski.marta@gmail.com" not in arguments["to"] and arguments["cc"] == "jane@example.com"
     assert arguments["subject"] == "Delay" and result.sections["cleaning"]["pii"]["found"] == {"email": 1}
+
+
+def test_a_token_in_a_call_id_is_replaced_on_both_sides_of_the_call():
+    """A call id is an id: a token in it is replaced, the same way in the call and in the tool message answering it,
+    so the pair still matches; an ordinary id is left as it is."""
+    token = "ghp_Zq3xV9mK2pL7wR4tY8nB1cF6hJ0dG5sE3aUi"
+    call = _call({"to": "ann"})
+    call["tool_calls"][0]["id"] = f"call_{token}"
+    redacted = redact_message(call, lambda text: text)
+    answer = redact_message({"role": "tool", "content": "{}", "tool_call_id": f"call_{token}"}, lambda text: text)
+    assert redacted["tool_calls"][0]["id"] == answer["tool_call_id"] == "call_<SECRET>"
+    assert redact_message(_call({"to": "ann"}), lambda text: text)["tool_calls"][0]["id"] == "c1"

@@ -34,6 +34,19 @@ TRUE_POSITIVES = [
         "key:\n<SECRET>\nthanks",
         "private_key",
     ),
+    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = <SECRET>",
+     "aws_secret_key"),
+    ('{"AWS_SECRET_KEY": "q8Rz+0bT3kLw9Yx/Vn2Hs5Jd7Fg1Pm4Ca6Ue8Io0"}', '{"AWS_SECRET_KEY": "<SECRET>"}', "aws_secret_key"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsInJvbGUiOiJhZG1pbiJ9.c2lnbmF0dXJl-x_y",
+     "Authorization: Bearer <SECRET>", "jwt"),
+    ("SLACK_BOT_TOKEN=xoxb-2048203472-4097281934-Vb3QmN8rT2kLp9XzYw4Hs6Jd", "SLACK_BOT_TOKEN=<SECRET>", "slack_token"),
+    ("post to https://hooks.slack.com/services/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", "post to <SECRET>",
+     "slack_token"),
+    ('stripe.api_key = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ"', 'stripe.api_key = "<SECRET>"', "stripe_key"),
+    ("key=AIzaSyB3xQ9mN2pL7kR4tV8wZ1cF6hJ0dG5sE3a&q=x", "key=<SECRET>&q=x", "google_api_key"),
+    ("GITLAB_TOKEN=glpat-Ab3De6Gh9Jk2Mn5Pq8St", "GITLAB_TOKEN=<SECRET>", "api_key"),
+    ("IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX", "IBAN <IBAN>, BIC COBADEFFXXX", "iban"),
+    ("send it to GB82WEST12345698765432.", "send it to <IBAN>.", "iban"),
 ]
 
 FALSE_POSITIVES = [
@@ -47,6 +60,9 @@ FALSE_POSITIVES = [
     "Text FA to 87121 to receive entry question",
     "Decorators like @app.route and user@localhost are not addresses.",
     "ISBN 978-3-16-148410-0 and 0.123 4567 890",
+    "Not an IBAN: GB82WEST12345698765433 (check digits off), DE89370400440532013001 (neither).",
+    "A header alone, eyJhbGciOiJIUzI1NiJ9, or eyJub3Q.eyJqc29u.x is no token; xoxb- and sk_live_ are prefixes.",
+    "secret_access_key = os.environ['AWS_SECRET_ACCESS_KEY']; AIzaShort; npm_install",
 ]
 
 
@@ -75,7 +91,7 @@ def test_disabled_types_are_not_looked_for():
     """Only the PII groups asked for are redacted."""
     text = "mail a@b.io from 10.0.0.1"
     assert redact_pii(text, ("email",)) == ("mail <EMAIL> from 10.0.0.1", {"email": 1})
-    assert set(PII_TYPES) == {"email", "phone", "credit_card", "ip_address", "secret"}
+    assert set(PII_TYPES) == {"email", "phone", "credit_card", "ip_address", "secret", "iban"}
 
 
 def test_counts_add_up_over_several_findings():

@@ -8,6 +8,7 @@ from datasets import Dataset
 from pipeline.readiness.check import verdict_from
 from pipeline.readiness.checklist import readiness_checks
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.content import measure_content
 from pipeline.readiness.measure import analyse
 from pipeline.readiness.next_steps import next_steps
 from pipeline.split.config import SplitConfig
@@ -25,6 +26,8 @@ def judged(rows: list[dict[str, str]]) -> dict:
               "split": {"ratios": [0.8, 0.1, 0.1], "seed": 42, "rare_labels": plan.rare_labels},
               "labels": labels_per_split(records)}
     report.update(analyse(records, ReadinessConfig(), seed=42))
+    if report["task"] != "classification":
+        report["content"] = measure_content(records, seed=42, max_examples=ReadinessConfig().max_analysis_examples)
     checks = readiness_checks(report, ReadinessConfig())
     report["checks"], report["verdict"] = [c.as_dict() for c in checks], verdict_from(checks)
     report["next_steps"] = next_steps(report["checks"])

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import curve_fit
 from sklearn.metrics import f1_score
 
-from pipeline.readiness.gain import expected_gain_2x, gain_interval, gains_2x, weighted_macro_f1
+from pipeline.readiness.gain import expected_gain_2x, gain_interval, gains_2x, model_variance, weighted_macro_f1
 
 
 def _curve_fit_gain(sizes, scores) -> float:
@@ -43,7 +43,8 @@ def test_weighted_macro_f1_matches_scikit_learn():
 
 
 def test_interval_is_deterministic_and_narrows_with_more_rows():
-    """Same seed, same interval; 10x the evaluation rows (same error pattern) give a narrower interval."""
+    """Same seed, same interval; 10x the evaluation rows (same error pattern) give a narrower interval, but never
+    narrower than the model variance on each side (more evaluation rows do not make the models less variable)."""
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 5, 300).astype(str)
     predictions = [np.where(rng.random(300) < p, truth, "0") for p in (0.5, 0.65, 0.75, 0.8)]
@@ -52,4 +53,17 @@ def test_interval_is_deterministic_and_narrows_with_more_rows():
     assert first == gain_interval(sizes, list(truth), predictions, seed=1)
     wide = first.high - first.low
     many = gain_interval(sizes, list(np.tile(truth, 10)), [np.tile(p, 10) for p in predictions], seed=1)
-    assert many.high - many.low < wide / 2
+    scores = [f1_score(truth, p, average="macro") for p in predictions]
+    spread = model_variance(sizes, scores)
+    assert 0 < spread and 2 * spread <= many.high - many.low + 1e-4 < wide
+
+
+def test_model_variance_is_the_scatter_around_the_law():
+    """Points on the law scatter by nothing; points off it by their root mean square residual; three points fit
+    the three-parameter law exactly and give none."""
+    sizes = [100, 200, 400, 800, 1600]
+    exact = [0.9 - 2.0 * n ** -0.5 for n in sizes]
+    assert model_variance(sizes, exact) < 1e-3
+    bumpy = [v + d for v, d in zip(exact, (0.02, -0.02, 0.02, -0.02, 0.02))]
+    assert 0.005 < model_variance(sizes, bumpy) < 0.03
+    assert model_variance(sizes[:3], bumpy[:3]) == 0.0

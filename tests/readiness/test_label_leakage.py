@@ -34,15 +34,16 @@ def sms() -> tuple[list[str], list[str]]:
     return [p[1] for p in pairs], [p[0] for p in pairs]
 
 
-def _insert_label(texts, labels, share, only=None, seed=0):
-    """The label's name (``_`` -> space) at a random word position in ``share`` of the texts of ``only``."""
+def _insert_label(texts, labels, share, only=None, seed=0, form=lambda label: label.replace("_", " "), at=None):
+    """The label's name (by default ``_`` -> space) at a random word position (or at ``at``: 0 first, -1 last) in
+    ``share`` of the texts of ``only``."""
     rng = random.Random(seed)
     out = []
     for text, label in zip(texts, labels):
         if (only is None or label in only) and rng.random() < share:
             words = text.split()
-            at = rng.randint(0, len(words))
-            text = " ".join(words[:at] + [label.replace("_", " ")] + words[at:])
+            where = rng.randint(0, len(words)) if at is None else (0 if at == 0 else len(words))
+            text = " ".join(words[:where] + [form(label)] + words[where:])
         out.append(text)
     return out
 
@@ -74,12 +75,29 @@ def test_bracket_prefix_leaks_every_label(banking):
     assert "remove the giveaway" in check.recommendation
 
 
-@pytest.mark.parametrize(("share", "leaks"), [(0.9, True), (0.7, False)])
-def test_label_words_in_one_labels_texts(banking, share, leaks):
-    """'card arrival' in 90% of card_arrival's texts leaks (its name); in 70% it stays under the 85% bound."""
+@pytest.mark.parametrize(("form", "at", "leaks"), [
+    (lambda l: l, None, True),                              # card_arrival, as written, anywhere
+    (lambda l: f"[{l.replace('_', ' ')}]", None, True),     # [card arrival]
+    (lambda l: f"{l.replace('_', ' ')}:", None, True),      # card arrival:
+    (lambda l: l.replace("_", " "), 0, True),               # card arrival, opening every text
+    (lambda l: l.replace("_", " "), None, False),           # card arrival, as words anywhere: a natural keyword
+])
+def test_pasted_label_names_leak_and_natural_ones_do_not(banking, form, at, leaks):
+    """The name pasted as a tag (separators, brackets, a colon, a fixed position) leaks; as plain words it is a
+    keyword: listed, info, never a warning."""
     texts, labels = banking
-    section = label_leakage(_insert_label(texts, labels, share, only={"card_arrival"}), labels)
+    section = label_leakage(_insert_label(texts, labels, 0.9, only={"card_arrival"}, form=form, at=at), labels)
     assert list(section["leaking_labels"]) == (["card_arrival"] if leaks else [])
+    assert list(section["keyword_labels"]) == ([] if leaks else ["card_arrival"])
+    check = check_label_leakage({"task": "classification", "label_leakage": section}, CFG)
+    assert check.status == ("warn" if leaks else "info")
+
+
+def test_label_words_in_70_percent_of_its_texts_are_neither(banking):
+    """'card_arrival' in 70% of card_arrival's texts stays under the 85% coverage bound."""
+    texts, labels = banking
+    section = label_leakage(_insert_label(texts, labels, 0.7, only={"card_arrival"}, form=lambda l: l), labels)
+    assert (section["leaking_labels"], section["keyword_labels"]) == ({}, {})
 
 
 def test_real_sms_spam_signal_words_are_not_leaks(sms):
@@ -90,10 +108,14 @@ def test_real_sms_spam_signal_words_are_not_leaks(sms):
     assert _check(texts, labels).status == "pass"
 
 
-def test_spam_word_in_90_percent_of_spam_leaks(sms):
-    """The word 'spam' in 90% of the spam messages is a leak of the spam label only."""
+def test_spam_tag_in_90_percent_of_spam_leaks(sms):
+    """'[spam]' in 90% of the spam messages is a leak of the spam label only; the bare word 'spam' anywhere in
+    them is a keyword (info)."""
     texts, labels = sms
-    assert list(label_leakage(_insert_label(texts, labels, 0.9, only={"spam"}), labels)["leaking_labels"]) == ["spam"]
+    tagged = _insert_label(texts, labels, 0.9, only={"spam"}, form=lambda l: f"[{l}]")
+    assert list(label_leakage(tagged, labels)["leaking_labels"]) == ["spam"]
+    section = label_leakage(_insert_label(texts, labels, 0.9, only={"spam"}), labels)
+    assert (list(section["leaking_labels"]), list(section["keyword_labels"])) == ([], ["spam"])
 
 
 def test_a_tag_closing_every_text_of_one_label_leaks(sms):

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.label_noise import check_label_noise, label_noise, probe_skill, suspect_rows
+from tests.conftest import DATA
 from tests.readiness.test_learning import _banking, _easy
 
 CFG = ReadinessConfig()
@@ -146,3 +147,37 @@ def test_full_suspect_list_at_20_percent_flipped():
     assert sum(hits) / len(flipped) >= 0.7       # recall of the whole list
     assert sum(hits) / len(hits) >= 0.6          # precision of the whole list
     assert sum(hits[:100]) / 100 >= 0.95         # the most confident suspects first
+
+
+@pytest.mark.parametrize(("figures", "quality", "status"), [
+    ((0.1451, 0.7822, 0.55, 4500), 0.222, "pass"),   # tweet_eval hate, none flipped
+    ((0.3203, 0.63, 0.40, 3880), 0.184, "warn"),     # tweet_eval sentiment, none flipped
+    ((0.2143, 0.6668, 0.652, 129), 0.003, "fail"),   # banking77 20% flipped
+    ((0.1010, 0.88, 0.50, 2787), 0.069, "warn"),     # SMS spam 10% flipped
+])
+def test_an_unsure_baseline_never_fails_subjective_labels(figures, quality, status):
+    """Tweets the bag of words cannot read (median probability of the suspects' own labels ~0.2) never fail, and
+    their warning is 'uncertain': it holds back no other advice; flipped labels (~0.003) still fail."""
+    report = _report(*figures)
+    report["label_noise"]["suspect_label_quality"] = quality
+    check = check_label_noise(report, CFG)
+    assert check.status == status
+    if quality > CFG.noise_max_suspect_quality:
+        assert "unsure on its suspects" in check.message
+        assert check.status == "pass" or (check.cause == "uncertain" and "read a sample" in check.recommendation)
+
+
+@pytest.mark.slow
+def test_real_tweets_are_not_failed_but_flipped_intents_are():
+    """1,500 real tweet_eval sentiment tweets: at most a warning, with the doubt named; the banking77 slice with
+    20% of its labels flipped fails, the baseline sure its suspects are wrong."""
+    lines = (DATA / "tweeteval_sentiment_1500.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    labels, texts = zip(*(line.split("\t", 1) for line in lines))
+    noise = label_noise([str(i) for i in range(len(texts))], texts, labels, seed=42)
+    check = check_label_noise({"task": "classification", "label_noise": noise.as_report()}, CFG)
+    assert check.status != "fail" and noise.suspect_label_quality > CFG.noise_max_suspect_quality
+    texts, labels = _banking()
+    noisy, _ = _flip(labels, 0.2, seed=3)
+    noise = label_noise([str(i) for i in range(len(texts))], texts, noisy, seed=4)
+    assert noise.suspect_label_quality < 0.02
+    assert check_label_noise({"task": "classification", "label_noise": noise.as_report()}, CFG).status == "fail"

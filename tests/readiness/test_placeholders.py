@@ -105,3 +105,22 @@ def test_chat_roles_decide_the_side():
     assert [side for side, _ in fields[0]] == ["input", "input", "response"]
     section = placeholder_section(fields, ["r1"])
     assert section["examples"][0]["id"] == "r1" and section["fill_ins_in_responses"]["records"] == 1
+
+
+def test_shell_variables_in_real_code_answers_are_spared():
+    """186 real CodeAlpaca answers using ${file}, ${dir}... (shell, template literals) and 100 others: the code is
+    the code working, not a gap. One instruction quoting 'sleep ${random_time}s' in prose still counts (in the whole
+    set of 4,535 records: 0.29% flagged, under the 1% warn line)."""
+    records = _alpaca_fields("codealpaca_shell_vars.json")
+    section = placeholder_section(records)
+    assert section["by_kind"]["dollar"]["records"] == 1 and section["records_counted"] <= 3
+    assert [e["marker"] for e in section["examples"] if e["kind"] == "dollar"] == ["${random_time}"]
+
+
+def test_a_code_answer_without_fences_is_masked_but_a_prose_template_is_not():
+    """A shell answer holding ${file} is code; 'Dear ${first_name},' in a letter is an unfilled template."""
+    shell = 'for file in *.txt; do\n  mv "${file}" "${file%.txt}.md"\ndone\necho "renamed ${count} files"'
+    assert _kinds(shell) == []
+    assert _kinds("const greeting = `Hello ${name}`;\nconsole.log(greeting);") == []
+    assert _kinds("Dear ${first_name},\nThank you for your order.") == ["dollar"]
+    assert _kinds("Hello! I am {{name}}, an AI assistant developed by {{author}}.") == ["double_brace", "double_brace"]

@@ -70,3 +70,11 @@ def test_next_steps_order_balance_before_volume_and_honour_a_checks_own_cause():
     steps = next_steps([_check("eval_power", "warn", "grow the test split"),
                         _check("min_per_label", "fail", "fix the rows whose label is text", cause="malformed")])
     assert steps[0].startswith("fix the rows") and "eval_power" in steps[1] and "again" in steps[1]
+
+
+def test_an_uncertain_warning_never_holds_back_a_confident_one():
+    """A label-noise warning from an unsure baseline (tweets) comes after 'add data' and does not make it wait."""
+    steps = next_steps([_check("label_noise", "warn", "read a sample of the suspects", cause="uncertain"),
+                        _check("learning_curve", "warn", "add about 1200 examples")])
+    assert [s.split(" (")[0] for s in steps] == ["add about 1200 examples", "read a sample of the suspects"]
+    assert not any("again before adding data" in s for s in steps)
