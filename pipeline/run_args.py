@@ -93,7 +93,7 @@ def run_overrides(flags: dict[str, Any]) -> dict[str, Any]:
         "input": {
             "task": flags["task"],
             "format": flags["input_format"],
-            **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
+            **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "chosen_field", "rejected_field", "id_field")},
             "num_proc": flags["num_proc"],
         },
         "clean": {
