@@ -26,6 +26,15 @@ from typing import Any
 
 from pipeline.core.errors import InputError
 from pipeline.ingest.csv_records import csv_records
+from pipeline.ingest.json_guards import (
+    LONE_SURROGATE,
+    MAX_DEPTH,
+    TOO_DEEP,
+    deeper_than,
+    field_with_lone_surrogate,
+    may_hold_surrogates,
+    may_nest_deep,
+)
 from pipeline.ingest.streams import is_stream, readable_path, spool
 from pipeline.ingest.lines import (
     DEFAULT_MAX_ROW_BYTES,
@@ -235,56 +244,13 @@ def _parse_json_line(number: int, line: bytes) -> RawRow:
         return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {problem}"))
     except RecursionError:  # Python's parser gives up near 1,000 levels; no training record nests that deep
         return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
-    if _may_nest_deep(text) and _deeper_than(value, MAX_DEPTH):
+    if may_nest_deep(text) and deeper_than(value, MAX_DEPTH):
         return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
     if not isinstance(value, dict):
         return RawRow(number, raw_text=text, error=("not_an_object", f"expected a JSON object, found {type(value).__name__}"))
-    if _may_hold_surrogates(text) and (field := _field_with_lone_surrogate(value)) is not None:
-        return RawRow(number, raw_text=text, error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
+    if may_hold_surrogates(text) and (field := field_with_lone_surrogate(value)) is not None:
+        return RawRow(number, raw_text=text, error=("invalid_unicode", LONE_SURROGATE.format(field=field)))
     return RawRow(number, data=value)
-
-
-MAX_DEPTH = 100
-"""Deepest nesting of lists and objects a row may have; deeper values would overflow the recursive code downstream."""
-TOO_DEEP = f"lists and objects nested more than {MAX_DEPTH} levels deep: not a training record"
-
-
-def _may_nest_deep(json_text: str) -> bool:
-    """Whether JSON text has enough brackets to nest deeper than :data:`MAX_DEPTH` (a cheap test before walking it)."""
-    return json_text.count("[") + json_text.count("{") > MAX_DEPTH
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests lists and objects more than ``limit`` levels deep (iteratively: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
-_LONE_SURROGATE = ("field '{field}' holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): "
-                   "not Unicode text")
-
-
-def _may_hold_surrogates(json_text: str) -> bool:
-    """Whether JSON text has a \\ud8xx-\\udfxx escape (the only way valid UTF-8 JSON yields a lone surrogate)."""
-    return "\\ud" in json_text or "\\uD" in json_text
-
-
-def _field_with_lone_surrogate(row: dict[str, Any]) -> str | None:
-    """The first field of a parsed row whose strings hold a lone surrogate (text that UTF-8 cannot encode)."""
-    for field, value in row.items():
-        try:
-            json.dumps({field: value}, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return str(field)
-    return None
 
 
 def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
@@ -315,18 +281,18 @@ def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Itera
         value = lists[0]
     if not isinstance(value, list):
         raise InputError(f"expected a JSON array of objects, found {type(value).__name__}", path=source.path)
-    check_surrogates = _may_hold_surrogates(text)
-    check_depth = _may_nest_deep(text)
+    check_surrogates = may_hold_surrogates(text)
+    check_depth = may_nest_deep(text)
     for number, item in enumerate(value, start=1):
-        if check_depth and isinstance(item, dict) and _deeper_than(item, MAX_DEPTH):
+        if check_depth and isinstance(item, dict) and deeper_than(item, MAX_DEPTH):
             yield RawRow(number, raw_text=f"(array element {number}, not kept: too deep to copy)",
                          error=("malformed_json", TOO_DEEP))
         elif isinstance(item, dict):
-            field = _field_with_lone_surrogate(item) if check_surrogates else None
+            field = field_with_lone_surrogate(item) if check_surrogates else None
             if field is None:
                 yield RawRow(number, data=item)
             else:
-                yield RawRow(number, raw_text=json.dumps(item), error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
+                yield RawRow(number, raw_text=json.dumps(item), error=("invalid_unicode", LONE_SURROGATE.format(field=field)))
         else:
             raw = json.dumps(item, ensure_ascii=False)
             yield RawRow(number, raw_text=raw, error=("not_an_object", f"array element {number}: expected a JSON object, found {type(item).__name__}"))
