@@ -85,13 +85,53 @@ def _unlike_the_others(lines: list[str], last: str, min_words: int) -> str | Non
     return None
 
 
+# A refusal without an AI self-reference: an apology or regret opening the first sentence and "I" declining in it
+# ("I'm sorry, but I can't help with that request", "Unfortunately I'm unable to tell you that"), or a first
+# sentence that opens by declining ("I can't help you with that"). Sympathy ("I'm sorry to hear that"), a
+# customer-support apology ("sorry for the inconvenience"), "I can't help but", and a request for the missing input
+# ("...without more information", "you didn't provide") are not refusals.
+_APOLOGY = re.compile(
+    r"^\W*(?:(?:oh|well|hmm),?\s+)?(?:i(?:'|’)?m (?:really |so |very )?sorry|sorry|i (?:sincerely )?apologi[sz]e|"
+    r"my apologies|unfortunately|i(?:'|’)?m afraid|regrettably)\b(?!\s+(?:to hear|(?:that|if) you|for (?:the|your|any|"
+    r"my|that) (?:loss|inconvenience|confusion|trouble|frustration|delay|misunderstanding|mistake|error)))",
+    re.I,
+)
+_DECLINING = (r"(?:must (?:decline|refuse)\b|(?:can(?:no|'|’)?t|can not|won(?:'|’)t(?: be able to)?|will not(?: be able to)?|(?:am|'m|’m) (?:unable|not able|"
+              r"not allowed|not permitted|not comfortable|not going) to|do(?:n'|n’| no)t (?:feel comfortable|think i "
+              r"(?:can|should)))\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|write|create|"
+              r"generate|support|engage|participate|discuss|disclose|offer|condone|encourage|make|complete|perform|"
+              r"process|produce|recommend|that|this|with|in|be of)\b)")
+_I_DECLINE = re.compile(r"\bi(?:'|’)?(?:m| am)? ?" + _DECLINING + r"|\bnot something i can\b", re.I)
+_OPENS_DECLINING = re.compile(r"^\W*(?:no,?\s+)?(?:i(?:'|’)?(?:m| am)? ?" + _DECLINING +
+                              r"|(?:that|this)(?:'s|’s| is) not something i can\b)", re.I)
+_ASKS_FOR_INPUT = re.compile(
+    r"\b(?:without (?:more|additional|further|any|the|enough|specific|knowing)|more (?:information|context|details)|"
+    r"(?:did not|didn(?:'|’)t|haven(?:'|’)t|have not|not) (?:provided?|given|specified|include)|not enough information|"
+    r"can(?:no|'|’)?t help but|can(?:no|'|’)?t stress)|\bcapabilit",  # the assistant's stated scope: a tool-use answer
+    re.I,
+)
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+REFUSAL_MOSTLY = 300  # characters: a longer response declined one part and answered the rest
+
+
 def refusal(response: str) -> str | None:
-    """The AI-disclaimer opening of ``response`` that declines the task (any length), or ``None``."""
+    """Why ``response`` is a refusal, or ``None``: an AI-disclaimer opening that declines the task (any length, a
+    disclaimer padded with an answer too: the clean stage keeps those), or a short response (at most
+    ``REFUSAL_MOSTLY`` characters) whose first sentence apologises and declines, or opens by declining. A real limit
+    of a text model (live data, tools, images) is not a refusal."""
     opening = response[:_OPENING]
     match = _AI_SELF.search(opening)
-    if match is None or not _DECLINE.search(opening, match.start()) or _REAL_LIMIT.search(opening):
+    if match is not None and _DECLINE.search(opening, match.start()) and not _REAL_LIMIT.search(opening):
+        return match.group()
+    text = response.strip()
+    if len(text) > REFUSAL_MOSTLY:
         return None
-    return match.group()
+    first = _FIRST_SENTENCE.split(text, 1)[0]
+    if not (_APOLOGY.match(first) and _I_DECLINE.search(first) or _OPENS_DECLINING.match(first)):
+        return None
+    if _REAL_LIMIT.search(text) or _ASKS_FOR_INPUT.search(text):
+        return None
+    return " ".join(first.split()[:8])
 
 
 # An open instruction asks for an explanation, a text or an analysis: more than a handful of words.
