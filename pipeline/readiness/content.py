@@ -77,8 +77,9 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     pairs, texts = pairs_of(sample)
     chat = task_of(ds) is Task.CHAT
     flagged: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    typical = rules.typical_lengths(pair for record in pairs for pair in record)
     for index, record in enumerate(pairs):
-        for name, (turn, reason) in _record_findings(record, texts[index] if chat else None).items():
+        for name, (turn, reason) in _record_findings(record, texts[index] if chat else None, typical).items():
             flagged[name].append((index, turn, reason))
     section: dict[str, Any] = {"records": len(sample), "sampled_from": len(ds)}
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
@@ -86,7 +87,7 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     if chat:
         section["swapped_roles"] = _figure(flagged["swapped_roles"], len(sample), ids, pairs)
     section["scrambled_text"] = fluency([[r for _, r in record] for record in pairs], ids)
-    section["open_prompts"] = sum(bool(rules._OPEN.search(r[0][0].strip().split("\n", 1)[0])) for r in pairs if r)
+    section["open_prompts"] = sum(rules.is_open_instruction(r[0][0]) for r in pairs if r)
     splits, all_ids = column(ds, "split"), column(ds, "id")
     keys, first = _prompt_keys(ds, splits)
     section["conflicting_responses"] = conflicts(keys, first, all_ids)
@@ -94,12 +95,14 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     return section
 
 
-def _record_findings(record: list[Pair], chat_text: str | None) -> dict[str, tuple[int, str]]:
-    """Each finding of one record: the pair it was found in and why."""
+def _record_findings(record: list[Pair], chat_text: str | None,
+                     typical: dict[str, float] | None = None) -> dict[str, tuple[int, str]]:
+    """Each finding of one record: the pair it was found in and why (``typical``: response lengths per instruction
+    opening in the sample, :func:`content_rules.typical_lengths`)."""
     found: dict[str, tuple[int, str]] = {}
     for turn, (prompt, response) in enumerate(record):
         for name, reason in (("truncated_responses", rules.truncation(response)), ("refusals", rules.refusal(response)),
-                             ("fragmentary_responses", rules.fragment(prompt, response))):
+                             ("fragmentary_responses", rules.fragment(prompt, response, typical))):
             if reason and name not in found:
                 found[name] = (turn, reason)
     side = chat_text if chat_text is not None else "\n".join(t for pair in record for t in pair)

@@ -93,15 +93,17 @@ def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 
 def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    rule = _rule("fragmentary_responses", cfg.max_fragment_share, None,
-                 "records answer an open instruction (explain, describe, write...) in 6 words or fewer")
+    rule = _rule("fragmentary_responses", cfg.max_fragment_share, cfg.fail_fragment_share,
+                 "records answer in a fragment of 6 words or fewer (an open instruction, an unfinished answer, or a "
+                 "quarter of what alike instructions get)")
     section = _section(report)
     if (skipped := _skip(rule, section, "fragmentary_responses")) is not None:
         return skipped
     figure = section["fragmentary_responses"]
     opened = section.get("open_prompts") or 0
     of_open = f" ({figure['records'] / opened:.0%} of the {opened} open instructions)" if opened else ""
-    message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an open instruction in a few words{of_open}"
+    message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an instruction in a "
+               f"fragment of a few words{of_open}")
     return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="write full answers for these instructions (or drop them): the model "
                        "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
 
@@ -227,7 +229,7 @@ def check_reject_reasons(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 
 _FIGURE_TITLES = {"truncated_responses": "cut off", "refusals": "AI-disclaimer refusals",
-                  "fragmentary_responses": "open instructions answered in a few words",
+                  "fragmentary_responses": "instructions answered with a fragment of a few words",
                   "scrambled_text": "scrambled word order", "format_artifacts": "prompt-format markers",
                   "swapped_roles": "user and assistant swapped", "conflicting_responses": "prompt repeated with another answer",
                   "prompt_leakage": "val/test prompt also in train"}

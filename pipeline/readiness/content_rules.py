@@ -7,8 +7,10 @@ of records makes worth a warning:
 - :func:`truncation`: the clean rule, plus prose whose last line stops on a word no English sentence ends on
   ("...for work\\nThat means", "...and the"), or with a bracket opened on the last line and never closed;
 - :func:`refusal`: an AI self-reference that declines in the opening of the response, at any length (a
-  disclaimer padded with an answer too: the clean stage keeps those), unless it names a real limit of a text model;
-- :func:`fragment`: an open instruction ("explain", "describe", "write") answered in 2-6 words;
+  disclaimer padded with an answer too: the clean stage keeps those), or a short response whose first sentence
+  apologises and declines ("I'm sorry, but I can't help with that"), unless it names a real limit of a text model;
+- :func:`fragment`: a 1-6-word response that stops unfinished, answers an open instruction ("explain",
+  "describe", "write"), or is a quarter or less of what instructions opening alike get in the same data;
 - :func:`format_artifacts`: prompt-format and special-token markers in the text (``### Response:``,
   ``<|im_start|>``, ``[INST]``, ``Human:`` turns), outside code blocks;
 - :func:`swapped_pair`: a user turn that reads like an answer followed by an assistant turn that reads like a
@@ -18,6 +20,7 @@ of records makes worth a warning:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
 from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, _truncated
@@ -149,18 +152,115 @@ _BRIEF = re.compile(
     r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
     re.I,
 )
+# An instruction to make something (a text, code, a plan): the answer's length is the size of the thing made.
+_MAKE = re.compile(
+    r"^\W*(?:please\s+|can you\s+|could you\s+)?(?:explain|describe|write|discuss|compose|elaborate|outline|compare|"
+    r"contrast|analy[sz]e|summari[sz]e|tell me about|develop|draft|create|implement|design|build|construct|generate|"
+    r"produce|program|code|modify|rewrite|refactor|debug|fix|optimi[sz]e|convert|translate|edit|improve|provide|give|"
+    r"suggest|propose|plan|prepare|devise|imagine|come up with|invent|brainstorm|illustrate|demonstrate|show me|"
+    r"teach me|how (?:do|does|can|would|should|to)|why (?:do|does|is|are|did))\b",
+    re.I,
+)
+# What asks for a short answer anywhere in the instruction ("...in 3 words", "a slang term for"), and in its opening
+# only ("Generate a random number", not "...checks if a given number is prime").
+_SHORT_ANYWHERE = re.compile(
+    r"\b(?:title|headline|name|word|words|phrase|slogan|tagline|motto|hashtag|synonym|antonym|acronym|term|"
+    r"one sentence|a sentence|single sentence|one line|single line|in short|briefly|short answer|yes or no|"
+    r"true or false|rhyme|label|emoji|tweet|haiku|signature|declaration|header|in (?:\d+|one|two|three|four|five|"
+    r"a few) words|\d+-word)\b",
+    re.I,
+)
+_SHORT_OPENING = re.compile(r"\b(?:number|answer|categor\w*|classify|value|result|output)\b", re.I)
+# Code that stops before its end: a bracket or a string left open, a trailing operator or keyword, a function or
+# class header without a body, a SELECT without FROM.
+_CODE_CUT_END = re.compile(
+    r"(?:[,:({\[=+\-*\\&|]|\b(?:in|from|return|def|class|function|and|or|not|if|else|import|as|new|const|let|var|"
+    r"where|select))$",
+    re.I,
+)
+_CODE_HEADER = re.compile(r"^\s*(?:def|class|function|fn|func|public|private|protected|static|void)\b")
 FRAGMENT_MAX_WORDS = 6
+FRAGMENT_SIBLING_CHARS = 120  # similar instructions get answers this long (75th percentile) or longer...
+FRAGMENT_SHORTER = 4  # ...and the response is at least 4 times shorter
+_SIBLINGS_MIN = 5
 
 
-def fragment(prompt: str, response: str) -> str | None:
-    """The open instruction a 2-6-word ``response`` fails to answer, or ``None``."""
-    words = response.split()
-    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or _CODE_CHARS.search(response) or response.rstrip().endswith("?"):
-        return None  # code ("mkdir test"), a function call, or a clarifying question: not a fragment of prose
+def is_open_instruction(prompt: str) -> bool:
+    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan)."""
     instruction = prompt.strip().split("\n", 1)[0]
-    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
+    return bool(_OPEN.search(instruction) or _MAKE.search(instruction))
+
+
+def sibling_keys(prompt: str) -> tuple[str, str]:
+    """The first three and the first two words of an instruction ("write a function", "write a"): instructions that
+    open alike ask for alike things, and get answers of alike length."""
+    words = re.findall(r"[a-z]+", prompt.strip().split("\n", 1)[0][:200].casefold())
+    return " ".join(words[:3]), " ".join(words[:2])
+
+
+def typical_lengths(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """The 75th percentile of response length (characters) per instruction opening (:func:`sibling_keys`) that opens
+    at least 5 prompts: a share of fragments up to a quarter of a group does not move it."""
+    groups: dict[str, list[int]] = {}
+    for prompt, response in pairs:
+        for key in sibling_keys(prompt):
+            groups.setdefault(key, []).append(len(response.strip()))
+    typical = {}
+    for key, lengths in groups.items():
+        if len(lengths) >= _SIBLINGS_MIN:
+            lengths.sort()
+            typical[key] = float(lengths[min(len(lengths) - 1, int(0.75 * len(lengths)))])
+    return typical
+
+
+def _code_cut(text: str) -> bool:
+    depth = sum(map(text.count, "([{")) - sum(map(text.count, ")]}"))
+    if depth > 0 or text.count('"') % 2 or text.count("`") % 2 or _CODE_CUT_END.search(text):
+        return True
+    if _CODE_HEADER.match(text) and not re.search(r"[;{}]|:\s*\S|\bend$", text):
+        return True
+    return bool(re.match(r"\s*select\b", text, re.I)) and not re.search(r"\bfrom\b", text, re.I)
+
+
+def _prose_cut(text: str) -> bool:
+    if text.endswith((":", ",", ";", "-", "–")):
+        return True
+    words = re.findall(r"[A-Za-z']+", text)
+    return bool(words) and text[-1].isalpha() and words[-1].casefold() in _DANGLING and not words[-1].isupper()
+
+
+def fragment(prompt: str, response: str, typical: Mapping[str, float] | None = None) -> str | None:
+    """Why a response of 1-6 words is a fragment rather than a short answer, or ``None``.
+
+    A fragment stops unfinished (prose ending on "the", "with", a colon; code with a bracket left open or a header
+    without a body), or answers an open instruction ("Explain...", "Describe...") in a few words, or answers an
+    instruction to make something (text or code) at a quarter or less of the length that instructions opening alike
+    get in the same data (``typical``: :func:`typical_lengths`). Instructions asking for something short (a title,
+    a term, "in 3 words", a number), refusals, clarifying questions and complete code are not fragments.
+    """
+    text = response.strip()
+    words = text.split()
+    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or text.endswith("?") or refusal(text):
         return None
-    return " ".join(instruction.split()[:6])
+    instruction = prompt.strip().split("\n", 1)[0]
+    if _SHORT_ANYWHERE.search(instruction) or _SHORT_OPENING.search(" ".join(instruction.split()[:5])):
+        return None
+    code = _CODE_CHARS.search(text)
+    if len(words) >= 2 and (_code_cut(text) if code else _prose_cut(text)):
+        return f"the answer stops unfinished: '{text[-40:]}'"
+    if code:
+        return None  # complete code: "mkdir test", "SELECT * FROM t;"
+    opening = " ".join(instruction.split()[:6])
+    if _OPEN.search(instruction) and not _BRIEF.search(prompt):
+        return f"an open instruction answered in {len(words)} words: '{opening}'"
+    if typical is None or not _MAKE.search(instruction):
+        return None
+    if sum(w.strip(".,;:!\"'").isalpha() and w.islower() for w in words) < 2:
+        return None  # a value, a name or a token ("e9gKyd2D"), not a piece of prose
+    usual = next((typical[key] for key in sibling_keys(prompt) if key in typical), None)
+    if usual is None or usual < FRAGMENT_SIBLING_CHARS or FRAGMENT_SHORTER * len(text) > usual:
+        return None
+    return f"{len(text)} characters where '{opening}' instructions get {usual:.0f}"
 
 
 # Prompt-format markers: a template applied to the text before it reached the data, or a model's raw output.
@@ -217,4 +317,4 @@ def swapped_pair(user: str, assistant: str) -> bool:
     return is_question(assistant) or bool(_ANSWER_OPENING.match(user))
 
 
-__all__ = ["truncation", "refusal", "fragment", "format_artifacts", "swapped_pair", "is_question", "prose"]
+__all__ = ["truncation", "refusal", "fragment", "typical_lengths", "sibling_keys", "is_open_instruction", "format_artifacts", "swapped_pair", "is_question", "prose"]
