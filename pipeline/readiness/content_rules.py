@@ -99,16 +99,23 @@ _APOLOGY = re.compile(
     r"my|that) (?:loss|inconvenience|confusion|trouble|frustration|delay|misunderstanding|mistake|error)))",
     re.I,
 )
-_DECLINING = (r"(?:must (?:decline|refuse)\b|(?:can(?:no|'|’)?t|can not|won(?:'|’)t(?: be able to)?|will not(?: be able to)?|(?:am|'m|’m) (?:unable|not able|"
-              r"not allowed|not permitted|not comfortable|not going) to|do(?:n'|n’| no)t (?:feel comfortable|think i "
-              r"(?:can|should)))\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|write|create|"
-              r"generate|support|engage|participate|discuss|disclose|offer|condone|encourage|make|complete|perform|"
-              r"process|produce|recommend|that|this|with|in|be of)\b)")
-_I_DECLINE = re.compile(r"\bi(?:'|’)?(?:m| am)? ?" + _DECLINING + r"|\bnot something i can\b", re.I)
-_OPENS_DECLINING = re.compile(r"^\W*(?:no,?\s+)?(?:i(?:'|’)?(?:m| am)? ?" + _DECLINING +
-                              r"|(?:that|this)(?:'s|’s| is) not something i can\b)", re.I)
+_DECLINING = (r"(?:must (?:decline|refuse)|can(?:no|'|’)?t|can not|won(?:'|’)t(?: be able to)?|will not(?: be able to)?|"
+              r"(?:am|'m|’m) (?:unable|not able|not allowed|not permitted|not comfortable|not going) to|"
+              r"do(?:n'|n’| no)t (?:feel comfortable|think i (?:can|should)))")
+_I = r"\bi(?:'|’)?(?:m| am)? ?"
+# After an apology, "I" declining anything ("I'm sorry, but I cannot describe..."), but for what declines nothing.
+_I_DECLINE = re.compile(_I + _DECLINING + r"\b(?!\s+(?:help but|wait|believe|stress|thank|emphasi[sz]e|imagine|"
+                        r"agree|express|say enough))|\bnot something i can\b", re.I)
+# Without an apology, a first sentence that opens by declining to help, do or give.
+_OPENS_DECLINING = re.compile(
+    r"^\W*(?:no,?\s+)?(?:" + _I + r"must (?:decline|refuse)\b|" + _I + _DECLINING + r"\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|"
+    r"write|create|generate|support|engage|participate|discuss|disclose|offer|condone|encourage|make|complete|perform|"
+    r"process|produce|recommend|that|this|with|in|be of)\b|(?:that|this)(?:'s|’s| is) not something i can\b)",
+    re.I,
+)
 _ASKS_FOR_INPUT = re.compile(
     r"\b(?:without (?:more|additional|further|any|the|enough|specific|knowing)|more (?:information|context|details)|"
+    r"(?:need|require)s? (?:more|additional|further|other)|"
     r"(?:did not|didn(?:'|’)t|haven(?:'|’)t|have not|not) (?:provided?|given|specified|include)|not enough information|"
     r"can(?:no|'|’)?t help but|can(?:no|'|’)?t stress)|\bcapabilit",  # the assistant's stated scope: a tool-use answer
     re.I,
