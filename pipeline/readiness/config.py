@@ -67,8 +67,8 @@ class ReadinessConfig(Section):
             ``fail_placeholder_share`` fails.
         max_truncated_response_share: completion and chat content checks (calibration in docs/readiness.md): a
             larger share of responses cut off (kept and rejected) warns; ``fail_truncated_response_share`` fails.
-        max_refusal_share: a larger share of AI-disclaimer refusals (kept and rejected) warns; ``fail_refusal_share``
-            fails.
+        max_refusal_share: a larger share of refusals (AI disclaimers or apologies that decline, kept and rejected)
+            warns; ``fail_refusal_share`` fails.
         max_fragment_share: a larger share of records answering in a fragment of 6 words or fewer warns;
             ``fail_fragment_share`` fails.
         max_scrambled_share: a larger share of records whose response reads as shuffled words warns.

@@ -79,14 +79,14 @@ def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> C
 
 def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     rule = _rule("refusals", cfg.max_refusal_share, cfg.fail_refusal_share,
-                 "responses open with an AI disclaimer that declines (kept and rejected)")
+                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected)")
     section = _section(report)
     if (skipped := _skip(rule, section, "refusals")) is not None:
         return skipped
     figure = section["refusals"]
     share, kept, rejected, total = _with_rejected(report, figure, "refusal")
-    message = (f"{share:.1%} of responses are AI-disclaimer refusals: {kept} kept in the splits "
-               f"({figure['share']:.1%}, disclaimers padded with an answer), {rejected} rejected by the clean stage")
+    message = (f"{share:.1%} of responses are refusals (AI disclaimers or apologies that decline): {kept} kept in the "
+               f"splits ({figure['share']:.1%}), {rejected} rejected by the clean stage")
     return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="drop or rewrite the refusals and disclaimers (distilled chat data "
                        "carries them): the model learns to decline what it can do",
                        examples=_examples(figure, "why", "prompt"))
@@ -228,7 +228,7 @@ def check_reject_reasons(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
                        examples=[f"{reason}: {k} of {n}" for reason, k in over[:5]])
 
 
-_FIGURE_TITLES = {"truncated_responses": "cut off", "refusals": "AI-disclaimer refusals",
+_FIGURE_TITLES = {"truncated_responses": "cut off", "refusals": "refusals",
                   "fragmentary_responses": "instructions answered with a fragment of a few words",
                   "scrambled_text": "scrambled word order", "format_artifacts": "prompt-format markers",
                   "swapped_roles": "user and assistant swapped", "conflicting_responses": "prompt repeated with another answer",

@@ -100,7 +100,7 @@ _APOLOGY = re.compile(
     re.I,
 )
 _DECLINING = (r"(?:must (?:decline|refuse)|can(?:no|'|’)?t|can not|won(?:'|’)t(?: be able to)?|will not(?: be able to)?|"
-              r"(?:am|'m|’m) (?:unable|not able|not allowed|not permitted|not comfortable|not going) to|"
+              r"(?:am|'m|’m) (?:unable to|not able to|not allowed to|not permitted to|not comfortable|not going to)|"
               r"do(?:n'|n’| no)t (?:feel comfortable|think i (?:can|should)))")
 _I = r"\bi(?:'|’)?(?:m| am)? ?"
 # After an apology, "I" declining anything ("I'm sorry, but I cannot describe..."), but for what declines nothing.

@@ -70,6 +70,21 @@ def test_traps_warn_or_fail(rows, slice_name, trap, check_name):
     assert check.examples and check.recommendation
 
 
+def test_fragments_fail_on_a_tenth_of_the_records(rows):
+    """Alpaca with 30% of its answers cut to their first 2-6 words: over 10% of the records are found, a fail, with
+    the fragments quoted; the real slice passes."""
+    check = check_fragmentary_responses(_report(damage(rows["alpaca"], "fragment")), CFG)
+    assert check.status == "fail", check.message
+    assert check_fragmentary_responses(_report(rows["alpaca"]), CFG).status == "pass"
+
+
+def test_refusals_of_a_safety_set_are_found_but_pass():
+    """HH-RLHF harmless chats decline harmful requests with apologies ('I'm sorry, I can't help you with this'):
+    found and counted, a share under the warning line: refusing those is what a safety set teaches."""
+    check = check_refusals(_report(load(str(DATA / "readiness/hh_harmless_450.jsonl"))), CFG)
+    assert check.status == "pass" and 0 < check.observed < CFG.max_refusal_share, check.message
+
+
 def test_refusals_count_what_clean_rejected(rows):
     """Refusals the clean stage rejected count towards the share: 15% kept plus 15% rejected is a 30% finding."""
     real = _report(rows["alpaca"])
