@@ -108,7 +108,8 @@ _I_DECLINE = re.compile(_I + _DECLINING + r"\b(?!\s+(?:help but|wait|believe|str
                         r"agree|express|say enough))|\bnot something i can\b", re.I)
 # Without an apology, a first sentence that opens by declining to help, do or give.
 _OPENS_DECLINING = re.compile(
-    r"^\W*(?:no,?\s+)?(?:" + _I + r"must (?:decline|refuse)\b|" + _I + _DECLINING + r"\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|"
+    r"^\W*(?:no,?\s+)?(?:" + _I + r"must (?:decline|refuse)\b|" + _I + _DECLINING
+    + r"\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|"
     r"write|create|generate|support|engage|participate|discuss|disclose|offer|condone|encourage|make|complete|perform|"
     r"process|produce|recommend|that|this|with|in|be of)\b|(?:that|this)(?:'s|’s| is) not something i can\b)",
     re.I,
@@ -324,4 +325,5 @@ def swapped_pair(user: str, assistant: str) -> bool:
     return is_question(assistant) or bool(_ANSWER_OPENING.match(user))
 
 
-__all__ = ["truncation", "refusal", "fragment", "typical_lengths", "sibling_keys", "is_open_instruction", "format_artifacts", "swapped_pair", "is_question", "prose"]
+__all__ = ["truncation", "refusal", "fragment", "typical_lengths", "sibling_keys", "is_open_instruction",
+           "format_artifacts", "swapped_pair", "is_question", "prose"]
