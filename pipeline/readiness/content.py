@@ -141,10 +141,23 @@ _SHUFFLES = 3
 _CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
 
 
+# Arithmetic of a worked answer: numbers, amounts and the operators between them ("16 - 3 - 4 = 9", "$18", "####").
+_ARITHMETIC = re.compile(r"(?<!\S)(?:[^\sA-Za-z]*\d[^\sA-Za-z]*|[-+*/×÷=#]+)(?!\S)")
+_LONG_LINE = 20  # words: a line this long is prose whatever it opens or ends with (a whole answer run into one line)
+
+
 def _prose_words(text: str) -> list[str]:
-    lines = [line for line in _CALCULATION.sub(" ", prose(text)).split("\n")
-             if line.strip() and not rules._LIST_OR_HEADING.match(line) and not CODE_LINE.search(line)
-             and len(rules._CODE_CHARS.findall(line)) < 3]  # code without a fence: "for i in range(n): print(i)"
+    lines = []
+    for line in _CALCULATION.sub(" ", prose(text)).split("\n"):
+        words = len(_TOKEN.findall(line))
+        if not words:
+            continue
+        code_chars = len(rules._CODE_CHARS.findall(_ARITHMETIC.sub(" ", line)))
+        if code_chars >= 3 and code_chars * 6 >= words:
+            continue  # code without a fence: "for i in range(n): print(i)"
+        if words < _LONG_LINE and (rules._LIST_OR_HEADING.match(line) or CODE_LINE.search(line)):
+            continue  # a list item, a heading, a line of code
+        lines.append(line)
     return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
 
 
