@@ -135,7 +135,9 @@ FLUENCY_MAX_WORDS = 60  # the first 60 prose words say enough, and keep the cost
 FLUENCY_MIN_KNOWN = 0.8  # most of the words seen elsewhere in the data (another language, jargon: not judged)
 FLUENCY_MIN_GAIN = 0.2  # mean log-likelihood gain per bigram of the original order over shuffled orders
 FLUENCY_MIN_RESPONSES = 50  # bigram statistics of fewer responses are too thin to judge word order on
-_SHUFFLES = 3
+_SHUFFLES = 6
+FLUENCY_SPREAD_WORDS = 25
+FLUENCY_MIN_SPREADS = 1.0  # ...or under one standard deviation of the shuffles' gains above them
 
 
 _CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
@@ -179,8 +181,14 @@ class _Bigrams:
             return None
         own_bigrams = Counter(zip(tokens, tokens[1:]))
         original = self._score(tokens, own_unigrams, own_bigrams)
-        shuffled = [self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams) for _ in range(_SHUFFLES)]
-        return original - sum(shuffled) / _SHUFFLES
+        shuffled = np.array([self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams)
+                             for _ in range(_SHUFFLES)])
+        gain = original - float(shuffled.mean())
+        # a scrambled text is one more shuffle: its gain sits within the shuffles' spread, a fluent text's far above
+        # (25+ words: the shuffles of a short sentence spread too widely to tell)
+        if len(tokens) < FLUENCY_SPREAD_WORDS:
+            return gain
+        return min(gain, FLUENCY_MIN_GAIN * gain / (float(shuffled.std()) * FLUENCY_MIN_SPREADS + 1e-9))
 
     def _score(self, tokens: list[str], own_unigrams: Counter, own_bigrams: Counter) -> float:
         # log P(b | a) / P(b), P(b | a) smoothed towards P(b) (Dirichlet prior of weight 2): pointwise mutual
