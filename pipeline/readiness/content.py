@@ -239,7 +239,7 @@ def fluency(responses: list[list[str]], ids: Sequence[str], *, seed: int = 0) ->
 # -- roles: each role's own profile in the data ------------------------------------------------------------------
 
 ROLE_MIN_CHATS = 50  # fewer chats give no role profile to compare a chat with
-ROLE_MIN_MARGIN = 2.0  # nats per turn the exchanged roles must read better by (and most turns must agree)
+ROLE_MIN_MARGIN = 0.5  # nats per turn the exchanged roles must read better by (and most turns must agree)
 _ROLE_WORDS = 40  # the opening words of a turn carry its role: a request or an answer
 _ROLES = ("user", "assistant")
 
@@ -312,7 +312,7 @@ def _exchanged(chat: list[tuple[str, set[str]]], counts: dict[str, Counter], n: 
         if gain > 0:
             better += 1
             first = turn if first is None else first
-    if first is None or 3 * better < 2 * len(chat) or total < ROLE_MIN_MARGIN * len(chat):
+    if better < 2 or 2 * better < len(chat) or total < ROLE_MIN_MARGIN * len(chat):
         return None
     return first, f"{better} of {len(chat)} turns read like the other role's ({total / len(chat):.1f} nats a turn)"
 
