@@ -1,6 +1,9 @@
 """What reviewing ftprep's suspects buys: fix the top-N review rows vs N random rows, then re-run (by hand, ~10 min).
 
-    PYTHONPATH=$PWD python benchmarks/bench_corrections.py [--banking77 DIR] [--sms FILE] [--out DIR]
+    PYTHONPATH=$PWD python benchmarks/bench_corrections.py [--data DIR | --banking77 DIR --sms FILE] [--out DIR]
+
+--banking77 and --sms default to banking77/ and sms_spam/SMSSpamCollection in the public data folder (--data;
+benchmarks/README.md says where each set comes from).
 
 For each data set: flip 20% of the training labels to a random other label (seeded), run ftprep on it, and let a
 simulated reviewer work through ``review.csv`` from the top: for each of the first N rows it writes ``relabel`` to
@@ -24,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from public_data import data_file, default_data
 
 from pipeline.config import load_config
 from pipeline.runner import run_pipeline
@@ -146,5 +151,8 @@ if __name__ == "__main__":
 
     work = Path(option("--out", tempfile.mkdtemp(prefix="bench-corrections-")))
     work.mkdir(parents=True, exist_ok=True)
-    table("banking77-20", *banking77(Path(option("--banking77", "/work/shared/data/banking77"))), work)
-    table("sms_spam", *sms(Path(option("--sms", "/work/shared/data/sms_spam/SMSSpamCollection"))), work)
+    data = Path(option("--data", "")) if "--data" in args else default_data()
+    banking = option("--banking77", "") or str(data_file(data, "banking77"))
+    spam = option("--sms", "") or str(data_file(data, "sms_spam/SMSSpamCollection"))
+    table("banking77-20", *banking77(Path(banking)), work)
+    table("sms_spam", *sms(Path(spam)), work)

@@ -2,6 +2,8 @@
 
     PYTHONPATH=$PWD python benchmarks/bench_label_noise.py [path/to/banking77/train.csv] [--sms path/to/SMSSpamCollection]
 
+Without a path it reads banking77/train.csv from the data folder of benchmarks/public_data.py.
+
 Replaces 0/5/10/20/40% of banking77's labels (and SMS spam's with ``--sms``) by a random other label (seeded), runs
 :func:`pipeline.readiness.label_noise.label_noise` as a run does, and prints per share: the estimated rate, the
 precision and recall of the WHOLE suspect list, the precision of its first 100, the baseline's accuracy and skill,
@@ -15,10 +17,11 @@ import random
 import sys
 import time
 
+from public_data import data_file, default_data
+
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.label_noise import check_label_noise, label_noise
 
-DEFAULT = "/work/shared/data/banking77/train.csv"
 SHARES = (0.0, 0.05, 0.1, 0.2, 0.4)
 
 
@@ -64,6 +67,6 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     sms = args[args.index("--sms") + 1] if "--sms" in args else None
     paths = [a for a in args if a != "--sms" and a != sms]
-    table("banking77", *_banking77(paths[0] if paths else DEFAULT))
+    table("banking77", *_banking77(paths[0] if paths else str(data_file(default_data(), "banking77/train.csv"))))
     if sms:
         table("sms_spam", *_sms(sms))

@@ -1,6 +1,8 @@
-"""Time the learning curve + label-noise analysis on banking77 (run by hand; the issue's budget is 30 s).
+"""Time the learning curve + label-noise analysis on banking77 (run by hand; the budget is 30 s).
 
     PYTHONPATH=$PWD python benchmarks/bench_learning.py [path/to/banking77/train.csv]
+
+Without a path it reads banking77/train.csv from the data folder of benchmarks/public_data.py.
 
 Prints wall time of each part and its ratio to the budget, then the same analysis on a million rows (banking77
 repeated 100 times): sampling above max_analysis_examples (12,000 by default) keeps that cost bounded.
@@ -13,12 +15,13 @@ import os
 import sys
 import time
 
+from public_data import data_file, default_data
+
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.curve import learning_curve
 from pipeline.readiness.label_noise import label_noise
 from pipeline.readiness.learning import stratified_order
 
-DEFAULT = "/work/shared/data/banking77/train.csv"
 BUDGET_S = 30.0
 MAX_EXAMPLES = ReadinessConfig().max_analysis_examples
 
@@ -44,7 +47,7 @@ def _run(texts: list[str], labels: list[str], max_examples: int) -> tuple[float,
 
 
 def main() -> None:
-    texts, labels = _load(sys.argv[1] if len(sys.argv) > 1 else DEFAULT)
+    texts, labels = _load(sys.argv[1] if len(sys.argv) > 1 else str(data_file(default_data(), "banking77/train.csv")))
     print(f"load average before: {os.getloadavg()[0]:.2f} (other processes share the 2 cores; timings are wall clock)")
     t_curve, t_noise, curve, noise = _run(texts, labels, max_examples=MAX_EXAMPLES)
     total = t_curve + t_noise

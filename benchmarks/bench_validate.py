@@ -1,6 +1,6 @@
 """Benchmark of the validate stage: GX import, flat frame, and the shipped classification suite on banking77.
 
-Run by hand (needs /work/shared/data or a path to banking77's train.csv):
+Run by hand (with a path to banking77's train.csv, or the data folder of benchmarks/public_data.py):
 
     PYTHONPATH=$PWD python benchmarks/bench_validate.py [train.csv] [--repeat 10]
 
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from datasets import Dataset
+from public_data import data_file, default_data
 
 from pipeline.validate.config import ValidateConfig
 from pipeline.core.records import Task, features_for
@@ -63,9 +64,10 @@ def timed(fn: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("train_csv", nargs="?", default="/work/shared/data/banking77/train.csv")
+    parser.add_argument("train_csv", nargs="?")
     parser.add_argument("--repeat", type=int, default=1, help="concatenate the file this many times")
     args = parser.parse_args()
+    args.train_csv = args.train_csv or str(data_file(default_data(), "banking77/train.csv"))
     start = time.perf_counter()
     import great_expectations  # noqa: F401  (the one-off cost ftprep pays lazily)
 

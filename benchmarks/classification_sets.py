@@ -1,8 +1,10 @@
 """Real classification sets and seeded traps for calibrating the classification checks (label_shortcuts,
-label_leakage, label_noise). Sources: the project's shared data and fetched snapshots of cardiffnlp/tweeteval, clinc/oos-eval and
-xliuhw/NLU-Evaluation-Data (read with git).
+label_leakage, label_noise). Sources: the public data folder (benchmarks/README.md) and bare git clones of
+cardiffnlp/tweeteval, clinc/oos-eval and xliuhw/NLU-Evaluation-Data (read with git), in ``$FTPREP_MIRRORS`` as
+``owner+name/repo`` (default: ``.mirror`` beside the repository's folder).
 
-``python benchmarks/classification_sets.py`` writes each set as JSON Lines ``{text, label}`` into /tmp/cal.
+``python benchmarks/classification_sets.py`` writes each set as JSON Lines ``{text, label}`` into ``cal/`` in the
+system's temporary folder.
 Roles follow benchmarks/readiness_sources.md: ``TUNE`` sets may set thresholds; ``CHECK`` sets are held-out
 sources, measured only to see whether a rule generalises.
 """
@@ -11,17 +13,22 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-SHARED = Path("/work/shared/data")
-TWEETEVAL = "/work/.mirror/cardiffnlp+tweeteval/repo"
-CLINC = "/work/.mirror/clinc+oos-eval/repo"
-HWU = "/work/.mirror/xliuhw+NLU-Evaluation-Data/repo"
+from public_data import REPO, default_data
+
+SHARED = default_data() or Path("data")
+MIRRORS = Path(os.environ.get("FTPREP_MIRRORS", REPO.parent / ".mirror"))
+TWEETEVAL = str(MIRRORS / "cardiffnlp+tweeteval" / "repo")
+CLINC = str(MIRRORS / "clinc+oos-eval" / "repo")
+HWU = str(MIRRORS / "xliuhw+NLU-Evaluation-Data" / "repo")
 HWU_TRAIN = "CrossValidation/autoGeneFromRealAnno/autoGene_2018_03_22-13_01_25_169/CrossValidation/KFold_1/trainset"
-OUT = Path("/tmp/cal")
+OUT = Path(tempfile.gettempdir()) / "cal"
 
 
 def _git(path: str, repo: str = TWEETEVAL) -> list[str]:

@@ -6,7 +6,7 @@ Not a test: run it by hand and read the figures.
     PYTHONPATH=$PWD python benchmarks/clean_bench.py            # 100,000 examples
     PYTHONPATH=$PWD python benchmarks/clean_bench.py --n 20000  # quicker
 
-Examples are built from the real texts in /work/shared/data (or --data): English instructions and answers
+Examples are built from the real texts of the public data folder (--data; benchmarks/README.md): English instructions and answers
 (LLaMA-Factory alpaca_en_demo), SMS messages with their HTML entities (UCI SMS Spam), banking questions
 (banking77), Chinese answers (alpaca_zh_demo) and Wikipedia sentences in 16 languages (Language Detection).
 Each example joins texts of one source until it has ~500 characters; about 70% are English. A seeded 5% get
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from datasets import Dataset, disable_progress_bars
+from public_data import add_data_option, data_file
 
 from pipeline.clean.stage import clean
 from pipeline.clean.config import CleanConfig
@@ -126,13 +127,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="examples for each stage run")
     parser.add_argument("--baseline-n", type=int, default=3_000, help="examples for the per-row baseline loop")
     parser.add_argument("--num-proc", type=int, default=2, help="worker processes for the stage")
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    add_data_option(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-langdetect", action="store_true", help="skip the slow langdetect-filter run")
     args = parser.parse_args()
     disable_progress_bars()
 
-    examples = build_examples(load_sources(args.data), args.n, args.seed)
+    examples = build_examples(load_sources(data_file(args.data, "")), args.n, args.seed)
     ds = as_dataset(examples)
     print(f"{args.n} examples, mean {sum(len(e['text']) for e in examples) / len(examples):.0f} chars, "
           f"num_proc={args.num_proc}")  # fmt: skip

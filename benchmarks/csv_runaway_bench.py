@@ -6,13 +6,13 @@ Not a test: run it by hand and read the figures.
     PYTHONPATH=$PWD python benchmarks/csv_runaway_bench.py --n 20     # quicker
 
 Each trial damages one single-line record of a real CSV file (banking77 train and test and Language Detection
-from /work/shared/data, or --data; the product_reviews sample), seeded: an unclosed opening quote ("open") or a
+from the public data folder given by --data, see benchmarks/README.md; the product_reviews sample), seeded: an unclosed opening quote ("open") or a
 dropped closing quote ("drop"). "found" counts trials where the damaged line is reported as a runaway
 (``malformed_csv`` starting there); "lost" is the usable rows missing besides the damaged one, per trial. The
 clean files are read too: any runaway reported there is a false alarm.
 
 Measured (2 cores, 100 per file and kind, seed 13): 675 of 678 found, 0.0 rows lost per trial (the lenient reader,
-ftprep before issue 13: 0 found, 1.8-10.2 rows lost per trial); no alarm on the four clean files.
+ftprep before the runaway-quote check: 0 found, 1.8-10.2 rows lost per trial); no alarm on the four clean files.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import csv
 import io
 import random
 from pathlib import Path
+
+from public_data import add_data_option, data_file
 
 from pipeline.ingest.csv_records import csv_records
 from pipeline.ingest.lines import DEFAULT_MAX_ROW_BYTES, bounded_lines
@@ -88,11 +90,12 @@ def bench(path: Path, n: int, rng: random.Random) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    add_data_option(parser)
     args = parser.parse_args()
     rng = random.Random(13)
-    files = [args.data / "banking77" / "train.csv", args.data / "banking77" / "test.csv",
-             args.data / "language_detection" / "Language Detection.csv", ROOT / "samples" / "product_reviews.csv"]
+    data = data_file(args.data, "")
+    files = [data / "banking77" / "train.csv", data / "banking77" / "test.csv",
+             data / "language_detection" / "Language Detection.csv", ROOT / "samples" / "product_reviews.csv"]
     for path in files:
         if path.exists():
             bench(path, args.n, rng)

@@ -6,8 +6,10 @@ ftprep's own check, reporting how many comparisons warn and by which rule. With 
 thirds of the rows of N randomly drawn labels (20 draws) and reports how often the check warns and how many of the
 N labels it names, with the 2-point rule alone beside it. The figures are in docs/gating.md.
 
-    PYTHONPATH=. python benchmarks/label_drift_halves.py /work/shared/data/banking77/train.csv --cut 11
-    PYTHONPATH=. python benchmarks/label_drift_halves.py /work/shared/data/sms_spam/SMSSpamCollection --tsv
+    PYTHONPATH=. python benchmarks/label_drift_halves.py DATA/banking77/train.csv --cut 11
+    PYTHONPATH=. python benchmarks/label_drift_halves.py DATA/sms_spam/SMSSpamCollection --tsv
+
+(DATA: the public data folder of benchmarks/README.md.)
 """
 
 from __future__ import annotations

@@ -30,10 +30,12 @@ import shlex
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from public_data import add_data_option  # noqa: E402
 from scale_corpus import corpus_path  # noqa: E402
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -43,14 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="examples in the corpus")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/ftprep-bench"), help="where corpora are cached")
+    parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "ftprep-bench",
+                        help="where corpora are cached  [default: ftprep-bench in the system's temporary folder]")
+    add_data_option(parser)
     parser.add_argument("--out", type=Path, default=None, help="ftprep's output folder  [default: DATA_DIR/out-N]")
     parser.add_argument("--ftprep-args", default="", help="more flags for ftprep run, e.g. '--languages en'")
     parser.add_argument("--baseline-n", type=int, default=20_000, help="rows the baseline runs on (0: skip it)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    corpus = corpus_path(args.data_dir, args.n, args.seed)
+    corpus = corpus_path(args.data_dir, args.n, args.seed, args.data)
     out = args.out or args.data_dir / f"out-{args.n}"
     figures: dict[str, object] = {"n": args.n, "corpus": str(corpus), "load_before": os.getloadavg()}
     figures["ftprep"] = run_ftprep(corpus, out, shlex.split(args.ftprep_args))

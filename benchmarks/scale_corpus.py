@@ -1,6 +1,6 @@
 """A realistic classification corpus of any size, written as JSON Lines, for ``benchmarks/run_bench.py``.
 
-Every example has ~100 words (60-140) built from real public texts in /work/shared/data: English instructions and
+Every example has ~100 words (60-140) built from real public texts of the data folder (benchmarks/README.md): English instructions and
 answers (LLaMA-Factory alpaca_en_demo), SMS messages with their HTML entities (UCI SMS Spam), banking questions
 (banking77), Chinese answers (alpaca_zh_demo) and Wikipedia sentences in 16 languages (Language Detection). An
 example joins texts of one source; its label is the source (``alpaca``, ``sms``, ``banking``, ``zh``, ``French``,
@@ -13,7 +13,7 @@ example joins texts of one source; its label is the source (``alpaca``, ``sms``,
 
 The corpus is a pure function of ``(n, seed)``; the file is written once and reused (``corpus_path``).
 
-    python benchmarks/scale_corpus.py --n 100000 --out /tmp/corpus.jsonl
+    python benchmarks/scale_corpus.py --n 100000 --out corpus.jsonl [--data DIR]
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import re
 from collections import deque
 from pathlib import Path
 
-DATA = Path("/work/shared/data")
+from public_data import add_data_option, data_file, default_data
+
 VERSION = 2  # bump when the corpus changes: cached files are named by it
 _TARGET_WORDS = (60, 140)
 _ZH_CHARS = (150, 350)
@@ -35,8 +36,9 @@ _RECENT = 20_000  # rows an exact or near duplicate may copy
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 
 
-def load_sources(data: Path = DATA) -> dict[str, list[str]]:
+def load_sources(data: Path | None = None) -> dict[str, list[str]]:
     """Real texts by label: English sources first, then Chinese, then one label per other language."""
+    data = data_file(data or default_data(), "")
     alpaca_en = json.loads((data / "llamafactory_demo/alpaca_en_demo.json").read_text(encoding="utf-8"))
     alpaca_zh = json.loads((data / "llamafactory_demo/alpaca_zh_demo.json").read_text(encoding="utf-8"))
     with (data / "sms_spam/SMSSpamCollection").open(encoding="utf-8") as fh:
@@ -131,9 +133,9 @@ class CorpusWriter:
         return json.dumps(row, ensure_ascii=False)
 
 
-def write_corpus(path: Path, n: int, seed: int = 0) -> Path:
+def write_corpus(path: Path, n: int, seed: int = 0, data: Path | None = None) -> Path:
     """Write ``n`` rows to ``path`` (JSON Lines), through a temporary file so a killed run leaves none."""
-    writer = CorpusWriter(seed, load_sources())
+    writer = CorpusWriter(seed, load_sources(data))
     tmp = path.with_suffix(".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     with tmp.open("w", encoding="utf-8") as fh:
@@ -143,10 +145,10 @@ def write_corpus(path: Path, n: int, seed: int = 0) -> Path:
     return path
 
 
-def corpus_path(data_dir: Path, n: int, seed: int = 0) -> Path:
+def corpus_path(data_dir: Path, n: int, seed: int = 0, data: Path | None = None) -> Path:
     """The cached corpus of ``n`` rows (written when missing)."""
     path = data_dir / f"corpus-v{VERSION}-n{n}-s{seed}.jsonl"
-    return path if path.exists() else write_corpus(path, n, seed)
+    return path if path.exists() else write_corpus(path, n, seed, data)
 
 
 def main() -> None:
@@ -154,8 +156,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
+    add_data_option(parser)
     args = parser.parse_args()
-    write_corpus(args.out, args.n, args.seed)
+    write_corpus(args.out, args.n, args.seed, args.data)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@ Yelp's detect-secrets on the same texts (the comparison in docs/clean.md).
 Not a test: run it by hand and read the figures.
 
     PYTHONPATH=$PWD python benchmarks/secrets_fp.py                                 # ftprep's finders
-    python -m venv /tmp/ds && /tmp/ds/bin/pip install detect-secrets==1.5.0
-    /tmp/ds/bin/python benchmarks/secrets_fp.py --only-detect-secrets --every 3     # detect-secrets, own venv
+    python -m venv ds-venv && ds-venv/bin/pip install detect-secrets==1.5.0
+    ds-venv/bin/python benchmarks/secrets_fp.py --only-detect-secrets --every 3     # detect-secrets, own venv
 
 Texts: Alpaca EN/ZH (code answers included), Stanford Alpaca, identity, glaive tool calls and their function
 definitions, v1 SFT demo, seed tasks, SMS spam, banking77, the 17-language set, MRPC, the OpenAI toy chats, from
-/work/shared/data (or --data). Prints texts flagged per kind (per 10k texts) and microseconds a text; flagged texts
+the public data folder (--data; benchmarks/README.md). Prints texts flagged per kind (per 10k texts) and microseconds a text; flagged texts
 go to --examples for reading.
 """
 
@@ -20,8 +20,11 @@ import collections
 import csv
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from public_data import data_file, default_data
 
 def texts(D: str):  # noqa: N803 - the data folder, with its trailing "/"
     """Every text of the real sets, as (set, text)."""
@@ -108,13 +111,13 @@ def _print(label, flagged, seconds, n):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data/")
+    parser.add_argument("--data", type=Path, default=default_data(), help="the public data folder (benchmarks/README.md)")
     parser.add_argument("--every", type=int, default=1, help="use every Nth text (detect-secrets takes ~1 ms a text)")
     parser.add_argument("--detect-secrets", action="store_true")
     parser.add_argument("--only-detect-secrets", action="store_true")
-    parser.add_argument("--examples", default="/tmp/secrets_fp_examples.json")
+    parser.add_argument("--examples", default=str(Path(tempfile.gettempdir()) / "secrets_fp_examples.json"))
     args = parser.parse_args()
-    all_texts = list(texts(str(Path(args.data)) + "/"))[:: args.every]
+    all_texts = list(texts(str(data_file(args.data, "")) + "/"))[:: args.every]
     print("texts", len(all_texts), dict(collections.Counter(source for source, _ in all_texts)))
     examples: dict = {}
     if not args.only_detect_secrets:

@@ -8,7 +8,7 @@ that survived dedup, how many span two splits (by the pair's normalised char 5-g
 val/test rows with a typo twin in train, the largest near-twin group, and how far the labels' splits are from
 their ratio targets.
 
-    PYTHONPATH=. python benchmarks/typo_twins.py /work/shared/data/banking77/train.csv --out /tmp/twins
+    PYTHONPATH=. python benchmarks/typo_twins.py DATA/banking77/train.csv --out twins
     PYTHONPATH=. python benchmarks/typo_twins.py DATA.csv --out DIR --max-edits 2 -- --no-dedup   # extra run flags
 """
 

@@ -21,6 +21,7 @@ import click
 from pipeline import __version__
 from pipeline.core.section import MAX_SEED
 from pipeline.core.errors import FtprepError
+from pipeline.run_args import parse_languages, parse_ratios
 
 INTERNAL_ERROR = 3
 INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
@@ -97,6 +98,7 @@ class OneLineErrors(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        self.argv = list(sys.argv[1:] if args is None else args)  # recorded in manifest.json (run --replay)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -125,27 +127,6 @@ class OneLineErrors(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def _parse_languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    codes = [part.strip().lower() for part in value.split(",") if part.strip()]
-    if not codes:
-        raise click.BadParameter(f"expected ISO 639-1 codes such as en,de, got {value!r}")
-    return codes
-
-
-def _parse_ratios(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    try:
-        ratios = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        raise click.BadParameter(f"expected three numbers such as 0.8,0.1,0.1, got {value!r}") from None
-    if len(ratios) != 3:
-        raise click.BadParameter(f"expected three numbers (train,val,test), got {len(ratios)}")
-    return ratios
-
-
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--quiet`` and ``--debug``, shared by every command."""
     command = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")(command)
@@ -161,18 +142,6 @@ def suite_options(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="A Great Expectations 1.x suite (JSON) to run too; repeatable. Adds to [validate] suites.")(command)
 
 
-def with_suites(cfg: Any, suites: tuple[str, ...], replace_default: bool | None) -> Any:
-    """The config with ``--suite`` files appended to ``[validate] suites`` (and ``--replace-default-suite``)."""
-    import dataclasses
-
-    validate_cfg = dataclasses.replace(
-        cfg.validate,
-        suites=(*cfg.validate.suites, *suites),
-        replace_default=cfg.validate.replace_default if replace_default is None else replace_default,
-    )
-    return dataclasses.replace(cfg, validate=validate_cfg)
-
-
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="ftprep")
 def cli() -> None:
@@ -180,20 +149,22 @@ def cli() -> None:
 
 
 @cli.command("run")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the outputs.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file; flags override it.")
-@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
+@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat", "preference"]), help="Task of the data.  [default: auto]")
 @click.option("--format", "input_format", type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet"]), help="Read inputs as this format whatever their extension.")
 @click.option("--text-field", metavar="F", help="Input column holding the text (classification).")
 @click.option("--label-field", metavar="F", help="Input column holding the label (classification).")
 @click.option("--prompt-field", metavar="F", help="Input column holding the prompt (completion).")
 @click.option("--completion-field", metavar="F", help="Input column holding the completion (completion).")
 @click.option("--messages-field", metavar="F", help="Input column holding the messages (chat).")
+@click.option("--chosen-field", metavar="F", help="Input column holding the chosen answer (preference).")
+@click.option("--rejected-field", metavar="F", help="Input column holding the rejected answer (preference).")
 @click.option("--id-field", metavar="F", help="Input column holding record ids.  [default: id, if present]")
-@click.option("--split", "ratios", callback=_parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
+@click.option("--split", "ratios", callback=parse_ratios, metavar="TRAIN,VAL,TEST", help="Split ratios.  [default: 0.8,0.1,0.1]")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of every random choice; same input + config + seed gives identical outputs.  [default: 42]")
-@click.option("--languages", callback=_parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
+@click.option("--languages", callback=parse_languages, metavar="CODES", help="Keep only these languages (ISO 639-1, comma-separated, e.g. en,de); others are rejected as wrong_language.  [default: keep all, report the mix]")
 @click.option("--language-backend", type=click.Choice(["langdetect", "lingua"]), help="Language detector for texts of 20+ letters: lingua (~0.3 ms a text) or langdetect (~2 ms).  [default: lingua with --languages, langdetect for the sampled mix]")
 @click.option("--pii", type=click.Choice(["redact", "reject", "off"]), help="What to do with e-mails, phone numbers, cards, IBANs, IPs and secrets found in text.  [default: redact]")
 @click.option("--num-proc", type=click.IntRange(min=1), help="Worker processes for parsing, cleaning, language detection and MinHash signatures.  [default: all cores; parsing from a 32 MiB file, clean and dedup from 20,000 rows]")
@@ -213,73 +184,46 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Run the stages here, or on Ray Data (needs the ray extra: pip install -e \".[ray]\").")
 @click.option("--shard-outputs", type=click.IntRange(min=1), default=1, metavar="N", help="Write each split as N JSON Lines files (train-00000-of-0000N.jsonl, ...).  [default: 1: train.jsonl]")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: the Ray cluster to join (e.g. ray://head:10001, or auto).  [default: start a local Ray with --num-proc CPUs]")
+@click.option("--replay", metavar="OUT_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Run again what made OUT_DIR: its inputs (or INPUT..., the same files moved), config and output options, from its manifest.json; byte-identical outputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine summary (verdict, exit code, counts, failed and warned checks, out dir) as JSON on stdout instead of the human summary.")
 @click.option("--corrections", metavar="FILE", type=click.Path(dir_okay=False, path_type=str), help="A reviewer's decisions, applied right after ingest: CSV/JSONL with id, action (relabel, drop, keep) and label; an edited review.csv or a Label Studio export works too.")
 @click.option("--timings", is_flag=True, help="Add each stage's seconds and rows/s to the report (timings); the report then differs from run to run.")
 @common_options
 def run_command(inputs: tuple[str, ...], out_dir: Path, config_file: Path | None, quiet: bool, debug: bool, **flags: Any) -> None:
-    """Prepare INPUT... (files, saved datasets or globs) into train/val/test splits and a readiness report."""
-    from pipeline.config import load_config
-    from pipeline.core.progress import Progress
-    from pipeline.gate.junit import junit_on_error, write_junit
-    from pipeline.engine import expand_directories, open_engine
-    from pipeline.runner import run_pipeline
+    """Prepare INPUT... (files, saved datasets, globs, or - for standard input) into train/val/test splits and a
+    readiness report.
 
-    with user_errors(debug), junit_on_error(flags["junit"], out_dir.resolve().name, out_dir=out_dir,
-                                            reads=_read_paths(inputs, config_file, flags)):
-        overrides = {
-            "input": {
-                "task": flags["task"],
-                "format": flags["input_format"],
-                **{name: flags[name] for name in ("text_field", "label_field", "prompt_field", "completion_field", "messages_field", "id_field")},
-                "num_proc": flags["num_proc"],
-            },
-            "clean": {
-                "languages": flags["languages"],
-                "language_backend": flags["language_backend"],
-                "pii": flags["pii"],
-                "num_proc": flags["num_proc"],
-            },
-            "seed": flags["seed"],
-            "split": {"ratios": flags["ratios"]},
-            "readiness": {"fail_on": flags["fail_on"]},
-            "dedup": {
-                "enabled": flags["dedup_enabled"],
-                "threshold": flags["dedup_threshold"],
-                "keep": flags["dedup_keep"],
-                "label_conflicts": flags["label_conflicts"],
-                "decontaminate": list(flags["decontaminate"]) or None,
-                "index_path": flags["dedup_index"],
-                "num_proc": flags["num_proc"],
-            },
-            "drift": {"baseline": flags["baseline"]},
-            "corrections": {"file": flags["corrections"]},
-        }
-        if flags["targets"]:
-            overrides["target"] = {"name": list(flags["targets"])}
-        cfg = with_suites(load_config(config_file, overrides), flags["suites"], flags["replace_default_suite"])
-        with open_engine(flags["engine"], flags["ray_address"], flags["num_proc"], flags["verbose"]) as engine:
-            result = run_pipeline(expand_directories(list(inputs)), cfg, out_dir, overwrite=flags["overwrite"],
-                                  progress=Progress.for_terminal(quiet), data_docs=flags["data_docs"],
-                                  verbose=flags["verbose"], guarded=(config_file,) if config_file else (), engine=engine,
-                                  shard_outputs=flags["shard_outputs"], timings=flags["timings"])
-        if flags["junit"]:
-            write_junit(flags["junit"], result.report, out_dir.resolve().name, cfg.readiness.fail_on)
-    if not quiet:
-        for note in result.notes:
-            click.echo(f"note: {note}", err=True)
-        docs = (result.report.get("expectations") or {}).get("data_docs") or {}
-        if docs.get("missing"):
-            why = f" ({docs['error']})" if docs.get("error") else ""
-            click.echo(f"warning: Data Docs could not be built for suite(s) {', '.join(docs['missing'])}{why}; "
-                       "report.json expectations.data_docs lists them", err=True)
-        click.echo(_summary(result.report, out_dir))
+    \b
+    Exit codes:
+      0  the data passes the gate (ready, or ready_with_warnings unless --fail-on warn)
+      1  the gate failed (not_ready, or warnings with --fail-on warn); every output is written
+      2  a usage, config or input error (one line on stderr); --out is left as it was
+      3  an internal error in ftprep (rerun with --debug for the traceback)
+
+    \b
+    Examples:
+      ftprep run data/train.jsonl --out out
+      ftprep run tickets.csv --text-field body --label-field queue --out out --fail-on warn
+      zcat dump.jsonl.gz | ftprep run - --format jsonl --out out
+      ftprep run --replay out --out out-again       # the same run again, from out/manifest.json
+      ftprep run data/*.jsonl --out out --json | jq .verdict
+    """
+    from pipeline.gate.junit import junit_on_error
+    from pipeline.gate.outcome import json_errors, print_run
+    from pipeline.run_args import execute, read_paths, run_plan
+
+    with user_errors(debug), json_errors(flags["as_json"]), junit_on_error(
+            flags["junit"], out_dir.resolve().name, out_dir=out_dir, reads=read_paths(inputs, config_file, flags)):
+        inputs, cfg, options = run_plan(inputs, config_file, flags)
+        result = execute(inputs, cfg, out_dir, options, quiet or flags["as_json"], {**flags, "config_file": config_file})
+    print_run(result, cfg, out_dir, quiet, flags["as_json"])
     sys.exit(0 if result.passed else 1)
 
 
 @cli.command("validate")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file ([input] and [validate] are used); flags override it.")
-@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat"]), help="Task of the data.  [default: auto]")
+@click.option("--task", type=click.Choice(["auto", "classification", "completion", "chat", "preference"]), help="Task of the data.  [default: auto]")
 @click.option("--format", "input_format", type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet"]), help="Read inputs as this format whatever their extension.")
 @suite_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the report.json expectations section).")
@@ -299,6 +243,7 @@ def validate_command(inputs: tuple[str, ...], config_file: Path | None, quiet: b
     from pipeline.validate.suites import check_suite_files
     from pipeline.validate.stage import validate_records
     from pipeline.validate.render import render_table
+    from pipeline.run_args import with_suites
 
     with user_errors(debug):
         overrides = {"input": {"task": flags["task"], "format": flags["input_format"]}}
@@ -378,22 +323,29 @@ def review_command(out_dir: Path, top: int, quiet: bool, debug: bool) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Judge with this file's [readiness] and [drift] thresholds.  [default: the run's own, from manifest.json]")
 @click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failed checks only, or on warnings too.  [default: from the config]")
 @click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), help="Also write the checks as JUnit XML.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine summary (verdict, exit code, counts, failed and warned checks) as JSON on stdout.")
 @common_options
-def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, junit: Path | None, quiet: bool, debug: bool) -> None:
+def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, junit: Path | None, as_json: bool,
+                  quiet: bool, debug: bool) -> None:
     """Re-judge OUT_DIR from its report.json without recomputing anything: a fast gate for a later CI step.
 
-    Refuses (exit 2) when a file of OUT_DIR changed since the run (its sha256 differs from manifest.json). Writes
-    nothing in OUT_DIR. Exit 0/1/2 like `ftprep run`.
+    Gates with the run's own fail_on (and thresholds) unless --fail-on (or --config) says otherwise. Refuses
+    (exit 2) when a file of OUT_DIR changed since the run (its sha256 differs from manifest.json). Writes nothing
+    in OUT_DIR. Exit 0/1/2 like `ftprep run`.
     """
     from pipeline.gate.junit import junit_on_error, write_junit
+    from pipeline.gate.outcome import check_outcome, echo_json, json_errors
     from pipeline.gate.recheck import recheck
 
-    with user_errors(debug), junit_on_error(junit, out_dir.resolve().name, out_dir=out_dir, inside_allowed=False,
-                                            reads=(config_file,) if config_file else ()):
+    with user_errors(debug), json_errors(as_json), junit_on_error(junit, out_dir.resolve().name, out_dir=out_dir,
+                                                                  inside_allowed=False,
+                                                                  reads=(config_file,) if config_file else ()):
         result = recheck(out_dir, config_file, fail_on)
         if junit:
             write_junit(junit, result.report, out_dir.resolve().name, result.fail_on)
-    if not quiet:
+    if as_json:
+        echo_json(check_outcome(result, out_dir))
+    elif not quiet:
         report = result.report
         click.echo(f"verdict: {report['verdict']} (at the run: {result.verdict_before}); gate {'passed' if result.passed else 'failed'}")
         for check in report["checks"]:
@@ -407,14 +359,17 @@ def check_command(out_dir: Path, config_file: Path | None, fail_on: str | None, 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for summary.md, summary.json and summary.xml.  [default: the folder of JOBS.toml]")
 @click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True, help="Jobs run at once, each in its own process.")
 @click.option("--overwrite", is_flag=True, help="Let every job replace the outputs in its non-empty out folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (exit code, one row per dataset) as JSON on stdout.")
 @common_options
-def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrite: bool, quiet: bool, debug: bool) -> None:
+def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrite: bool, as_json: bool, quiet: bool,
+                  debug: bool) -> None:
     """Run every [[job]] of JOBS.toml (one `ftprep run` each) and summarise them, one row per dataset.
 
     Exit 0 when every dataset passes its gate, 1 when one does not, 2 when a job could not run (its own exit 2 or 3)
     or JOBS.toml is invalid. A failing job never stops the others.
     """
     from pipeline.gate.batch import load_jobs, run_batch
+    from pipeline.gate.outcome import batch_outcome, echo_json, json_errors
     from pipeline.gate.summary import check_summary_folder, summary_row, write_summary
 
     def done(result: Any, n: int) -> None:
@@ -422,46 +377,18 @@ def batch_command(jobs_file: Path, out_dir: Path | None, parallel: int, overwrit
         click.echo(f"[{n}/{len(jobs)}] {row['name']}: {row['status']} (exit {row['exit_code']}, {row['seconds']:.1f} s)"
                    + (f": {row['error']}" if row["error"] else ""))
 
-    with user_errors(debug):
+    with user_errors(debug), json_errors(as_json):
         jobs = load_jobs(jobs_file)
         check_summary_folder(out_dir or jobs_file.parent)
         results = run_batch(jobs, jobs_file.resolve().parent, parallel=parallel, overwrite=overwrite,
-                            on_done=None if quiet else done)
+                            on_done=None if quiet or as_json else done)
         target = out_dir or jobs_file.parent
         summary = write_summary(results, target, jobs_file)
-    if not quiet:
+    if as_json:
+        echo_json(batch_outcome(summary, target))
+    elif not quiet:
         click.echo(f"wrote {target}/summary.md, summary.json and summary.xml")
     sys.exit(summary["exit_code"])
-
-
-def _read_paths(inputs: tuple[str, ...], config_file: Path | None, flags: dict[str, Any]) -> list[str]:
-    """The files a run reads, as named on the command line (globs expanded): ``--junit`` must not replace one."""
-    import glob
-
-    named = [*inputs, *flags["decontaminate"], *flags["suites"], *filter(None, (config_file, flags["baseline"]))]
-    return [path for name in map(str, named) for path in (glob.glob(name) or [name])]
-
-
-def _summary(report: dict[str, Any], out_dir: Path) -> str:
-    counts = report["counts"]
-    splits = counts["splits"]
-    rejected = sum(counts["rejected"].values())
-    lines = [
-        f"verdict: {report['verdict']}",
-        f"kept {counts['kept']:,} of {counts['input']:,} rows: train {splits['train']:,}, val {splits['val']:,}, test {splits['test']:,}",
-    ]
-    if rejected:
-        top = sorted(counts["rejected"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-        lines.append(f"rejected {rejected:,}: " + ", ".join(f"{reason} {n:,}" for reason, n in top))
-    for check in report["checks"]:
-        if check["status"] in ("warn", "fail"):
-            lines.append(f"{check['status']}: {check['name']}: {check['message']}")
-    from pipeline.correct.command import summary_notes  # the corrections applied, the review files
-    corrections, review = summary_notes(report)
-    suspects = (", suspect_labels.jsonl" if report.get("label_noise") else "") + review
-    lines += corrections
-    lines.append(f"outputs in {out_dir}/: train/val/test.jsonl, rejected.jsonl{suspects}, report.json, report.md, report.html, manifest.json")
-    return "\n".join(lines)
 
 
 def main() -> None:

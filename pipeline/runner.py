@@ -90,7 +90,8 @@ class ConservationError(AssertionError):
 
 def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bool = False, progress: Progress | None = None,
                  data_docs: bool = False, verbose: bool = False, guarded: tuple[str | Path, ...] = (),
-                 engine: Engine | None = None, shard_outputs: int = 1, timings: bool = False) -> RunResult:
+                 engine: Engine | None = None, shard_outputs: int = 1, timings: bool = False,
+                 invocation: dict[str, Any] | None = None) -> RunResult:
     """Ingest ``inputs``, run every stage, judge readiness and write all outputs into ``out_dir``.
 
     Args:
@@ -101,6 +102,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
         shard_outputs: write each split as this many JSON Lines files (1: ``train.jsonl`` etc.).
         timings: add ``timings`` (seconds and rows/s per stage) to the report; off by default, since it makes
             the report differ from run to run.
+        invocation: how the run was made (command line, version, commit), recorded in ``manifest.json``.
     """
     progress = progress or Progress(enabled=False)
     check_address_space()
@@ -121,7 +123,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
                 if isinstance(run.splits_written, OSError):
                     raise run.splits_written
                 write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs,
-                              run.splits_written)
+                              run.splits_written, invocation)
                 txn.commit()
             except OSError as exc:
                 where = f" ({exc.filename})" if exc.filename else ""

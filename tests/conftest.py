@@ -1,9 +1,12 @@
-"""Shared fixtures: a click runner, a writer of small input files, and the paths of bundled data."""
+"""Shared fixtures: a click runner, a writer of small input files, the paths of bundled data, and the check that
+every report a run writes during the tests follows the published schema (pipeline/report/report.schema.json)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +18,44 @@ SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
 CONTEXT = RunContext()
 """The run context of a plain run (seed 42, no inputs, no output folder), for calling one stage directly."""
+
+
+@functools.cache
+def _report_validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency: pip install -e '.[dev]'")
+    from pipeline.report.assemble import SCHEMA
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def assert_valid_report(report: dict[str, Any]) -> None:
+    """Fail with every place where ``report`` breaks report.schema.json (for reports read from a subprocess run)."""
+    problems = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}"
+                for e in _report_validator().iter_errors(report)]
+    assert problems == [], "report.json does not follow report.schema.json: " + "; ".join(problems)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_written_report_follows_the_schema():
+    """Every run in the test process (CliRunner or run_pipeline) has its report validated as it is written: a
+    report that breaks the schema fails the run (exit 3, naming the key) and with it the test."""
+    import importlib.util
+
+    if importlib.util.find_spec("jsonschema") is None:  # a dev dependency; without it reports go unchecked
+        yield
+        return
+    import pipeline.runner
+    from pipeline.report.write import write_outputs
+
+    def validated(out_dir, cfg, files, records, rejected, report, *args, **kwargs):
+        assert_valid_report(report)
+        return write_outputs(out_dir, cfg, files, records, rejected, report, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline.runner, "write_outputs", validated)
+        yield
 
 
 @pytest.fixture

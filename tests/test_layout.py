@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "pipeline"
@@ -77,3 +78,30 @@ def test_every_package_ships_in_the_wheel():
     listed = set(tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     packages = {".".join(init.parent.relative_to(ROOT.parent).parts) for init in ROOT.rglob("__init__.py")}
     assert packages - listed == set()
+
+
+_MACHINE_OR_TRACKER = re.compile(r"(?<![\w.])/(?:work|tmp|home|root|Users|scratch)/|(?i:\bissues?[ -]?#?\d+|closing note)")
+"""What a reader of the repository cannot open: a path on one machine, an issue number of a tracker they do not
+see, an issue's closing note."""
+
+
+def _unopenable(text: str) -> list[str]:
+    return [f"{n}: {line.strip()[:120]}" for n, line in enumerate(text.splitlines(), start=1)
+            if _MACHINE_OR_TRACKER.search(line)]
+
+
+def test_docs_and_benchmarks_name_nothing_a_reader_cannot_open():
+    """README, docs/, benchmarks/ and examples/ name no machine path (/work/, /tmp/...) and no issue number."""
+    repo = ROOT.parent
+    files = [repo / "README.md", *sorted((repo / "docs").glob("*.md")), *sorted((repo / "benchmarks").iterdir()),
+             *sorted((repo / "examples").iterdir()), repo / "samples" / "README.md"]
+    found = {str(p.relative_to(repo)): hits for p in files if p.is_file() and p.suffix in (".md", ".py", ".yml", ".json")
+             for hits in [_unopenable(p.read_text(encoding="utf-8"))] if hits}
+    assert found == {}
+
+
+def test_the_unopenable_finder_finds_them():
+    """The check above can fail: each kind is found, and ordinary text (a relative tmp/ folder, 'issues') is not."""
+    assert len(_unopenable("data in /work/shared/data\nsee issue 14\nas issue #3 says\nits closing note\n"
+                           "cache in /tmp/ftprep-bench")) == 5
+    assert _unopenable("write to tmp/out or out/tmp/x; known issues: none; 2/14 runs; GET /users/{id}") == []

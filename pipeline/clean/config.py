@@ -121,7 +121,6 @@ class CleanConfig(Section):
         """Option values a run could only fail on later, each naming the option and what is valid."""
         import ftfy  # only to list its options; clean imports it anyway
 
-        from pipeline.clean.language import supported_languages
         from pipeline.clean.pii import PII_TYPES
 
         found = []
@@ -131,7 +130,7 @@ class CleanConfig(Section):
         unknown_pii = sorted(set(self.pii_types) - set(PII_TYPES))
         if unknown_pii:
             found.append(f"pii_types: unknown {', '.join(unknown_pii)} (valid: {', '.join(PII_TYPES)})")
-        supported = supported_languages(self.detector()) if self.languages else frozenset()
+        supported = _supported_languages(self.detector()) if self.languages else frozenset()
         unsupported = sorted(set(self.languages) - supported)
         if unsupported:
             found.append(f"languages: {', '.join(unsupported)} not ISO 639-1 codes that {self.detector()} knows "
@@ -149,3 +148,10 @@ class CleanConfig(Section):
         if self.language_sample_size < 1 or self.language_prefix_chars < 1:
             found.append("language_sample_size and language_prefix_chars must be at least 1")
         return found
+
+
+def _supported_languages(backend: str) -> frozenset[str]:
+    # pipeline.clean.language imports datasets (~1 s): only when a language filter is to be checked
+    from pipeline.clean.language import supported_languages
+
+    return supported_languages(backend)

@@ -130,13 +130,15 @@ def _token_counts(parts_of: list[list[tuple[str, str]]], tools: list[str | None]
 def _clean_row(row: dict[str, Any], task: Task, steps: list, cfg: CleanConfig) -> tuple[dict[str, Any], int]:
     """Every text field of one record cleaned, and the mask of cleaners that changed any of them."""
     changed = 0
-    if task is Task.CHAT:
-        messages = []
-        for message in row["messages"] or []:
-            content, bits = clean_text(message.get("content") or "", steps)
-            changed |= bits
-            messages.append({**message, "content": content})
-        return {"messages": messages}, changed
+    if task in (Task.CHAT, Task.PREFERENCE):  # preference: the prompt and both sides are message lists
+        cleaned_lists = {}
+        for name, messages in row.items():
+            cleaned_lists[name] = []
+            for message in messages or []:
+                content, bits = clean_text(message.get("content") or "", steps)
+                changed |= bits
+                cleaned_lists[name].append({**message, "content": content})
+        return cleaned_lists, changed
     cleaned = {}
     for name, value in row.items():
         if name == "label":
@@ -173,8 +175,8 @@ def _redact_row(
         values.extend(scan.kept_values)
         return scan.text if cfg.pii == "redact" else text
 
-    if task is Task.CHAT:
-        row = {"messages": [redact_message(m, redact) for m in row["messages"]]}
+    if task in (Task.CHAT, Task.PREFERENCE):
+        row = {name: [redact_message(m, redact) for m in messages] for name, messages in row.items()}
     else:
         row = {name: value if name == "label" else redact(value) for name, value in row.items()}
     return row, found, {"kept": dict(sorted(kept.items())), "values": values} if kept else None
@@ -254,6 +256,9 @@ def _text_parts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
     """The trainable texts of a record as ``(role or field, text)``; labels are not part of the content."""
     if task is Task.CHAT:  # a tool call is a part of its own: JSON, which the text rules leave alone
         return [(m.get("role") or "", text) for m in row["messages"] for text in text_parts(m)]
+    if task is Task.PREFERENCE:  # the prompt's assistant turns are context: the response rules judge the sides
+        return [("context" if name == "prompt" and m.get("role") == "assistant" else m.get("role") or "", text)
+                for name in ("prompt", "chosen", "rejected") for m in row[name] for text in text_parts(m)]
     return [(name, row[name]) for name in ("text", "prompt", "completion") if name in row]
 
 
@@ -282,6 +287,10 @@ def _shape_mark(row: dict[str, Any], task: Task, parts: list[tuple[str, str]]) -
         return "empty_text", "no text left after cleaning", None
     if task is Task.COMPLETION and not row["completion"]:
         return "empty_text", "the completion is empty after cleaning", None
+    if task is Task.PREFERENCE:
+        empty = [name for name in ("prompt", "chosen", "rejected") if not any((m.get("content") or "").strip() for m in row[name])]
+        if empty:
+            return "empty_text", f"the {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty after cleaning", None
     if task is Task.CLASSIFICATION and not row["label"]:
         return "empty_label", "the label is empty after trimming and removing invisible characters", None
     if task is Task.CHAT:

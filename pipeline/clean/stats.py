@@ -83,6 +83,9 @@ def example_policy(cfg: CleanConfig) -> ExampleValues | None:
 def _raw_texts(row: dict[str, Any], task: Task) -> list[tuple[str, str]]:
     if task is Task.CHAT:
         return [(f"messages[{j}].content", m.get("content") or "") for j, m in enumerate(row["messages"] or [])]
+    if task is Task.PREFERENCE:
+        return [(f"{name}[{j}].content", m.get("content") or "") for name in ("prompt", "chosen", "rejected")
+                for j, m in enumerate(row[name] or [])]
     return [(name, row[name] or "") for name in ("text", "prompt", "completion") if name in row]
 
 

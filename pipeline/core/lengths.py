@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import Dataset
 
@@ -64,6 +65,15 @@ def token_counts(ds: Dataset) -> np.ndarray | None:
     return ds.with_format("arrow")["n_tokens"].to_numpy(zero_copy_only=False) if len(ds) else np.zeros(0, dtype=np.int64)
 
 
+def message_chars(column: pa.ChunkedArray) -> np.ndarray:
+    """Characters of every message's content of each row of a column of message lists."""
+    messages = column.combine_chunks()
+    contents = pc.struct_field(pc.list_flatten(messages), "content")
+    lengths = pc.fill_null(pc.utf8_length(contents), 0).to_numpy(zero_copy_only=False)
+    parents = pc.list_parent_indices(messages).to_numpy(zero_copy_only=False)
+    return np.bincount(parents, weights=lengths, minlength=len(messages)).astype(np.int64)
+
+
 def content_chars(ds: Dataset) -> np.ndarray:
     """Characters of each record's trainable content (text; prompt + completion; every message's content),
     computed column-wise in Arrow."""
@@ -71,12 +81,9 @@ def content_chars(ds: Dataset) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     table = ds.with_format("arrow")[:]
     task = task_of(ds)
-    if task is Task.CHAT:
-        messages = table["messages"].combine_chunks()
-        contents = pc.struct_field(pc.list_flatten(messages), "content")
-        lengths = pc.fill_null(pc.utf8_length(contents), 0).to_numpy(zero_copy_only=False)
-        parents = pc.list_parent_indices(messages).to_numpy(zero_copy_only=False)
-        return np.bincount(parents, weights=lengths, minlength=len(ds)).astype(np.int64)
+    if task in (Task.CHAT, Task.PREFERENCE):  # preference: prompt + chosen + rejected
+        names = ["messages"] if task is Task.CHAT else ["prompt", "chosen", "rejected"]
+        return sum(message_chars(table[name]) for name in names)
     names = ["text"] if task is Task.CLASSIFICATION else ["prompt", "completion"]
     total = np.zeros(len(ds), dtype=np.int64)
     for name in names:

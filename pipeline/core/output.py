@@ -132,6 +132,8 @@ def output_records(ds: Dataset) -> Iterator[dict[str, Any]]:
             if task is Task.CHAT:
                 record["messages"] = [written_message(m) for m in row["messages"]]
                 record.update({name: _record_field(name, row[name]) for name in extras if row.get(name) is not None})
+            if task is Task.PREFERENCE:  # prompt, chosen, rejected: message lists, TRL's conversational form
+                record.update({name: [written_message(m) for m in row[name]] for name in fields})
             yield {**record, "meta": meta}
 
 

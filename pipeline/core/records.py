@@ -41,11 +41,12 @@ Result = TypeVar("Result")
 
 
 class Task(str, Enum):
-    """The three kinds of fine-tuning data ftprep prepares."""
+    """The four kinds of fine-tuning data ftprep prepares."""
 
     CLASSIFICATION = "classification"
     COMPLETION = "completion"
     CHAT = "chat"
+    PREFERENCE = "preference"
 
 
 CHAT_ROLES = ("system", "user", "assistant", "tool")
@@ -65,9 +66,12 @@ _TASK_FEATURES = {
     Task.CLASSIFICATION: {"text": Value("string"), "label": Value("string")},
     Task.COMPLETION: {"prompt": Value("string"), "completion": Value("string")},
     Task.CHAT: {"messages": [MESSAGE_FEATURE]},
+    # a prompt (messages) with a chosen and a rejected answer (messages): pipeline.preference
+    Task.PREFERENCE: {"prompt": [MESSAGE_FEATURE], "chosen": [MESSAGE_FEATURE], "rejected": [MESSAGE_FEATURE]},
 }
 TASK_FIELDS: dict[Task, tuple[str, ...]] = {task: tuple(f) for task, f in _TASK_FEATURES.items()}
-RECORD_FIELDS: dict[Task, tuple[str, ...]] = {Task.CLASSIFICATION: (), Task.COMPLETION: (), Task.CHAT: RECORD_EXTRAS}
+RECORD_FIELDS: dict[Task, tuple[str, ...]] = {Task.CLASSIFICATION: (), Task.COMPLETION: (), Task.CHAT: RECORD_EXTRAS,
+                                              Task.PREFERENCE: ()}
 """Optional record fields of a task beside its task fields (chat: ``tools``, ``parallel_tool_calls``); null when
 they do not apply, and then neither written nor hashed."""
 
@@ -80,6 +84,8 @@ def features_for(task: Task) -> Features:
 
 def task_of(ds: Dataset) -> Task:
     """Which task a canonical dataset holds, read from its columns."""
+    if "chosen" in ds.column_names:  # before completion: a preference record has a prompt too
+        return Task.PREFERENCE
     for task, names in TASK_FIELDS.items():
         if names[0] in ds.column_names:
             return task
@@ -232,7 +238,8 @@ def column(ds: Dataset, name: str) -> list[Any]:
 
 
 CONTENT_FIELDS: dict[Task, tuple[str, ...]] = {
-    Task.CLASSIFICATION: ("text",), Task.COMPLETION: ("prompt", "completion"), Task.CHAT: ("messages",)}
+    Task.CLASSIFICATION: ("text",), Task.COMPLETION: ("prompt", "completion"), Task.CHAT: ("messages",),
+    Task.PREFERENCE: ("prompt",)}
 """The fields :func:`content_text` reads, per task."""
 
 
@@ -284,12 +291,14 @@ def table_content_texts(table: pa.Table, task: Task) -> list[str]:
 
 
 def content_text(row: dict[str, Any], task: Task) -> str:
-    """The trainable content of a record as one string (what duplicates and hashes are computed on)."""
+    """The trainable content of a record as one string (what duplicates and hashes are computed on); for a
+    preference pair its prompt, so that duplicates, clusters and splits go by prompt."""
     if task is Task.CLASSIFICATION:
         return row["text"]
     if task is Task.COMPLETION:
         return f"{row['prompt']}\n\n{row['completion']}"
-    return "\n\n".join(f"{m['role']}: {message_text(m)}" for m in row["messages"])
+    messages = row["prompt"] if task is Task.PREFERENCE else row["messages"]
+    return "\n\n".join(f"{m['role']}: {message_text(m)}" for m in messages)
 
 
 def content_hash(row: dict[str, Any], task: Task) -> str:

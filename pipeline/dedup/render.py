@@ -13,9 +13,10 @@ def render_duplicates(section: dict[str, Any]) -> list[str]:
     lines += [
         f"- Exact duplicates rejected: {section['exact']}; near duplicates rejected: {section['near']}",
         f"- Clusters with more than one record: {section['clusters']} (largest: {section['largest_cluster']})",
-        f"- Label conflicts: {section['label_conflicts']} clusters ({section['label_conflict_records']} records rejected)",
-        f"- Contaminated (eval overlap): {section['contaminated']}",
     ]
+    if "label_conflicts" in section:  # not for preference pairs (grouped by prompt: pipeline.preference.dedup)
+        lines += [f"- Label conflicts: {section['label_conflicts']} clusters ({section['label_conflict_records']} records rejected)",
+                  f"- Contaminated (eval overlap): {section['contaminated']}"]
     params = section.get("parameters", {})
     lines.append("- Parameters: " + ", ".join(f"{k} {v}" for k, v in params.items() if not isinstance(v, dict)))
     if params.get("edit_rule"):

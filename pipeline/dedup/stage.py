@@ -37,7 +37,7 @@ from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.core.memory import release_free_memory
 from pipeline.core.parallel import default_workers
 from pipeline.core.stage import RunContext, StageResult
-from pipeline.core.records import map_content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
+from pipeline.core.records import Task, map_content_texts, partition, quiet_datasets, rejections_to_dataset, task_of
 from pipeline.dedup.normalise import normalise
 from pipeline.dedup.shingling import ShingleSets, Shingling
 from pipeline.dedup.signed import CARRY_KEY, Signed, settings_of
@@ -55,6 +55,12 @@ def dedup(ds: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
 
 def _dedup(ds: Dataset, cfg: DedupConfig, carry: dict[str, Any]) -> StageResult:
     task = task_of(ds)
+    if task is Task.PREFERENCE:  # repeated pairs removed, prompts grouped (pipeline.preference.dedup)
+        from pipeline.preference.dedup import dedup_pairs
+
+        marked, section = dedup_pairs(ds, cfg)
+        kept, rejected = partition(marked, "dedup")
+        return StageResult(kept=kept, rejected=rejected, sections={"duplicates": {"enabled": True, **section}})
     index = DedupIndex.open(cfg.index_path, cfg) if cfg.index_path else None
     shingling = _shingling(ds, cfg, index)
     eval_set = load_eval_set(list(cfg.decontaminate), cfg.contamination_ngram) if cfg.decontaminate else None

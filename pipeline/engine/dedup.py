@@ -48,8 +48,8 @@ class RayDedup:
         self.session = session
 
     def __call__(self, ds: Dataset, cfg: DedupConfig, ctx: RunContext) -> StageResult:
-        if not cfg.enabled or len(ds) == 0 or cfg.index_path or cfg.decontaminate:
-            return dedup(ds, cfg, ctx)
+        if not cfg.enabled or len(ds) == 0 or cfg.index_path or cfg.decontaminate or task_of(ds) is Task.PREFERENCE:
+            return dedup(ds, cfg, ctx)  # preference pairs: by pair and prompt, here (pipeline.preference.dedup)
         with quiet_datasets():
             return self._dedup(ds, cfg)
 

@@ -32,7 +32,6 @@ from typing import Any
 
 from pipeline.core.errors import FtprepError, OutputError
 from pipeline.core.outdir import OWNED_NAMES
-from pipeline.core.output import write_text
 
 _SEVERITY_STATUS = {"critical": "fail", "warning": "warn", "info": "info"}
 # characters XML 1.0 cannot hold at all (not even escaped)
@@ -88,12 +87,16 @@ def junit_document(suites: list[ET.Element], name: str = "ftprep") -> str:
 def write_junit(path: Path, report: dict[str, Any], name: str, fail_on: str) -> None:
     """Write the JUnit file of one run (atomically; its folder is created if needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    from pipeline.core.output import write_text  # imports datasets: not before a run has checked its arguments
+
     write_text(path, junit_document([report_suite(report, name, fail_on)]))
 
 
 def write_junit_error(path: Path, name: str, message: str) -> None:
     """Write the JUnit file of a run that stopped with an error, so CI shows the error where it shows the checks."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    from pipeline.core.output import write_text
+
     write_text(path, junit_document([error_suite(name, message)]))
 
 

@@ -99,12 +99,14 @@ def recheck(out_dir: Path, config_file: Path | None = None, fail_on: str | None 
     Args:
         config_file: the thresholds to judge with (its ``[readiness]`` and ``[drift]``; keys it leaves out take their
             defaults); ``None``: the thresholds the run was made with, from its manifest.
-        fail_on: ``warn`` or ``fail`` over the config's ``[readiness] fail_on``.
+        fail_on: ``warn`` or ``fail`` over the config's ``[readiness] fail_on``; ``None``: the run's own (or
+            ``config_file``'s) ``fail_on``.
     """
     manifest = verified_manifest(out_dir)
     report = read_json(out_dir / "report.json", "run `ftprep run` first")
     overrides = {} if config_file else run_thresholds(manifest)
-    overrides["readiness"] = {**overrides.get("readiness", {}), "fail_on": fail_on}
+    if fail_on is not None:  # else the run's own fail_on (or the --config file's) decides, as it did at the run
+        overrides["readiness"] = {**overrides.get("readiness", {}), "fail_on": fail_on}
     cfg = load_config(config_file, overrides)
     try:
         if not isinstance(report, dict) or not isinstance(report.get("counts"), dict):

@@ -8,7 +8,7 @@ from typing import Literal
 from pipeline.core.section import Section
 from pipeline.ingest.lines import DEFAULT_MAX_ROW_BYTES
 
-TaskName = Literal["auto", "classification", "completion", "chat"]
+TaskName = Literal["auto", "classification", "completion", "chat", "preference"]
 InputFormat = Literal["jsonl", "json", "csv", "tsv", "parquet"]
 
 
@@ -34,6 +34,8 @@ class InputConfig(Section):
     prompt_field: str | None = None
     completion_field: str | None = None
     messages_field: str | None = None
+    chosen_field: str | None = None
+    rejected_field: str | None = None
     id_field: str | None = None
     max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
     num_proc: int | None = None

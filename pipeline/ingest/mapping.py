@@ -8,6 +8,7 @@ Detection looks for the common column names of public fine-tuning datasets (case
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.ingest.config import InputConfig
@@ -28,6 +29,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "tools": ("tools", "functions", "toolconfig"),
     "system": ("system", "systeminstruction", "system_instruction"),
     "parallel_tool_calls": ("parallel_tool_calls",),
+    # preference only: TRL/Anthropic chosen/rejected, OpenAI preferred_output/non_preferred_output
+    "chosen": ("chosen", "preferred_output", "chosen_response", "response_chosen"),
+    "rejected": ("rejected", "non_preferred_output", "rejected_response", "response_rejected"),
+    # preference from rated answers (one prompt, several answers with scores): pipeline.preference.read
+    "rated": ("completions", "responses"),
+    "scores": ("scores", "ratings"),
 }
 _FLAGS = {
     "text": "--text-field",
@@ -35,6 +42,8 @@ _FLAGS = {
     "prompt": "--prompt-field",
     "completion": "--completion-field",
     "messages": "--messages-field",
+    "chosen": "--chosen-field",
+    "rejected": "--rejected-field",
 }
 
 
@@ -65,6 +74,8 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
             ("prompt", cfg.prompt_field),
             ("completion", cfg.completion_field),
             ("messages", cfg.messages_field),
+            ("chosen", cfg.chosen_field),
+            ("rejected", cfg.rejected_field),
         )
         if value
     }
@@ -81,19 +92,23 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         Task.CHAT: {"messages": pick("messages")},
         Task.COMPLETION: {"prompt": pick("prompt") or _bare_input(lookup, explicit), "completion": pick("completion")},
         Task.CLASSIFICATION: {"text": pick("text"), "label": pick("label")},
+        Task.PREFERENCE: _preference_fields(pick),
     }
     if cfg.task != "auto":
         task = Task(cfg.task)
     else:
-        hinted = {t for t, f in candidates.items() if any(n in explicit for n in f)}
+        hinted = {t for t, f in candidates.items()
+                  if any(n in explicit for n in (*f, *(("prompt",) if t is Task.PREFERENCE else ())))}
         complete = [t for t, f in candidates.items() if all(f.values())]
+        if Task.PREFERENCE in complete and not explicit:  # chosen + rejected: a preference set, messages its prompt
+            complete = [Task.PREFERENCE]
         matches = [t for t in complete if t in hinted] or ([] if hinted else complete)
         if len(matches) != 1:
             found = ", ".join(t.value for t in matches) if matches else "no task"
             raise InputError(
                 f"cannot tell the task: the columns ({', '.join(columns) or 'none'}) match {found}; "
                 "set --task and the field flags (--text-field/--label-field, --prompt-field/--completion-field, "
-                "or --messages-field)",
+                "--messages-field, or --chosen-field/--rejected-field)",
                 path=where,
             )
         task = matches[0]
@@ -109,9 +124,21 @@ def resolve_mapping(columns: list[str], cfg: InputConfig, where: str) -> FieldMa
         context = pick("context")
         if context and context != fields["prompt"]:
             fields = {**fields, "context": context}
+    if task is Task.PREFERENCE:  # the prompt is optional: without it, the sides' shared first turns
+        # the prompt: a prompt column, or (LLaMA-Factory, ShareGPT) the conversation beside chosen/rejected
+        prompt = pick("prompt") or ("prompt" not in explicit and (lookup.get("input") or pick("messages")))
+        fields = {**fields, **({"prompt": prompt} if prompt else {})}
     if task is Task.CHAT:
         fields = {**fields, **{name: pick(name) for name in ("tools", "system", "parallel_tool_calls")}}
     return FieldMapping(task=task, fields={k: v for k, v in fields.items() if v}, detected=not explicit and cfg.task == "auto")
+
+
+def _preference_fields(pick: Callable[[str], str | None]) -> dict[str, str | None]:
+    """chosen and rejected columns, or else a prompt with a column of rated answers (and its scores column)."""
+    fields = {"chosen": pick("chosen"), "rejected": pick("rejected")}
+    if not any(fields.values()) and pick("rated") and pick("prompt"):
+        return {"rated": pick("rated"), **({"scores": pick("scores")} if pick("scores") else {})}
+    return fields
 
 
 def _bare_input(lookup: dict[str, str], explicit: dict[str, str]) -> str | None:

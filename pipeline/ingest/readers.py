@@ -26,6 +26,16 @@ from typing import Any
 
 from pipeline.core.errors import InputError
 from pipeline.ingest.csv_records import csv_records
+from pipeline.ingest.json_guards import (
+    LONE_SURROGATE,
+    MAX_DEPTH,
+    TOO_DEEP,
+    deeper_than,
+    field_with_lone_surrogate,
+    may_hold_surrogates,
+    may_nest_deep,
+)
+from pipeline.ingest.streams import is_stream, readable_path, spool
 from pipeline.ingest.lines import (
     DEFAULT_MAX_ROW_BYTES,
     Line,
@@ -109,7 +119,7 @@ def resolve_inputs(inputs: list[str], forced_format: str | None = None) -> list[
 def _check_distinct(files: list[InputFile]) -> None:
     seen: dict[tuple[int, int], str] = {}
     for source in files:
-        st = os.stat(source.path)
+        st = os.stat(readable_path(source.path))
         first = seen.setdefault((st.st_dev, st.st_ino), source.path)
         if first != source.path or sum(f.path == source.path for f in files) > 1:
             also = "" if first == source.path else f" (also as {first})"
@@ -118,6 +128,8 @@ def _check_distinct(files: list[InputFile]) -> None:
 
 
 def _describe(path: str, forced_format: str | None) -> InputFile:
+    if is_stream(path):  # standard input or a pipe: read whole, once (see pipeline.ingest.streams)
+        return InputFile(path, forced_format or "", spool(path, forced_format)[1])
     p = Path(path)
     if p.is_dir():
         if (p / "dataset_info.json").exists() or (p / "dataset_dict.json").exists() or (p / "state.json").exists():
@@ -155,17 +167,18 @@ def file_sha256(source: InputFile) -> str:
     """The sha256 of an input file (of every file of a saved dataset, in name order)."""
     from pipeline.core.output import file_digest
 
-    paths = sorted(Path(source.path).rglob("*")) if source.format == HF_DATASET else [Path(source.path)]
+    paths = sorted(Path(source.path).rglob("*")) if source.format == HF_DATASET else [Path(readable_path(source.path))]
     return file_digest(*(p for p in paths if p.is_file()))
 
 
 def _open_binary(source: InputFile, text: bool = True) -> io.BufferedReader:
     """The file's bytes (decompressed); a text file only once its first bytes show it is not UTF-16 or UTF-32."""
     if source.gzipped:
-        with open(source.path, "rb") as fh:
+        with open(readable_path(source.path), "rb") as fh:
             if fh.read(2) != _GZIP_MAGIC:
                 raise InputError("is named .gz but is not gzip-compressed", path=source.path)
-    fh = gzip.open(source.path, "rb") if source.gzipped else open(source.path, "rb")
+    path = readable_path(source.path)
+    fh = gzip.open(path, "rb") if source.gzipped else open(path, "rb")
     encoding = sniff_encoding(fh.peek(4096)[:4096]) if text else None
     if encoding is not None:
         fh.close()
@@ -231,56 +244,13 @@ def _parse_json_line(number: int, line: bytes) -> RawRow:
         return RawRow(number, raw_text=text, error=("malformed_json", f"expected one JSON object per line: {problem}"))
     except RecursionError:  # Python's parser gives up near 1,000 levels; no training record nests that deep
         return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
-    if _may_nest_deep(text) and _deeper_than(value, MAX_DEPTH):
+    if may_nest_deep(text) and deeper_than(value, MAX_DEPTH):
         return RawRow(number, raw_text=text, error=("malformed_json", TOO_DEEP))
     if not isinstance(value, dict):
         return RawRow(number, raw_text=text, error=("not_an_object", f"expected a JSON object, found {type(value).__name__}"))
-    if _may_hold_surrogates(text) and (field := _field_with_lone_surrogate(value)) is not None:
-        return RawRow(number, raw_text=text, error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
+    if may_hold_surrogates(text) and (field := field_with_lone_surrogate(value)) is not None:
+        return RawRow(number, raw_text=text, error=("invalid_unicode", LONE_SURROGATE.format(field=field)))
     return RawRow(number, data=value)
-
-
-MAX_DEPTH = 100
-"""Deepest nesting of lists and objects a row may have; deeper values would overflow the recursive code downstream."""
-TOO_DEEP = f"lists and objects nested more than {MAX_DEPTH} levels deep: not a training record"
-
-
-def _may_nest_deep(json_text: str) -> bool:
-    """Whether JSON text has enough brackets to nest deeper than :data:`MAX_DEPTH` (a cheap test before walking it)."""
-    return json_text.count("[") + json_text.count("{") > MAX_DEPTH
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests lists and objects more than ``limit`` levels deep (iteratively: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
-_LONE_SURROGATE = ("field '{field}' holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): "
-                   "not Unicode text")
-
-
-def _may_hold_surrogates(json_text: str) -> bool:
-    """Whether JSON text has a \\ud8xx-\\udfxx escape (the only way valid UTF-8 JSON yields a lone surrogate)."""
-    return "\\ud" in json_text or "\\uD" in json_text
-
-
-def _field_with_lone_surrogate(row: dict[str, Any]) -> str | None:
-    """The first field of a parsed row whose strings hold a lone surrogate (text that UTF-8 cannot encode)."""
-    for field, value in row.items():
-        try:
-            json.dumps({field: value}, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return str(field)
-    return None
 
 
 def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Iterator[RawRow]:
@@ -311,18 +281,18 @@ def _read_json(source: InputFile, max_row_bytes: int, stats: FileStats) -> Itera
         value = lists[0]
     if not isinstance(value, list):
         raise InputError(f"expected a JSON array of objects, found {type(value).__name__}", path=source.path)
-    check_surrogates = _may_hold_surrogates(text)
-    check_depth = _may_nest_deep(text)
+    check_surrogates = may_hold_surrogates(text)
+    check_depth = may_nest_deep(text)
     for number, item in enumerate(value, start=1):
-        if check_depth and isinstance(item, dict) and _deeper_than(item, MAX_DEPTH):
+        if check_depth and isinstance(item, dict) and deeper_than(item, MAX_DEPTH):
             yield RawRow(number, raw_text=f"(array element {number}, not kept: too deep to copy)",
                          error=("malformed_json", TOO_DEEP))
         elif isinstance(item, dict):
-            field = _field_with_lone_surrogate(item) if check_surrogates else None
+            field = field_with_lone_surrogate(item) if check_surrogates else None
             if field is None:
                 yield RawRow(number, data=item)
             else:
-                yield RawRow(number, raw_text=json.dumps(item), error=("invalid_unicode", _LONE_SURROGATE.format(field=field)))
+                yield RawRow(number, raw_text=json.dumps(item), error=("invalid_unicode", LONE_SURROGATE.format(field=field)))
         else:
             raw = json.dumps(item, ensure_ascii=False)
             yield RawRow(number, raw_text=raw, error=("not_an_object", f"array element {number}: expected a JSON object, found {type(item).__name__}"))
@@ -383,7 +353,7 @@ def _read_parquet(source: InputFile, max_row_bytes: int, stats: FileStats) -> It
     import pyarrow.parquet as pq
 
     try:
-        handle = _open_binary(source, text=False) if source.gzipped else source.path
+        handle = _open_binary(source, text=False) if source.gzipped else readable_path(source.path)
         if source.gzipped:
             handle = pa.BufferReader(handle.read())
         parquet = pq.ParquetFile(handle)

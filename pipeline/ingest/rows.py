@@ -15,6 +15,7 @@ from pipeline.chat.dialects import ROLE_ALIASES, Conversation, read_conversation
 from pipeline.chat.errors import ChatRejected
 from pipeline.core.records import Task
 from pipeline.ingest.mapping import FieldMapping
+from pipeline.preference.read import PairRejected, read_pair
 
 __all__ = ["MESSAGE_FIELDS", "ROLE_ALIASES", "RowRejected", "map_row"]
 
@@ -44,6 +45,11 @@ def map_row(data: dict[str, Any], mapping: FieldMapping) -> dict[str, Any]:
         if context:
             prompt = f"{prompt}\n\n{context}"
         return {"prompt": prompt, "completion": _text(data, columns["completion"], "completion")}
+    if mapping.task is Task.PREFERENCE:
+        try:
+            return read_pair(data, columns)
+        except PairRejected as rejected:
+            raise RowRejected(rejected.reason, str(rejected)) from None
     try:
         found = read_conversation(data.get(columns["messages"]), columns["messages"],
                                   **{name: data.get(columns[name]) for name in _CHAT_COLUMNS if name in columns})

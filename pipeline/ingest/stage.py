@@ -36,6 +36,7 @@ from pipeline.ingest.config import InputConfig
 from pipeline.ingest.mapping import FieldMapping, id_column, resolve_mapping
 from pipeline.ingest.readers import (HF_DATASET, FileStats, InputFile, JsonLine, RawRow, parse_unit, read_rows, read_units,
                                      resolve_inputs)
+from pipeline.ingest.streams import readable_path
 from pipeline.ingest.rows import MESSAGE_FIELDS, ROLE_ALIASES, RowRejected, conversation_of, map_row
 
 __all__ = ["ROLE_ALIASES", "RowRejected", "ingest", "map_row", "read_records"]
@@ -100,7 +101,7 @@ def ingest_workers(cfg: InputConfig, source: InputFile) -> int:
     if cfg.num_proc is not None:
         return cfg.num_proc
     try:
-        big = source.format != HF_DATASET and os.path.getsize(source.path) >= _PARALLEL_BYTES
+        big = source.format != HF_DATASET and os.path.getsize(readable_path(source.path)) >= _PARALLEL_BYTES
     except OSError:
         big = False
     return default_workers() if big else 1

@@ -44,6 +44,7 @@ from pipeline.readiness.label_leakage import check_label_leakage
 from pipeline.readiness.label_noise import check_label_noise
 from pipeline.readiness.label_shortcuts import check_label_shortcuts
 from pipeline.readiness.placeholders import check_placeholders
+from pipeline.readiness.preference import PREFERENCE_CHECKS
 from pipeline.readiness.response_collapse import check_response_collapse
 from pipeline.targets.checks import target_checks
 from pipeline.readiness.volume import (
@@ -104,7 +105,7 @@ READINESS_CHECKS: tuple[CheckFn, ...] = (
     check_label_eval_power,
     # data health
     lambda report, cfg: check_reject_rate(report["counts"], cfg),
-    check_duplicate_rate,
+    lambda report, cfg: None if report.get("preference") else check_duplicate_rate(report, cfg),  # pairs share prompts
     check_label_conflicts,
     lambda report, cfg: check_split_leakage(report),
     lambda report, cfg: check_contamination(report),
@@ -130,6 +131,8 @@ READINESS_CHECKS: tuple[CheckFn, ...] = (
     _content(check_refusals),
     _content(check_fragmentary_responses),
     _content(check_scrambled_text),
+    # preference pairs (pipeline.readiness.preference): None for other tasks
+    *PREFERENCE_CHECKS,
     # chat message fields (from ingest), label spelling (from the clean stage)
     _chat_fields,
     _label_spelling,

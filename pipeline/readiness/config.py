@@ -84,6 +84,17 @@ class ReadinessConfig(Section):
             above this (balanced accuracy above chance, out of fold) warns (``label_shortcuts``).
         shortcut_max_style_share: the label explaining more than this share of a casing/punctuation feature's
             variance (eta squared: each label written its own way) warns too.
+        preference_near_identical: preference pairs whose sides have at least this character similarity are
+            near-identical (identical when equal after folding case and whitespace).
+        max_identical_pair_share: a larger share of identical or near-identical pairs warns.
+        max_chosen_longer_share: the chosen answer the longer one in a larger share of the pairs warns (a length
+            bias), once ``min_length_bias_pairs`` pairs differ in length and the share's 95% interval lies above
+            one half.
+        max_contradiction_pairs: more pairs with a mirror pair (A over B and B over A for one prompt) warns.
+        preference_max_pairs_per_prompt: a prompt (with its near duplicates) in more pairs than this is repeated...
+        max_repeated_prompt_share: ...and a larger share of the pairs in repeated prompts warns.
+        refusal_asymmetry_info_share: one side refusing where the other answers, in more than this share of the
+            pairs, is reported (``info``); ``refusal_asymmetry_warn_share`` warns.
         fail_on: ``fail`` (default) lets warnings pass the gate; ``warn`` makes them fail it too.
     """
 
@@ -150,6 +161,15 @@ class ReadinessConfig(Section):
     # label_shortcuts (classification)
     shortcut_min_skill: float = 0.85
     shortcut_max_style_share: float = 0.5
+    preference_near_identical: float = 0.9
+    max_identical_pair_share: float = 0.02
+    max_chosen_longer_share: float = 0.7
+    min_length_bias_pairs: int = 50
+    max_contradiction_pairs: int = 0
+    preference_max_pairs_per_prompt: int = 16
+    max_repeated_prompt_share: float = 0.05
+    refusal_asymmetry_info_share: float = 0.1
+    refusal_asymmetry_warn_share: float = 0.5
     fail_on: Literal["fail", "warn"] = "fail"
 
     def problems(self) -> list[str]:
@@ -170,7 +190,9 @@ class ReadinessConfig(Section):
 _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "noise_max_suspect_quality", "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
-           "max_pii_record_share", "shortcut_min_skill", "shortcut_max_style_share")
+           "max_pii_record_share", "shortcut_min_skill", "shortcut_max_style_share", "preference_near_identical",
+           "max_identical_pair_share", "max_chosen_longer_share", "max_repeated_prompt_share",
+           "refusal_asymmetry_info_share", "refusal_asymmetry_warn_share")
 
 
 _CONTENT_PAIRS = (("max_truncated_response_share", "fail_truncated_response_share"),

@@ -65,7 +65,7 @@ def _sample(ds: Dataset, seed: int, max_examples: int) -> Dataset:
 def content(records: Dataset, cfg: ReadinessConfig, ctx: RunContext) -> StageResult:
     """The content stage (completion and chat; nothing for classification): an observer of its own, apart from
     measure, so the two run side by side on two cores (reading every prompt takes ~40 s at 1M records)."""
-    sections = ({} if task_of(records) is Task.CLASSIFICATION else
+    sections = ({} if task_of(records) in (Task.CLASSIFICATION, Task.PREFERENCE) else  # preference: its own section
                 {"content": measure_content(records, seed=ctx.seed, max_examples=cfg.max_analysis_examples)})
     return StageResult(kept=records, rejected=rejections_to_dataset([]), sections=sections)
 

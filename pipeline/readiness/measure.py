@@ -53,6 +53,11 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] |
         sections["languages"] = {s: dict(Counter(l for l, sp in zip(langs, splits) if sp == s and l is not None).most_common()) for s in SPLITS}
     if task is Task.CLASSIFICATION:
         sections.update(_classification_evidence(records, texts, splits, cfg, seed))
+    elif task is Task.PREFERENCE:  # its own measures: pipeline.preference.measure
+        from pipeline.preference.measure import measure_preference
+
+        sections["preference"] = measure_preference(records, splits, cfg)
+        return sections
     else:
         sections["diversity"] = diversity(records, seed=seed, max_examples=cfg.max_analysis_examples)
         sections["response_collapse"] = measure_response_collapse(records, seed=seed, max_examples=cfg.max_analysis_examples)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.core.records import SPLITS
+from pipeline.preference.render import preference_md
 from pipeline.core.markdown import table_cell
 from pipeline.readiness.content_checks import content_md
 from pipeline.readiness.label_leakage import label_leakage_md
@@ -104,4 +105,5 @@ READINESS_SECTIONS: dict[str, Callable[[Any], list[str]]] = {
     "response_collapse": response_collapse_md,
     "placeholders": placeholders_md,
     "content": content_md,
+    "preference": preference_md,
 }

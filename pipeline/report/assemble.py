@@ -1,7 +1,8 @@
 """The one place that assembles ``report.json``: from the sections the stages published, the run's accounting and
 the readiness checks.
 
-``report.json`` keys are a contract: stages add sections, nothing is renamed. The order of its keys is fixed here
+``report.json`` keys are a contract: stages add sections, nothing is renamed. ``report.schema.json`` (beside this
+module, shipped in the package) is its JSON Schema, strict on the envelope and open on the sections. The order of its keys is fixed here
 (the run's identity and counts first, then every stage section in the order the stages ran), so the same run
 always writes the same bytes.
 """
@@ -9,6 +10,7 @@ always writes the same bytes.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
@@ -18,6 +20,11 @@ from pipeline.core.records import SPLITS, column
 from pipeline.ingest.stage import shown_path
 from pipeline.readiness.check import Check, verdict_from
 from pipeline.readiness.next_steps import next_steps
+
+SCHEMA_VERSION = "1.0"
+"""The version of ``report.schema.json`` (beside this module) that reports follow: MAJOR when a key is removed or
+changes meaning, MINOR when one is added to the envelope (verdict, counts, checks). docs/report.md lists each."""
+SCHEMA = Path(__file__).with_name("report.schema.json")
 
 # Sections the assembler places itself (at the head of the report), not in the order of the stages.
 _PLACED = ("input", "split", "labels")
@@ -35,6 +42,7 @@ def assemble_report(sections: dict[str, Any], records: Dataset, rejected: Datase
     """
     read = sections["input"]
     report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "ftprep_version": __version__,
         "verdict": None,
         "task": read["task"],

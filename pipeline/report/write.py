@@ -26,12 +26,14 @@ LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations
 
 
 def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
-                  report: dict[str, Any], shards: int = 1, splits_written: dict[str, int] | None = None) -> None:
+                  report: dict[str, Any], shards: int = 1, splits_written: dict[str, int] | None = None,
+                  invocation: dict[str, Any] | None = None) -> None:
     """Every output file of a run, into ``out_dir`` (the run's staging folder); ``files`` are the inputs ingest read.
 
     The report is rendered before any other file is written: a report that cannot be rendered writes nothing more.
     ``splits_written``: the split files' rows by file name, when :func:`write_split_files` has written them already
-    (the runner does, beside the observers); they are written here otherwise.
+    (the runner does, beside the observers); they are written here otherwise. ``invocation``: how the run was
+    made (:func:`pipeline.report.replay.invocation`), the manifest's ``run`` entry.
     """
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
@@ -65,7 +67,9 @@ def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], recor
            if cfg.corrections.file else {}),
         "libraries": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
     }
-    write_json(out_dir / "manifest.json", hide_secrets_in(manifest, hidden))  # input file names, the config
+    if invocation is not None:
+        manifest["run"] = invocation
+    write_json(out_dir / "manifest.json", hide_secrets_in(manifest, hidden))  # input file names, the config, argv
 
 
 def write_split_files(out_dir: Path, records: Dataset, shards: int = 1) -> dict[str, int]:

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.core.records import Task
 
 TASK_CATEGORY = {Task.CLASSIFICATION: "text-classification", Task.COMPLETION: "text-generation",
-                 Task.CHAT: "text-generation"}
+                 Task.CHAT: "text-generation", Task.PREFERENCE: "text-generation"}
 SIZE_BOUNDS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
 """The Hub's ``size_categories`` values, by the total number of examples (upper bound excluded)."""
@@ -82,6 +82,9 @@ def _body(report: dict[str, Any], task: Task, splits: dict[str, int]) -> list[st
     if task is Task.CHAT:
         lines.append("- `tools` holds the function definitions as a list of objects (`[{type, function}]`), as chat "
                      "templates take them; null in a record without tools.")
+    if task is Task.PREFERENCE:
+        lines.append("- `prompt`, `chosen` and `rejected` are message lists (`{role, content}`), TRL's conversational "
+                     "preference format (`DPOTrainer` reads it as it is); every pair of a prompt is in one split.")
     return [*lines, "", *_readiness(report)]
 
 

@@ -15,6 +15,7 @@ from pipeline.targets.convert import CHAT_TARGETS, Chat, NotExportable, chat_of,
 from pipeline.targets.formats import (bedrock_example, claude_example, generic_chat, openai_example,
                                       prompt_completion_example, vertex_example)
 from pipeline.targets.limits import spec_for
+from pipeline.targets.preference import PAIR_FIELDS, preference_example
 
 BUILDERS = {"openai": openai_example, "vertex": vertex_example, "bedrock": bedrock_example}
 BEDROCK_BUILDERS = {"claude": claude_example, "prompt_completion": prompt_completion_example}
@@ -47,6 +48,17 @@ def examples_for(ds: Dataset, task: Task, cfg: TargetConfig, target: str) -> Ite
 
 
 def _example(row: dict[str, Any], task: Task, cfg: TargetConfig, target: str, spec: Any, limits: Any) -> Example:
+    if task is Task.PREFERENCE:  # pipeline.targets.preference
+        item = Example(row["split"], row["id"], row, None, forbidden=_forbidden_in_fields(row, task, spec),
+                       messages=sum(len(row[name]) for name in PAIR_FIELDS))
+        if item.forbidden and spec.forbidden_fails:
+            item.skipped = f"holds reserved text ({', '.join(item.forbidden)})"
+            return item
+        try:
+            item.example = preference_example(row, target)
+        except NotExportable as why:
+            item.skipped = str(why)
+        return item
     chat = chat_of(row, task, cfg) if target in CHAT_TARGETS or task is Task.CHAT else None
     forbidden = forbidden_found(chat, spec) if chat else _forbidden_in_fields(row, task, spec)
     item = Example(row["split"], row["id"], row, None, forbidden=forbidden,

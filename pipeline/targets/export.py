@@ -46,7 +46,8 @@ def write_exports(out_dir: Path, cfg: TargetConfig, records: Dataset,
     for name in cfg.targets:
         folder = out_dir / EXPORT_DIR / name
         if name == "hf":
-            written.update(_write_hf(out_dir, folder, records, task, report or {}))
+            hf_records = preference_hf_records(records) if task is Task.PREFERENCE else records
+            written.update(_write_hf(out_dir, folder, hf_records, task, report or {}))
             continue
         by_split: dict[str, list[dict]] = {split: [] for split in SPLITS}
         for item in examples_for(records, task, cfg, name):
@@ -57,6 +58,18 @@ def write_exports(out_dir: Path, cfg: TargetConfig, records: Dataset,
                 path = folder / f"{split}.jsonl"
                 written[_relative(path, out_dir)] = write_jsonl(path, examples)
     return written
+
+
+def preference_hf_records(records: Dataset) -> Dataset:
+    """Preference records as the ``hf`` export holds them: messages of ``role`` and ``content`` only (TRL)."""
+    from pipeline.targets.preference import HF_FEATURES, hf_rows
+
+    rows = records.select_columns(["id", "prompt", "chosen", "rejected", "split"]).with_format("arrow")[:].to_pylist()
+    columns = {**hf_rows(rows), "split": [r["split"] for r in rows]}
+    features = Features({**HF_FEATURES, "split": records.features["split"]})
+    fingerprint = hashlib.sha1(f"ftprep-preference-hf|{records._fingerprint}".encode()).hexdigest()
+    table = pa.table(columns, schema=features.arrow_schema)
+    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
 
 
 def _write_hf(out_dir: Path, folder: Path, records: Dataset, task: Task, report: dict[str, Any]) -> dict[str, int | None]:

@@ -30,7 +30,7 @@ def to_frame(ds: Dataset, task: Task) -> pd.DataFrame:
     import pandas as pd
 
     table = ds.with_format("arrow")[:] if len(ds) else ds.data.table
-    if len(ds) and task is not Task.CHAT:
+    if len(ds) and task not in (Task.CHAT, Task.PREFERENCE):
         return _arrow_frame(table, task)
     columns: dict[str, list[Any]] = {"id": table["id"].to_pylist()}
     if task is Task.CLASSIFICATION:
@@ -38,6 +38,10 @@ def to_frame(ds: Dataset, task: Task) -> pd.DataFrame:
     elif task is Task.COMPLETION:
         prompts, completions = table["prompt"].to_pylist(), table["completion"].to_pylist()
         columns.update(prompt=prompts, completion=completions, n_chars=_total_chars(prompts, completions))
+    elif task is Task.PREFERENCE:
+        from pipeline.preference.text import frame_columns
+
+        columns.update(frame_columns(table))
     else:
         columns.update(_chat_columns(table["messages"].to_pylist()))
     for name in OPTIONAL_RECORD_COLUMNS:

@@ -105,13 +105,14 @@ def test_exit_code_of_a_batch():
 def test_failing_jobs_are_recorded_and_do_not_stop_the_batch(runner, tmp_path):
     """A missing input and a missing baseline (each run exits 2): both recorded with their error, the summary
     written, the batch exits 2."""
+    (tmp_path / "data.csv").write_text("text,label\nhello there,a\n", encoding="utf-8")  # inputs are checked first
     path = _jobs_file(tmp_path, """
 [[job]]
 name = "missing"
 inputs = ["no_such_file.csv"]
 [[job]]
 name = "bad-config"
-inputs = ["no_such_file.csv"]
+inputs = ["data.csv"]
 [job.drift]
 baseline = "no_such_run"
 """)

@@ -1,0 +1,1 @@
+"""Preference pairs (DPO and kin): reading, dedup by prompt, measures and checks, exports."""
