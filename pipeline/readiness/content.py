@@ -246,10 +246,10 @@ _ROLES = ("user", "assistant")
 
 def _turn_features(text: str, first: bool) -> set[str]:
     """A turn's cheap features: its opening words, a question mark, its length (log2 of its words), first turn."""
-    words = _TOKEN.findall(text.casefold())
+    words = _TOKEN.findall(text[:600].casefold())[:_ROLE_WORDS]  # the opening is enough, and keeps it linear
     stripped = text.rstrip()
-    features = set(words[:_ROLE_WORDS]) | {f"<open:{w}>" for w in words[:2]}
-    features.add(f"<len:{min(int(math.log2(len(words) + 1)), 10)}>")
+    features = set(words) | {f"<open:{w}>" for w in words[:2]}
+    features.add(f"<len:{min(int(math.log2(len(text.split()) + 1)), 10)}>")
     features.add("<ends?>" if stripped.endswith(("?", "？")) else "<ends.>")
     if "?" in text or "？" in text:
         features.add("<asks>")
