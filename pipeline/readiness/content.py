@@ -85,6 +85,10 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)
     if chat:
+        for index, (turn, reason) in role_swaps(column(sample, "messages")).items():
+            if not any(i == index for i, _, _ in flagged["swapped_roles"]):
+                flagged["swapped_roles"].append((index, min(turn, max(len(pairs[index]) - 1, 0)), reason))
+        flagged["swapped_roles"].sort()
         section["swapped_roles"] = _figure(flagged["swapped_roles"], len(sample), ids, pairs)
     section["scrambled_text"] = fluency([[r for _, r in record] for record in pairs], ids)
     section["open_prompts"] = sum(rules.is_open_instruction(r[0][0]) for r in pairs if r)
@@ -138,16 +142,31 @@ FLUENCY_MAX_WORDS = 60  # the first 60 prose words say enough, and keep the cost
 FLUENCY_MIN_KNOWN = 0.8  # most of the words seen elsewhere in the data (another language, jargon: not judged)
 FLUENCY_MIN_GAIN = 0.2  # mean log-likelihood gain per bigram of the original order over shuffled orders
 FLUENCY_MIN_RESPONSES = 50  # bigram statistics of fewer responses are too thin to judge word order on
-_SHUFFLES = 3
+_SHUFFLES = 6
+FLUENCY_SPREAD_WORDS = 25
+FLUENCY_MIN_SPREADS = 1.0  # ...or under one standard deviation of the shuffles' gains above them
 
 
 _CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
 
 
+# Arithmetic of a worked answer: numbers, amounts and the operators between them ("16 - 3 - 4 = 9", "$18", "####").
+_ARITHMETIC = re.compile(r"(?<!\S)(?:[^\sA-Za-z]*\d[^\sA-Za-z]*|[-+*/×÷=#]+)(?!\S)")
+_LONG_LINE = 20  # words: a line this long is prose whatever it opens or ends with (a whole answer run into one line)
+
+
 def _prose_words(text: str) -> list[str]:
-    lines = [line for line in _CALCULATION.sub(" ", prose(text)).split("\n")
-             if line.strip() and not rules._LIST_OR_HEADING.match(line) and not CODE_LINE.search(line)
-             and len(rules._CODE_CHARS.findall(line)) < 3]  # code without a fence: "for i in range(n): print(i)"
+    lines = []
+    for line in _CALCULATION.sub(" ", prose(text)).split("\n"):
+        words = len(_TOKEN.findall(line))
+        if not words:
+            continue
+        code_chars = len(rules._CODE_CHARS.findall(_ARITHMETIC.sub(" ", line)))
+        if code_chars >= 3 and code_chars * 6 >= words:
+            continue  # code without a fence: "for i in range(n): print(i)"
+        if words < _LONG_LINE and (rules._LIST_OR_HEADING.match(line) or CODE_LINE.search(line)):
+            continue  # a list item, a heading, a line of code
+        lines.append(line)
     return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
 
 
@@ -169,8 +188,14 @@ class _Bigrams:
             return None
         own_bigrams = Counter(zip(tokens, tokens[1:]))
         original = self._score(tokens, own_unigrams, own_bigrams)
-        shuffled = [self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams) for _ in range(_SHUFFLES)]
-        return original - sum(shuffled) / _SHUFFLES
+        shuffled = np.array([self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams)
+                             for _ in range(_SHUFFLES)])
+        gain = original - float(shuffled.mean())
+        # a scrambled text is one more shuffle: its gain sits within the shuffles' spread, a fluent text's far above
+        # (25+ words: the shuffles of a short sentence spread too widely to tell)
+        if len(tokens) < FLUENCY_SPREAD_WORDS:
+            return gain
+        return min(gain, FLUENCY_MIN_GAIN * gain / (float(shuffled.std()) * FLUENCY_MIN_SPREADS + 1e-9))
 
     def _score(self, tokens: list[str], own_unigrams: Counter, own_bigrams: Counter) -> float:
         # log P(b | a) / P(b), P(b | a) smoothed towards P(b) (Dirichlet prior of weight 2): pointwise mutual
@@ -212,6 +237,87 @@ def fluency(responses: list[list[str]], ids: Sequence[str], *, seed: int = 0) ->
     return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "responses_judged": judged,
             "records_scored": n,
             "min_gain": FLUENCY_MIN_GAIN, "examples": examples}
+
+
+# -- roles: each role's own profile in the data ------------------------------------------------------------------
+
+ROLE_MIN_CHATS = 50  # fewer chats give no role profile to compare a chat with
+ROLE_MIN_MARGIN = 0.5  # nats per turn the exchanged roles must read better by (and most turns must agree)
+_ROLE_WORDS = 40  # the opening words of a turn carry its role: a request or an answer
+_ROLES = ("user", "assistant")
+
+
+def _turn_features(text: str, first: bool) -> set[str]:
+    """A turn's cheap features: its opening words, a question mark, its length (log2 of its words), first turn."""
+    words = _TOKEN.findall(text[:600].casefold())[:_ROLE_WORDS]  # the opening is enough, and keeps it linear
+    stripped = text.rstrip()
+    features = set(words) | {f"<open:{w}>" for w in words[:2]}
+    features.add(f"<len:{min(int(math.log2(len(text.split()) + 1)), 10)}>")
+    features.add("<ends?>" if stripped.endswith(("?", "？")) else "<ends.>")
+    if "?" in text or "？" in text:
+        features.add("<asks>")
+    if first:
+        features.add("<first>")
+    return features
+
+
+def role_swaps(chats: Sequence[Sequence[dict[str, Any]]]) -> dict[int, tuple[int, str]]:
+    """Chats whose user and assistant turns read better exchanged, against the roles' profiles in the data itself.
+
+    A Bernoulli naive Bayes on each turn's opening words, question mark, length and position learns what the
+    data's user turns and assistant turns look like (the chat scored left out); a chat counts when exchanging its
+    roles makes two thirds of its turns (2 or more) read better and the whole chat better by 2 nats per turn. The
+    profiles are fit twice, the second time with the chats found exchanged back, so a large share of swapped chats
+    does not blur them.
+    """
+    turns = []
+    for messages in chats:
+        said = [(m["role"], m.get("content") or "") for m in messages if m["role"] in _ROLES]
+        said = [(role, text) for role, text in said if text.strip()]
+        turns.append([(role, _turn_features(text, i == 0)) for i, (role, text) in enumerate(said)])
+    if sum(len(t) >= 2 for t in turns) < ROLE_MIN_CHATS:
+        return {}
+    found: dict[int, tuple[int, str]] = {}
+    for _ in range(2):
+        counts = {role: Counter() for role in _ROLES}
+        n = Counter()
+        for index, chat in enumerate(turns):
+            for role, features in chat:
+                role = _other(role) if index in found else role
+                counts[role].update(features)
+                n[role] += 1
+        found = {index: hit for index, chat in enumerate(turns)
+                 if len(chat) >= 2 and (hit := _exchanged(chat, counts, n, own_flipped=index in found)) is not None}
+    return found
+
+
+def _other(role: str) -> str:
+    return "assistant" if role == "user" else "user"
+
+
+def _exchanged(chat: list[tuple[str, set[str]]], counts: dict[str, Counter], n: Counter,
+               own_flipped: bool) -> tuple[int, str] | None:
+    """Whether ``chat`` reads better with its roles exchanged: the first turn that does, and why."""
+    own = {role: Counter() for role in _ROLES}
+    own_n = Counter()
+    for role, features in chat:
+        role = _other(role) if own_flipped else role
+        own[role].update(features)
+        own_n[role] += 1
+    better, total, first = 0, 0.0, None
+    for turn, (role, features) in enumerate(chat):
+        gain = 0.0
+        for feature in features:
+            for sign, r in ((1, _other(role)), (-1, role)):
+                k = counts[r][feature] - own[r][feature]
+                gain += sign * math.log((k + 0.5) / (n[r] - own_n[r] + 1))
+        total += gain
+        if gain > 0:
+            better += 1
+            first = turn if first is None else first
+    if better < 2 or 2 * better < len(chat) or total < ROLE_MIN_MARGIN * len(chat):
+        return None
+    return first, f"{better} of {len(chat)} turns read like the other role's ({total / len(chat):.1f} nats a turn)"
 
 
 # -- prompts: conflicting answers and leakage across splits -------------------------------------------------------------
