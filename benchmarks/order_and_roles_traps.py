@@ -77,7 +77,7 @@ def _answer(row: dict) -> str:
 
 
 def scrambled_shares(rows: list[dict], seed: int = 7, flagged: bool = False) -> dict[str, float]:
-    from pipeline.readiness.content import fluency
+    from pipeline.readiness.fluency import fluency
 
     answers = [_answer(r) or "" for r in rows][:2000]
     ids = [str(i) for i in range(len(answers))]

@@ -11,7 +11,6 @@ checks (:mod:`pipeline.readiness.content_checks`) read only ``report.json``.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections import Counter, defaultdict
@@ -22,16 +21,17 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.chat.schema import message_text
-from pipeline.clean.prose import CODE_LINE, prose
+from pipeline.clean.prose import prose
 from pipeline.core.records import Task, column, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness import content_rules as rules
+from pipeline.readiness.content_rules import EXAMPLE_CHARS, EXAMPLES
+from pipeline.readiness.content_rules import short as _short
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.fluency import WORD, fluency
+from pipeline.readiness.roles import role_swaps
 
-EXAMPLES = 5
 RULES_SAMPLE = 5_000  # records the per-response rules read (a share known to about +-1.4 points at 95%)
-FLUENCY_SCORED = 2_000  # records whose word order is scored against word-pair counts fit on the whole sample
-EXAMPLE_CHARS = 120
 Pair = tuple[str, str]
 """``(prompt, response)``: a completion, or a chat's assistant turn with the user turn before it."""
 
@@ -120,11 +120,6 @@ def _record_findings(record: list[Pair], chat_text: str | None,
     return found
 
 
-def _short(text: str, limit: int = EXAMPLE_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _figure(found: list[tuple[int, int, str]], n: int, ids: Sequence[str], pairs: list[list[Pair]]) -> dict[str, Any]:
     examples = []
     for index, turn, reason in found[:EXAMPLES]:
@@ -132,192 +127,6 @@ def _figure(found: list[tuple[int, int, str]], n: int, ids: Sequence[str], pairs
         examples.append({"id": ids[index], "why": _short(reason, 80), "prompt": _short(prompt, 60),
                          "response": _short(response[-EXAMPLE_CHARS:] if "stop" in reason else response)})
     return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "examples": examples}
-
-
-# -- word order: bigram statistics fit on the data itself -------------------------------------------------------------
-
-_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-FLUENCY_MIN_WORDS = 12
-FLUENCY_MAX_WORDS = 60  # the first 60 prose words say enough, and keep the cost linear and small
-FLUENCY_MIN_KNOWN = 0.8  # most of the words seen elsewhere in the data (another language, jargon: not judged)
-FLUENCY_MIN_GAIN = 0.2  # mean log-likelihood gain per bigram of the original order over shuffled orders
-FLUENCY_MIN_RESPONSES = 50  # bigram statistics of fewer responses are too thin to judge word order on
-_SHUFFLES = 6
-FLUENCY_SPREAD_WORDS = 25
-FLUENCY_MIN_SPREADS = 1.0  # ...or under one standard deviation of the shuffles' gains above them
-
-
-_CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
-
-
-# Arithmetic of a worked answer: numbers, amounts and the operators between them ("16 - 3 - 4 = 9", "$18", "####").
-_ARITHMETIC = re.compile(r"(?<!\S)(?:[^\sA-Za-z]*\d[^\sA-Za-z]*|[-+*/×÷=#]+)(?!\S)")
-_LONG_LINE = 20  # words: a line this long is prose whatever it opens or ends with (a whole answer run into one line)
-
-
-def _prose_words(text: str) -> list[str]:
-    lines = []
-    for line in _CALCULATION.sub(" ", prose(text)).split("\n"):
-        words = len(_TOKEN.findall(line))
-        if not words:
-            continue
-        code_chars = len(rules._CODE_CHARS.findall(_ARITHMETIC.sub(" ", line)))
-        if code_chars >= 3 and code_chars * 6 >= words:
-            continue  # code without a fence: "for i in range(n): print(i)"
-        if words < _LONG_LINE and (rules._LIST_OR_HEADING.match(line) or CODE_LINE.search(line)):
-            continue  # a list item, a heading, a line of code
-        lines.append(line)
-    return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
-
-
-class _Bigrams:
-    """Word and word-bigram counts of the responses, each response's own counts left out when it is scored."""
-
-    def __init__(self, texts: list[list[str]]):
-        self.unigrams, self.bigrams = Counter(), Counter()
-        for tokens in texts:
-            self.unigrams.update(tokens)
-            self.bigrams.update(zip(tokens, tokens[1:]))
-        self.total, self.vocabulary = sum(self.unigrams.values()), len(self.unigrams)
-
-    def log_likelihood_gain(self, tokens: list[str], rng: np.random.Generator) -> float | None:
-        """Mean per-bigram log-likelihood of ``tokens`` minus that of its shuffles, or ``None`` (not judged)."""
-        own_unigrams = Counter(tokens)
-        known = sum(self.unigrams[t] > own_unigrams[t] for t in tokens)
-        if len(tokens) < FLUENCY_MIN_WORDS or known < FLUENCY_MIN_KNOWN * len(tokens):
-            return None
-        own_bigrams = Counter(zip(tokens, tokens[1:]))
-        original = self._score(tokens, own_unigrams, own_bigrams)
-        shuffled = np.array([self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams)
-                             for _ in range(_SHUFFLES)])
-        gain = original - float(shuffled.mean())
-        # a scrambled text is one more shuffle: its gain sits within the shuffles' spread, a fluent text's far above
-        # (25+ words: the shuffles of a short sentence spread too widely to tell)
-        if len(tokens) < FLUENCY_SPREAD_WORDS:
-            return gain
-        return min(gain, FLUENCY_MIN_GAIN * gain / (float(shuffled.std()) * FLUENCY_MIN_SPREADS + 1e-9))
-
-    def _score(self, tokens: list[str], own_unigrams: Counter, own_bigrams: Counter) -> float:
-        # log P(b | a) / P(b), P(b | a) smoothed towards P(b) (Dirichlet prior of weight 2): pointwise mutual
-        # information, 0 for a pair never seen together more often than chance
-        total = 0.0
-        for a, b in zip(tokens, tokens[1:]):
-            p_b = (self.unigrams[b] - own_unigrams[b] + 0.5) / (self.total + 0.5 * self.vocabulary)
-            pair = self.bigrams[(a, b)] - own_bigrams[(a, b)]
-            total += math.log((pair + 2 * p_b) / (self.unigrams[a] - own_unigrams[a] + 2)) - math.log(p_b)
-        return total / (len(tokens) - 1)
-
-
-def fluency(responses: list[list[str]], ids: Sequence[str], *, seed: int = 0) -> dict[str, Any]:
-    """Records whose prose responses read as shuffled words.
-
-    A response's word bigrams are scored by how much more often they occur together elsewhere in the data than
-    chance (pointwise mutual information, smoothed, its own occurrences left out), and compared with the same score
-    of its words in seeded shuffled orders: fluent text gains over 1 nat per bigram on its shuffled self, scrambled
-    text about nothing. Responses under 12 prose words, or with under 80% of their words seen elsewhere in the data
-    (another language, jargon), are not judged; code, lists and tables are not prose.
-    """
-    words = [[_prose_words(r) for r in record] for record in responses]
-    counts = _Bigrams([tokens for record in words for tokens in record])
-    rng = np.random.default_rng(seed)
-    judged, found = 0, []
-    scored = min(len(words), FLUENCY_SCORED)
-    picked = range(len(words)) if scored == len(words) else np.sort(rng.choice(len(words), scored, replace=False))
-    for index in picked:
-        record = words[index]
-        gains = [g for tokens in record if (g := counts.log_likelihood_gain(tokens, rng)) is not None]
-        judged += len(gains)
-        if gains and min(gains) < FLUENCY_MIN_GAIN:
-            found.append((index, min(gains)))
-    if judged < FLUENCY_MIN_RESPONSES:
-        found = []
-    examples = [{"id": ids[i], "why": f"word order gains {gain:.2f} nats per word pair over shuffled",
-                 "response": _short(next((r for r in responses[i] if r), ""))} for i, gain in found[:EXAMPLES]]
-    n = scored
-    return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "responses_judged": judged,
-            "records_scored": n,
-            "min_gain": FLUENCY_MIN_GAIN, "examples": examples}
-
-
-# -- roles: each role's own profile in the data ------------------------------------------------------------------
-
-ROLE_MIN_CHATS = 50  # fewer chats give no role profile to compare a chat with
-ROLE_MIN_MARGIN = 0.5  # nats per turn the exchanged roles must read better by (and most turns must agree)
-_ROLE_WORDS = 40  # the opening words of a turn carry its role: a request or an answer
-_ROLES = ("user", "assistant")
-
-
-def _turn_features(text: str, first: bool) -> set[str]:
-    """A turn's cheap features: its opening words, a question mark, its length (log2 of its words), first turn."""
-    words = _TOKEN.findall(text[:600].casefold())[:_ROLE_WORDS]  # the opening is enough, and keeps it linear
-    stripped = text.rstrip()
-    features = set(words) | {f"<open:{w}>" for w in words[:2]}
-    features.add(f"<len:{min(int(math.log2(len(text.split()) + 1)), 10)}>")
-    features.add("<ends?>" if stripped.endswith(("?", "？")) else "<ends.>")
-    if "?" in text or "？" in text:
-        features.add("<asks>")
-    if first:
-        features.add("<first>")
-    return features
-
-
-def role_swaps(chats: Sequence[Sequence[dict[str, Any]]]) -> dict[int, tuple[int, str]]:
-    """Chats whose user and assistant turns read better exchanged, against the roles' profiles in the data itself.
-
-    A Bernoulli naive Bayes on each turn's opening words, question mark, length and position learns what the
-    data's user turns and assistant turns look like (the chat scored left out); a chat counts when exchanging its
-    roles makes two thirds of its turns (2 or more) read better and the whole chat better by 2 nats per turn. The
-    profiles are fit twice, the second time with the chats found exchanged back, so a large share of swapped chats
-    does not blur them.
-    """
-    turns = []
-    for messages in chats:
-        said = [(m["role"], m.get("content") or "") for m in messages if m["role"] in _ROLES]
-        said = [(role, text) for role, text in said if text.strip()]
-        turns.append([(role, _turn_features(text, i == 0)) for i, (role, text) in enumerate(said)])
-    if sum(len(t) >= 2 for t in turns) < ROLE_MIN_CHATS:
-        return {}
-    found: dict[int, tuple[int, str]] = {}
-    for _ in range(2):
-        counts = {role: Counter() for role in _ROLES}
-        n = Counter()
-        for index, chat in enumerate(turns):
-            for role, features in chat:
-                role = _other(role) if index in found else role
-                counts[role].update(features)
-                n[role] += 1
-        found = {index: hit for index, chat in enumerate(turns)
-                 if len(chat) >= 2 and (hit := _exchanged(chat, counts, n, own_flipped=index in found)) is not None}
-    return found
-
-
-def _other(role: str) -> str:
-    return "assistant" if role == "user" else "user"
-
-
-def _exchanged(chat: list[tuple[str, set[str]]], counts: dict[str, Counter], n: Counter,
-               own_flipped: bool) -> tuple[int, str] | None:
-    """Whether ``chat`` reads better with its roles exchanged: the first turn that does, and why."""
-    own = {role: Counter() for role in _ROLES}
-    own_n = Counter()
-    for role, features in chat:
-        role = _other(role) if own_flipped else role
-        own[role].update(features)
-        own_n[role] += 1
-    better, total, first = 0, 0.0, None
-    for turn, (role, features) in enumerate(chat):
-        gain = 0.0
-        for feature in features:
-            for sign, r in ((1, _other(role)), (-1, role)):
-                k = counts[r][feature] - own[r][feature]
-                gain += sign * math.log((k + 0.5) / (n[r] - own_n[r] + 1))
-        total += gain
-        if gain > 0:
-            better += 1
-            first = turn if first is None else first
-    if better < 2 or 2 * better < len(chat) or total < ROLE_MIN_MARGIN * len(chat):
-        return None
-    return first, f"{better} of {len(chat)} turns read like the other role's ({total / len(chat):.1f} nats a turn)"
 
 
 # -- prompts: conflicting answers and leakage across splits -------------------------------------------------------------
@@ -389,7 +198,7 @@ MIN_SHARED_WORDS = 0.3  # content words shared (of the smaller answer) below thi
 def _content_words(text: str) -> set[str]:
     """Content words cut to 5 characters ("booking" and "book" agree), or the characters of CJK text (no spaces)."""
     found = set()
-    for word in _TOKEN.findall(text.casefold()):
+    for word in WORD.findall(text.casefold()):
         if not word.isascii() and _CJK.search(word):
             found.update(word)  # characters: paraphrases in Chinese share few character pairs but most characters
         elif word not in _STOPWORDS:

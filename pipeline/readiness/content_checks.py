@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.content import FLUENCY_MIN_RESPONSES
+from pipeline.readiness.fluency import FLUENCY_MIN_RESPONSES
 from pipeline.readiness.wording import percent, quote
 
 CONTENT_CHECKS = ("truncated_responses", "conflicting_responses", "prompt_leakage", "refusals",

@@ -27,6 +27,16 @@ from pipeline.clean.responses import _AI_SELF, _DECLINE, _OPENING, _REAL_LIMIT, 
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
+EXAMPLES = 5  # example rows a content figure quotes
+EXAMPLE_CHARS = 120
+
+
+def short(text: str, limit: int = EXAMPLE_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters: how the content figures quote a row."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 _DANGLING = frozenset(
     "a an the of to for with from into onto as than and or but nor because although whereas whether which whose "
     "whom very such their its our your my his we they including between among during while if when means".split()

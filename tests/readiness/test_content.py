@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.content_traps import damage, load, measure
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.content import role_swaps
+from pipeline.readiness.roles import role_swaps
 from pipeline.readiness.content_checks import (
     check_conflicting_responses,
     check_format_artifacts,
