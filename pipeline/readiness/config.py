@@ -67,9 +67,10 @@ class ReadinessConfig(Section):
             ``fail_placeholder_share`` fails.
         max_truncated_response_share: completion and chat content checks (calibration in docs/readiness.md): a
             larger share of responses cut off (kept and rejected) warns; ``fail_truncated_response_share`` fails.
-        max_refusal_share: a larger share of AI-disclaimer refusals (kept and rejected) warns; ``fail_refusal_share``
-            fails.
-        max_fragment_share: a larger share of records answering an open instruction in 2-6 words warns.
+        max_refusal_share: a larger share of refusals (AI disclaimers or apologies that decline, kept and rejected)
+            warns; ``fail_refusal_share`` fails.
+        max_fragment_share: a larger share of records answering in a fragment of 6 words or fewer warns;
+            ``fail_fragment_share`` fails.
         max_scrambled_share: a larger share of records whose response reads as shuffled words warns.
         max_format_artifact_share: a larger share of records holding prompt-format markers warns;
             ``fail_format_artifact_share`` fails.
@@ -148,6 +149,7 @@ class ReadinessConfig(Section):
     max_refusal_share: float = 0.03
     fail_refusal_share: float = 0.2
     max_fragment_share: float = 0.03
+    fail_fragment_share: float = 0.1
     max_scrambled_share: float = 0.02
     max_format_artifact_share: float = 0.01
     fail_format_artifact_share: float = 0.1
@@ -197,11 +199,12 @@ _SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "
 
 _CONTENT_PAIRS = (("max_truncated_response_share", "fail_truncated_response_share"),
                   ("max_refusal_share", "fail_refusal_share"),
+                  ("max_fragment_share", "fail_fragment_share"),
                   ("max_format_artifact_share", "fail_format_artifact_share"),
                   ("max_swapped_role_share", "fail_swapped_role_share"),
                   ("max_conflicting_share", "fail_conflicting_share"),
                   ("max_prompt_leakage_share", "fail_prompt_leakage_share"))
-_CONTENT_SHARES = (*(key for pair in _CONTENT_PAIRS for key in pair), "max_fragment_share", "max_scrambled_share",
+_CONTENT_SHARES = (*(key for pair in _CONTENT_PAIRS for key in pair), "max_scrambled_share",
                    "max_reject_reason_share")
 
 

@@ -22,16 +22,17 @@ import numpy as np
 from datasets import Dataset
 
 from pipeline.chat.schema import message_text
-from pipeline.clean.prose import CODE_LINE, prose
+from pipeline.clean.prose import prose
 from pipeline.core.records import Task, column, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness import content_rules as rules
+from pipeline.readiness.content_rules import EXAMPLE_CHARS, EXAMPLES
+from pipeline.readiness.content_rules import short as _short
 from pipeline.readiness.config import ReadinessConfig
+from pipeline.readiness.fluency import WORD, fluency
+from pipeline.readiness.roles import role_swaps
 
-EXAMPLES = 5
 RULES_SAMPLE = 5_000  # records the per-response rules read (a share known to about +-1.4 points at 95%)
-FLUENCY_SCORED = 2_000  # records whose word order is scored against word-pair counts fit on the whole sample
-EXAMPLE_CHARS = 120
 Pair = tuple[str, str]
 """``(prompt, response)``: a completion, or a chat's assistant turn with the user turn before it."""
 
@@ -77,8 +78,9 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     pairs, texts = pairs_of(sample)
     chat = task_of(ds) is Task.CHAT
     flagged: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    typical = rules.typical_lengths(pair for record in pairs for pair in record)
     for index, record in enumerate(pairs):
-        for name, (turn, reason) in _record_findings(record, texts[index] if chat else None).items():
+        for name, (turn, reason) in _record_findings(record, texts[index] if chat else None, typical).items():
             flagged[name].append((index, turn, reason))
     if rules.stops_written([r for record in pairs for _, r in record]):  # a missing stop is then a sign of a cut
         judged = {index for index, _, _ in flagged["truncated_responses"]}
@@ -90,9 +92,13 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)
     if chat:
+        for index, (turn, reason) in role_swaps(column(sample, "messages")).items():
+            if not any(i == index for i, _, _ in flagged["swapped_roles"]):
+                flagged["swapped_roles"].append((index, min(turn, max(len(pairs[index]) - 1, 0)), reason))
+        flagged["swapped_roles"].sort()
         section["swapped_roles"] = _figure(flagged["swapped_roles"], len(sample), ids, pairs)
     section["scrambled_text"] = fluency([[r for _, r in record] for record in pairs], ids)
-    section["open_prompts"] = sum(bool(rules._OPEN.search(r[0][0].strip().split("\n", 1)[0])) for r in pairs if r)
+    section["open_prompts"] = sum(rules.is_open_instruction(r[0][0]) for r in pairs if r)
     splits, all_ids = column(ds, "split"), column(ds, "id")
     keys, first = _prompt_keys(ds, splits)
     section["conflicting_responses"] = conflicts(keys, first, all_ids)
@@ -101,12 +107,14 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     return section
 
 
-def _record_findings(record: list[Pair], chat_text: str | None) -> dict[str, tuple[int, str]]:
-    """Each finding of one record: the pair it was found in and why."""
+def _record_findings(record: list[Pair], chat_text: str | None,
+                     typical: dict[str, float] | None = None) -> dict[str, tuple[int, str]]:
+    """Each finding of one record: the pair it was found in and why (``typical``: response lengths per instruction
+    opening in the sample, :func:`content_rules.typical_lengths`)."""
     found: dict[str, tuple[int, str]] = {}
     for turn, (prompt, response) in enumerate(record):
         for name, reason in (("truncated_responses", rules.truncation(response)), ("refusals", rules.refusal(response)),
-                             ("fragmentary_responses", rules.fragment(prompt, response))):
+                             ("fragmentary_responses", rules.fragment(prompt, response, typical))):
             if reason and name not in found:
                 found[name] = (turn, reason)
     side = chat_text if chat_text is not None else "\n".join(t for pair in record for t in pair)
@@ -120,11 +128,6 @@ def _record_findings(record: list[Pair], chat_text: str | None) -> dict[str, tup
     return found
 
 
-def _short(text: str, limit: int = EXAMPLE_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _figure(found: list[tuple[int, int, str]], n: int, ids: Sequence[str], pairs: list[list[Pair]]) -> dict[str, Any]:
     examples = []
     for index, turn, reason in found[:EXAMPLES]:
@@ -132,90 +135,6 @@ def _figure(found: list[tuple[int, int, str]], n: int, ids: Sequence[str], pairs
         examples.append({"id": ids[index], "why": _short(reason, 80), "prompt": _short(prompt, 60),
                          "response": _short(response[-EXAMPLE_CHARS:] if "stop" in reason else response)})
     return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "examples": examples}
-
-
-# -- word order: bigram statistics fit on the data itself -------------------------------------------------------------
-
-_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-FLUENCY_MIN_WORDS = 12
-FLUENCY_MAX_WORDS = 60  # the first 60 prose words say enough, and keep the cost linear and small
-FLUENCY_MIN_KNOWN = 0.8  # most of the words seen elsewhere in the data (another language, jargon: not judged)
-FLUENCY_MIN_GAIN = 0.2  # mean log-likelihood gain per bigram of the original order over shuffled orders
-FLUENCY_MIN_RESPONSES = 50  # bigram statistics of fewer responses are too thin to judge word order on
-_SHUFFLES = 3
-
-
-_CALCULATION = re.compile(r"<<[^<>\n]*>>")  # GSM8K's calculator annotations: "<<16-3-4=9>>"
-
-
-def _prose_words(text: str) -> list[str]:
-    lines = [line for line in _CALCULATION.sub(" ", prose(text)).split("\n")
-             if line.strip() and not rules._LIST_OR_HEADING.match(line) and not CODE_LINE.search(line)
-             and len(rules._CODE_CHARS.findall(line)) < 3]  # code without a fence: "for i in range(n): print(i)"
-    return _TOKEN.findall(" ".join(lines).casefold())[:FLUENCY_MAX_WORDS]
-
-
-class _Bigrams:
-    """Word and word-bigram counts of the responses, each response's own counts left out when it is scored."""
-
-    def __init__(self, texts: list[list[str]]):
-        self.unigrams, self.bigrams = Counter(), Counter()
-        for tokens in texts:
-            self.unigrams.update(tokens)
-            self.bigrams.update(zip(tokens, tokens[1:]))
-        self.total, self.vocabulary = sum(self.unigrams.values()), len(self.unigrams)
-
-    def log_likelihood_gain(self, tokens: list[str], rng: np.random.Generator) -> float | None:
-        """Mean per-bigram log-likelihood of ``tokens`` minus that of its shuffles, or ``None`` (not judged)."""
-        own_unigrams = Counter(tokens)
-        known = sum(self.unigrams[t] > own_unigrams[t] for t in tokens)
-        if len(tokens) < FLUENCY_MIN_WORDS or known < FLUENCY_MIN_KNOWN * len(tokens):
-            return None
-        own_bigrams = Counter(zip(tokens, tokens[1:]))
-        original = self._score(tokens, own_unigrams, own_bigrams)
-        shuffled = [self._score(list(rng.permutation(tokens)), own_unigrams, own_bigrams) for _ in range(_SHUFFLES)]
-        return original - sum(shuffled) / _SHUFFLES
-
-    def _score(self, tokens: list[str], own_unigrams: Counter, own_bigrams: Counter) -> float:
-        # log P(b | a) / P(b), P(b | a) smoothed towards P(b) (Dirichlet prior of weight 2): pointwise mutual
-        # information, 0 for a pair never seen together more often than chance
-        total = 0.0
-        for a, b in zip(tokens, tokens[1:]):
-            p_b = (self.unigrams[b] - own_unigrams[b] + 0.5) / (self.total + 0.5 * self.vocabulary)
-            pair = self.bigrams[(a, b)] - own_bigrams[(a, b)]
-            total += math.log((pair + 2 * p_b) / (self.unigrams[a] - own_unigrams[a] + 2)) - math.log(p_b)
-        return total / (len(tokens) - 1)
-
-
-def fluency(responses: list[list[str]], ids: Sequence[str], *, seed: int = 0) -> dict[str, Any]:
-    """Records whose prose responses read as shuffled words.
-
-    A response's word bigrams are scored by how much more often they occur together elsewhere in the data than
-    chance (pointwise mutual information, smoothed, its own occurrences left out), and compared with the same score
-    of its words in seeded shuffled orders: fluent text gains over 1 nat per bigram on its shuffled self, scrambled
-    text about nothing. Responses under 12 prose words, or with under 80% of their words seen elsewhere in the data
-    (another language, jargon), are not judged; code, lists and tables are not prose.
-    """
-    words = [[_prose_words(r) for r in record] for record in responses]
-    counts = _Bigrams([tokens for record in words for tokens in record])
-    rng = np.random.default_rng(seed)
-    judged, found = 0, []
-    scored = min(len(words), FLUENCY_SCORED)
-    picked = range(len(words)) if scored == len(words) else np.sort(rng.choice(len(words), scored, replace=False))
-    for index in picked:
-        record = words[index]
-        gains = [g for tokens in record if (g := counts.log_likelihood_gain(tokens, rng)) is not None]
-        judged += len(gains)
-        if gains and min(gains) < FLUENCY_MIN_GAIN:
-            found.append((index, min(gains)))
-    if judged < FLUENCY_MIN_RESPONSES:
-        found = []
-    examples = [{"id": ids[i], "why": f"word order gains {gain:.2f} nats per word pair over shuffled",
-                 "response": _short(next((r for r in responses[i] if r), ""))} for i, gain in found[:EXAMPLES]]
-    n = scored
-    return {"records": len(found), "share": round(len(found) / n, 4) if n else 0.0, "responses_judged": judged,
-            "records_scored": n,
-            "min_gain": FLUENCY_MIN_GAIN, "examples": examples}
 
 
 # -- prompts: conflicting answers and leakage across splits -------------------------------------------------------------
@@ -289,7 +208,7 @@ MIN_SHARED_WORDS = 0.3  # content words shared (of the smaller answer) below thi
 def _content_words(text: str) -> set[str]:
     """Content words cut to 5 characters ("booking" and "book" agree), or the characters of CJK text (no spaces)."""
     found = set()
-    for word in _TOKEN.findall(text.casefold()):
+    for word in WORD.findall(text.casefold()):
         if not word.isascii() and _CJK.search(word):
             found.update(word)  # characters: paraphrases in Chinese share few character pairs but most characters
         elif word not in _STOPWORDS:
@@ -387,8 +306,8 @@ def near_prompts(eval_prompts: Sequence[str], train_prompts: Sequence[str]) -> d
     """
     if not eval_prompts or not train_prompts:
         return {}
-    eval_words = [frozenset(_TOKEN.findall(p.casefold())) for p in eval_prompts]
-    train_words = [frozenset(_TOKEN.findall(p.casefold())) for p in train_prompts]
+    eval_words = [frozenset(WORD.findall(p.casefold())) for p in eval_prompts]
+    train_words = [frozenset(WORD.findall(p.casefold())) for p in train_prompts]
     df = Counter(w for words in (*eval_words, *train_words) for w in words)
     n = len(eval_words) + len(train_words)
     idf = {w: math.log(n / c) + 0.1 for w, c in df.items()}

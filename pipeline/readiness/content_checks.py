@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.readiness.check import Check, Rule
 from pipeline.readiness.config import ReadinessConfig
-from pipeline.readiness.content import FLUENCY_MIN_RESPONSES
+from pipeline.readiness.fluency import FLUENCY_MIN_RESPONSES
 from pipeline.readiness.wording import percent, quote
 
 CONTENT_CHECKS = ("truncated_responses", "conflicting_responses", "prompt_leakage", "refusals",
@@ -79,29 +79,31 @@ def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> C
 
 def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     rule = _rule("refusals", cfg.max_refusal_share, cfg.fail_refusal_share,
-                 "responses open with an AI disclaimer that declines (kept and rejected)")
+                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected)")
     section = _section(report)
     if (skipped := _skip(rule, section, "refusals")) is not None:
         return skipped
     figure = section["refusals"]
     share, kept, rejected, total = _with_rejected(report, figure, "refusal")
-    message = (f"{share:.1%} of responses are AI-disclaimer refusals: {kept} kept in the splits "
-               f"({figure['share']:.1%}, disclaimers padded with an answer), {rejected} rejected by the clean stage")
+    message = (f"{share:.1%} of responses are refusals (AI disclaimers or apologies that decline): {kept} kept in the "
+               f"splits ({figure['share']:.1%}), {rejected} rejected by the clean stage")
     return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="drop or rewrite the refusals and disclaimers (distilled chat data "
                        "carries them): the model learns to decline what it can do",
                        examples=_examples(figure, "why", "prompt"))
 
 
 def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    rule = _rule("fragmentary_responses", cfg.max_fragment_share, None,
-                 "records answer an open instruction (explain, describe, write...) in 6 words or fewer")
+    rule = _rule("fragmentary_responses", cfg.max_fragment_share, cfg.fail_fragment_share,
+                 "records answer in a fragment of 6 words or fewer (an open instruction, an unfinished answer, or a "
+                 "quarter of what alike instructions get)")
     section = _section(report)
     if (skipped := _skip(rule, section, "fragmentary_responses")) is not None:
         return skipped
     figure = section["fragmentary_responses"]
     opened = section.get("open_prompts") or 0
     of_open = f" ({figure['records'] / opened:.0%} of the {opened} open instructions)" if opened else ""
-    message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an open instruction in a few words{of_open}"
+    message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an instruction in a "
+               f"fragment of a few words{of_open}")
     return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="write full answers for these instructions (or drop them): the model "
                        "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
 
@@ -227,8 +229,8 @@ def check_reject_reasons(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
                        examples=[f"{reason}: {k} of {n}" for reason, k in over[:5]])
 
 
-_FIGURE_TITLES = {"truncated_responses": "cut off", "refusals": "AI-disclaimer refusals",
-                  "fragmentary_responses": "open instructions answered in a few words",
+_FIGURE_TITLES = {"truncated_responses": "cut off", "refusals": "refusals",
+                  "fragmentary_responses": "instructions answered with a fragment of a few words",
                   "scrambled_text": "scrambled word order", "format_artifacts": "prompt-format markers",
                   "swapped_roles": "user and assistant swapped", "conflicting_responses": "prompt repeated with another answer",
                   "prompt_leakage": "val/test prompt also in train"}

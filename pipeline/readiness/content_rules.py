@@ -7,8 +7,10 @@ of records makes worth a warning:
 - :func:`truncation`: the clean rule, plus prose whose last line stops on a word no English sentence ends on
   ("...for work\\nThat means", "...and the"), or with a bracket opened on the last line and never closed;
 - :func:`refusal`: an AI self-reference that declines in the opening of the response, at any length (a
-  disclaimer padded with an answer too: the clean stage keeps those), unless it names a real limit of a text model;
-- :func:`fragment`: an open instruction ("explain", "describe", "write") answered in 2-6 words;
+  disclaimer padded with an answer too: the clean stage keeps those), or a short response whose first sentence
+  apologises and declines ("I'm sorry, but I can't help with that"), unless it names a real limit of a text model;
+- :func:`fragment`: a 1-6-word response that stops unfinished, answers an open instruction ("explain",
+  "describe", "write"), or is a quarter or less of what instructions opening alike get in the same data;
 - :func:`format_artifacts`: prompt-format and special-token markers in the text (``### Response:``,
   ``<|im_start|>``, ``[INST]``, ``Human:`` turns), outside code blocks;
 - :func:`swapped_pair`: a user turn that reads like an answer followed by an assistant turn that reads like a
@@ -18,12 +20,23 @@ of records makes worth a warning:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
 from pipeline.clean.responses import _AI_SELF, _DECLINE, _ESCAPED_END, _OPENING, _REAL_LIMIT, _truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
+EXAMPLES = 5  # example rows a content figure quotes
+EXAMPLE_CHARS = 120
+
+
+def short(text: str, limit: int = EXAMPLE_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters: how the content figures quote a row."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 _DANGLING = frozenset(
     "a an the of to for with from into onto as than and or but nor because although whereas whether which whose "
     "whom very such their its our your my his we they including between among during while if when means".split()
@@ -132,13 +145,61 @@ def _unlike_the_others(lines: list[str], last: str, min_words: int) -> str | Non
     return None
 
 
+# A refusal without an AI self-reference: an apology or regret opening the first sentence and "I" declining in it
+# ("I'm sorry, but I can't help with that request", "Unfortunately I'm unable to tell you that"), or a first
+# sentence that opens by declining ("I can't help you with that"). Sympathy ("I'm sorry to hear that"), a
+# customer-support apology ("sorry for the inconvenience"), "I can't help but", and a request for the missing input
+# ("...without more information", "you didn't provide") are not refusals.
+_APOLOGY = re.compile(
+    r"^\W*(?:(?:oh|well|hmm),?\s+)?(?:i(?:'|’)?m (?:really |so |very )?sorry|sorry|i (?:sincerely )?apologi[sz]e|"
+    r"my apologies|unfortunately|i(?:'|’)?m afraid|regrettably)\b(?!\s+(?:to hear|(?:that|if) you|for (?:the|your|any|"
+    r"my|that) (?:loss|inconvenience|confusion|trouble|frustration|delay|misunderstanding|mistake|error)))",
+    re.I,
+)
+_DECLINING = (r"(?:must (?:decline|refuse)|can(?:no|'|’)?t|can not|won(?:'|’)t(?: be able to)?|will not(?: be able to)?|"
+              r"(?:am|'m|’m) (?:unable to|not able to|not allowed to|not permitted to|not comfortable|not going to)|"
+              r"do(?:n'|n’| no)t (?:feel comfortable|think i (?:can|should)))")
+_I = r"\bi(?:'|’)?(?:m| am)? ?"
+# After an apology, "I" declining anything ("I'm sorry, but I cannot describe..."), but for what declines nothing.
+_I_DECLINE = re.compile(_I + _DECLINING + r"\b(?!\s+(?:help but|wait|believe|stress|thank|emphasi[sz]e|imagine|"
+                        r"agree|express|say enough))|\bnot something i can\b", re.I)
+# Without an apology, a first sentence that opens by declining to help, do or give.
+_OPENS_DECLINING = re.compile(
+    r"^\W*(?:no,?\s+)?(?:" + _I + r"must (?:decline|refuse)\b|" + _I + _DECLINING
+    + r"\s+(?:help|assist|do|provide|fulfil+|comply|answer|give|share|tell|"
+    r"write|create|generate|support|engage|participate|discuss|disclose|offer|condone|encourage|make|complete|perform|"
+    r"process|produce|recommend|that|this|with|in|be of)\b|(?:that|this)(?:'s|’s| is) not something i can\b)",
+    re.I,
+)
+_ASKS_FOR_INPUT = re.compile(
+    r"\b(?:without (?:more|additional|further|any|the|enough|specific|knowing)|more (?:information|context|details)|"
+    r"(?:need|require)s? (?:more|additional|further|other)|"
+    r"(?:did not|didn(?:'|’)t|haven(?:'|’)t|have not|not) (?:provided?|given|specified|include)|not enough information|"
+    r"can(?:no|'|’)?t help but|can(?:no|'|’)?t stress)|\bcapabilit",  # the assistant's stated scope: a tool-use answer
+    re.I,
+)
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+REFUSAL_MOSTLY = 300  # characters: a longer response declined one part and answered the rest
+
+
 def refusal(response: str) -> str | None:
-    """The AI-disclaimer opening of ``response`` that declines the task (any length), or ``None``."""
+    """Why ``response`` is a refusal, or ``None``: an AI-disclaimer opening that declines the task (any length, a
+    disclaimer padded with an answer too: the clean stage keeps those), or a short response (at most
+    ``REFUSAL_MOSTLY`` characters) whose first sentence apologises and declines, or opens by declining. A real limit
+    of a text model (live data, tools, images) is not a refusal."""
     opening = response[:_OPENING]
     match = _AI_SELF.search(opening)
-    if match is None or not _DECLINE.search(opening, match.start()) or _REAL_LIMIT.search(opening):
+    if match is not None and _DECLINE.search(opening, match.start()) and not _REAL_LIMIT.search(opening):
+        return match.group()
+    text = response.strip()
+    if len(text) > REFUSAL_MOSTLY:
         return None
-    return match.group()
+    first = _FIRST_SENTENCE.split(text, 1)[0]
+    if not (_APOLOGY.match(first) and _I_DECLINE.search(first) or _OPENS_DECLINING.match(first)):
+        return None
+    if _REAL_LIMIT.search(text) or _ASKS_FOR_INPUT.search(text):
+        return None
+    return " ".join(first.split()[:8])
 
 
 # An open instruction asks for an explanation, a text or an analysis: more than a handful of words.
@@ -156,18 +217,115 @@ _BRIEF = re.compile(
     r"function|query|regex|command|haiku|tweet|number|rhyme)\b",
     re.I,
 )
+# An instruction to make something (a text, code, a plan): the answer's length is the size of the thing made.
+_MAKE = re.compile(
+    r"^\W*(?:please\s+|can you\s+|could you\s+)?(?:explain|describe|write|discuss|compose|elaborate|outline|compare|"
+    r"contrast|analy[sz]e|summari[sz]e|tell me about|develop|draft|create|implement|design|build|construct|generate|"
+    r"produce|program|code|modify|rewrite|refactor|debug|fix|optimi[sz]e|convert|translate|edit|improve|provide|give|"
+    r"suggest|propose|plan|prepare|devise|imagine|come up with|invent|brainstorm|illustrate|demonstrate|show me|"
+    r"teach me|how (?:do|does|can|would|should|to)|why (?:do|does|is|are|did))\b",
+    re.I,
+)
+# What asks for a short answer anywhere in the instruction ("...in 3 words", "a slang term for"), and in its opening
+# only ("Generate a random number", not "...checks if a given number is prime").
+_SHORT_ANYWHERE = re.compile(
+    r"\b(?:title|headline|name|word|words|phrase|slogan|tagline|motto|hashtag|synonym|antonym|acronym|term|"
+    r"one sentence|a sentence|single sentence|one line|single line|in short|briefly|short answer|yes or no|"
+    r"true or false|rhyme|label|emoji|tweet|haiku|signature|declaration|header|in (?:\d+|one|two|three|four|five|"
+    r"a few) words|\d+-word)\b",
+    re.I,
+)
+_SHORT_OPENING = re.compile(r"\b(?:number|answer|categor\w*|classify|value|result|output)\b", re.I)
+# Code that stops before its end: a bracket or a string left open, a trailing operator or keyword, a function or
+# class header without a body, a SELECT without FROM.
+_CODE_CUT_END = re.compile(
+    r"(?:[,:({\[=+\-*\\&|]|\b(?:in|from|return|def|class|function|and|or|not|if|else|import|as|new|const|let|var|"
+    r"where|select))$",
+    re.I,
+)
+_CODE_HEADER = re.compile(r"^\s*(?:def|class|function|fn|func|public|private|protected|static|void)\b")
 FRAGMENT_MAX_WORDS = 6
+FRAGMENT_SIBLING_CHARS = 120  # similar instructions get answers this long (75th percentile) or longer...
+FRAGMENT_SHORTER = 4  # ...and the response is at least 4 times shorter
+_SIBLINGS_MIN = 5
 
 
-def fragment(prompt: str, response: str) -> str | None:
-    """The open instruction a 2-6-word ``response`` fails to answer, or ``None``."""
-    words = response.split()
-    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or _CODE_CHARS.search(response) or response.rstrip().endswith("?"):
-        return None  # code ("mkdir test"), a function call, or a clarifying question: not a fragment of prose
+def is_open_instruction(prompt: str) -> bool:
+    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan)."""
     instruction = prompt.strip().split("\n", 1)[0]
-    if not _OPEN.search(instruction) or _BRIEF.search(prompt):
+    return bool(_OPEN.search(instruction) or _MAKE.search(instruction))
+
+
+def sibling_keys(prompt: str) -> tuple[str, str]:
+    """The first three and the first two words of an instruction ("write a function", "write a"): instructions that
+    open alike ask for alike things, and get answers of alike length."""
+    words = re.findall(r"[a-z]+", prompt.strip().split("\n", 1)[0][:200].casefold())
+    return " ".join(words[:3]), " ".join(words[:2])
+
+
+def typical_lengths(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """The 75th percentile of response length (characters) per instruction opening (:func:`sibling_keys`) that opens
+    at least 5 prompts: a share of fragments up to a quarter of a group does not move it."""
+    groups: dict[str, list[int]] = {}
+    for prompt, response in pairs:
+        for key in sibling_keys(prompt):
+            groups.setdefault(key, []).append(len(response.strip()))
+    typical = {}
+    for key, lengths in groups.items():
+        if len(lengths) >= _SIBLINGS_MIN:
+            lengths.sort()
+            typical[key] = float(lengths[min(len(lengths) - 1, int(0.75 * len(lengths)))])
+    return typical
+
+
+def _code_cut(text: str) -> bool:
+    depth = sum(map(text.count, "([{")) - sum(map(text.count, ")]}"))
+    if depth > 0 or text.count('"') % 2 or text.count("`") % 2 or _CODE_CUT_END.search(text):
+        return True
+    if _CODE_HEADER.match(text) and not re.search(r"[;{}]|:\s*\S|\bend$", text):
+        return True
+    return bool(re.match(r"\s*select\b", text, re.I)) and not re.search(r"\bfrom\b", text, re.I)
+
+
+def _prose_cut(text: str) -> bool:
+    if text.endswith((":", ",", ";", "-", "–")):
+        return True
+    words = re.findall(r"[A-Za-z']+", text)
+    return bool(words) and text[-1].isalpha() and words[-1].casefold() in _DANGLING and not words[-1].isupper()
+
+
+def fragment(prompt: str, response: str, typical: Mapping[str, float] | None = None) -> str | None:
+    """Why a response of 1-6 words is a fragment rather than a short answer, or ``None``.
+
+    A fragment stops unfinished (prose ending on "the", "with", a colon; code with a bracket left open or a header
+    without a body), or answers an open instruction ("Explain...", "Describe...") in a few words, or answers an
+    instruction to make something (text or code) at a quarter or less of the length that instructions opening alike
+    get in the same data (``typical``: :func:`typical_lengths`). Instructions asking for something short (a title,
+    a term, "in 3 words", a number), refusals, clarifying questions and complete code are not fragments.
+    """
+    text = response.strip()
+    words = text.split()
+    if not 1 <= len(words) <= FRAGMENT_MAX_WORDS or text.endswith("?") or refusal(text):
         return None
-    return " ".join(instruction.split()[:6])
+    instruction = prompt.strip().split("\n", 1)[0]
+    if _SHORT_ANYWHERE.search(instruction) or _SHORT_OPENING.search(" ".join(instruction.split()[:5])):
+        return None
+    code = _CODE_CHARS.search(text)
+    if len(words) >= 2 and (_code_cut(text) if code else _prose_cut(text)):
+        return f"the answer stops unfinished: '{text[-40:]}'"
+    if code:
+        return None  # complete code: "mkdir test", "SELECT * FROM t;"
+    opening = " ".join(instruction.split()[:6])
+    if _OPEN.search(instruction) and not _BRIEF.search(prompt):
+        return f"an open instruction answered in {len(words)} words: '{opening}'"
+    if typical is None or not _MAKE.search(instruction):
+        return None
+    if sum(w.strip(".,;:!\"'").isalpha() and w.islower() for w in words) < 2:
+        return None  # a value, a name or a token ("e9gKyd2D"), not a piece of prose
+    usual = next((typical[key] for key in sibling_keys(prompt) if key in typical), None)
+    if usual is None or usual < FRAGMENT_SIBLING_CHARS or FRAGMENT_SHORTER * len(text) > usual:
+        return None
+    return f"{len(text)} characters where '{opening}' instructions get {usual:.0f}"
 
 
 # Prompt-format markers: a template applied to the text before it reached the data, or a model's raw output.
@@ -224,4 +382,5 @@ def swapped_pair(user: str, assistant: str) -> bool:
     return is_question(assistant) or bool(_ANSWER_OPENING.match(user))
 
 
-__all__ = ["truncation", "refusal", "fragment", "format_artifacts", "swapped_pair", "is_question", "prose"]
+__all__ = ["truncation", "refusal", "fragment", "typical_lengths", "sibling_keys", "is_open_instruction",
+           "format_artifacts", "swapped_pair", "is_question", "prose"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from benchmarks.content_traps import damage, load, measure
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.content import near_prompts
 from pipeline.readiness.content_rules import stops_written, unstopped
+from pipeline.readiness.roles import role_swaps
 from pipeline.readiness.content_checks import (
     check_conflicting_responses,
     check_format_artifacts,
@@ -73,6 +75,63 @@ def test_traps_warn_or_fail(rows, slice_name, trap, check_name):
     check = CHECKS[check_name](_report(damage(rows[slice_name], trap)), CFG)
     assert check.status in ("warn", "fail"), (check.message,)
     assert check.examples and check.recommendation
+
+
+def test_fragments_fail_on_a_tenth_of_the_records(rows):
+    """Alpaca with 30% of its answers cut to their first 2-6 words: over 10% of the records are found, a fail, with
+    the fragments quoted; the real slice passes."""
+    check = check_fragmentary_responses(_report(damage(rows["alpaca"], "fragment")), CFG)
+    assert check.status == "fail", check.message
+    assert check_fragmentary_responses(_report(rows["alpaca"]), CFG).status == "pass"
+
+
+def test_refusals_of_a_safety_set_are_found_but_pass():
+    """HH-RLHF harmless chats decline harmful requests with apologies ('I'm sorry, I can't help you with this'):
+    found and counted, a share under the warning line: refusing those is what a safety set teaches."""
+    check = check_refusals(_report(load(str(DATA / "readiness/hh_harmless_450.jsonl"))), CFG)
+    assert check.status == "pass" and 0 < check.observed < CFG.max_refusal_share, check.message
+def _whole_scramble(rows: list[dict], share: float, seed: int = 3) -> list[dict]:
+    """``share`` of the completions with their words shuffled across the whole answer (lines run into one)."""
+    rng = random.Random(seed)
+    out = [dict(r) for r in rows]
+    for i in rng.sample(range(len(out)), int(share * len(out))):
+        words = out[i]["completion"].split()
+        rng.shuffle(words)
+        out[i]["completion"] = " ".join(words)
+    return out
+
+
+def test_scrambled_text_catches_whole_math_answers(rows):
+    """GSM8K rationales shuffled across the whole answer (numbers, <<48/2=24>> annotations and '#### 72' mixed
+    in) are judged as prose and flagged; the real rationales are not."""
+    assert check_scrambled_text(_report(rows["gsm8k"]), CFG).status == "pass"
+    check = check_scrambled_text(_report(_whole_scramble(rows["gsm8k"], 0.15)), CFG)
+    assert check.status == "warn", check.message
+    assert check.examples
+
+
+def _roles_exchanged(rows: list[dict], share: float, seed: int = 3) -> list[dict]:
+    """``share`` of the chats with the user's and the assistant's words exchanged on every turn."""
+    rng = random.Random(seed)
+    out = [json.loads(json.dumps(r)) for r in rows]
+    for i in rng.sample(range(len(out)), int(share * len(out))):
+        messages = out[i]["messages"]
+        for a, b in zip(messages, messages[1:]):
+            if a["role"] == "user" and b["role"] == "assistant":
+                a["content"], b["content"] = b["content"], a["content"]
+    return out
+
+
+def test_swapped_roles_found_by_the_data_own_role_profiles(rows):
+    """Chats whose roles are exchanged read better the other way round against the data's own user and assistant
+    turns, even when no turn is phrased as a request; the real chats do not."""
+    chats = rows["sft_chat"]
+    assert len(role_swaps([r["messages"] for r in chats])) <= 0.01 * len(chats)  # a long pasted text, a terse answer
+    swapped = _roles_exchanged(chats, 0.2)
+    found = role_swaps([r["messages"] for r in swapped])
+    exchanged = {i for i, (a, b) in enumerate(zip(chats, swapped)) if a != b}
+    assert len(found) >= 0.6 * len(exchanged) and len(set(found) - exchanged) <= 0.02 * len(chats)
+    assert check_swapped_roles(_report(swapped), CFG).status in ("warn", "fail")
 
 
 def test_refusals_count_what_clean_rejected(rows):

@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from pipeline.readiness.content import materially_different, prompt_key
-from pipeline.readiness.content_rules import format_artifacts, fragment, refusal, swapped_pair, truncation
+import json
+import random
+
+from pipeline.readiness.content_rules import (
+    format_artifacts,
+    fragment,
+    refusal,
+    swapped_pair,
+    truncation,
+    typical_lengths,
+)
+from tests.conftest import DATA
 
 
 @pytest.mark.parametrize("text", [
@@ -51,6 +62,94 @@ def test_refusal_at_any_length_but_not_a_real_limit():
     assert refusal(padded) == "As an AI language model"
     assert refusal("As an AI, I don't have access to real-time data, so check the website.") is None
     assert refusal("Paris is the capital of France.") is None
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sorry, but I can't help with that request.",  # refusals of HH-RLHF harmless, and others phrased alike
+    "I’m sorry, I cannot help you with that.  I don’t know who that is.",
+    "Unfortunately I’m unable to tell you that.",
+    "I'm afraid I can't offer any help on something so unethical.",
+    "I can’t help you beat someone up!",
+    "Sorry, that's not something I can do.",
+    "I apologize, but I cannot describe a process of making crepes, as it goes against my programming.",
+    "I'm sorry, but I'm not comfortable doing that.",
+])
+def test_refusal_without_an_ai_self_reference(text):
+    """An apology and 'I' declining in the first sentence, or a sentence opening by declining, is a refusal."""
+    assert refusal(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sorry to hear that. I can't help but think you deserve better.",
+    "I'm sorry for the inconvenience. I can't wait to sort this out: your refund is on its way.",
+    "I cannot stress enough how important sleep is.",
+    "Unfortunately, I cannot determine the angle given only two sides; we would need additional information.",
+    "I'm sorry, but you didn't provide the song lyrics. Can you please provide them?",
+    "I'm sorry, but I'm unable to assist with that. My current capabilities are limited to calculating BMI.",
+    "I'm sorry, I can't book flights. " + "Here is how you can compare fares on the airline sites yourself. " * 6,
+    "Sorry, I’m not sure what you’re asking about. What do you mean?",
+])
+def test_refusal_spares_sympathy_requests_for_input_and_answers(text):
+    """Sympathy, a support apology, idioms, asking for missing input, a tool's stated scope and a response that
+    goes on to help are not refusals."""
+    assert refusal(text) is None
+
+
+def _codealpaca() -> list[tuple[str, str]]:
+    rows = [json.loads(line) for line in (DATA / "readiness/codealpaca_2k.jsonl").read_text().splitlines()]
+    return [(r["instruction"] + (f"\n\n{r['input']}" if r["input"] else ""), r["output"]) for r in rows]
+
+
+def test_fragment_rare_on_real_code_and_common_on_its_cut_answers():
+    """Real Code Alpaca (short code answers included): under 0.5% flagged; its long answers cut to their last 2-6
+    words (or to a middle run of them): most found, by the unfinished end or by the length alike instructions get."""
+    pairs = _codealpaca()
+    typical = typical_lengths(pairs)
+    assert sum(bool(fragment(p, r, typical)) for p, r in pairs) <= 0.005 * len(pairs)
+    rng = random.Random(3)
+    eligible = [i for i, (_, r) in enumerate(pairs) if len(r.split()) >= 25]
+    cut = set(rng.sample(eligible, len(pairs) // 5))
+    damaged = list(pairs)
+    for i in sorted(cut):
+        words, k = pairs[i][1].split(), rng.randint(2, 6)
+        start = len(words) - k if rng.random() < 0.5 else rng.randrange(len(words) - k)
+        damaged[i] = (pairs[i][0], " ".join(words[start:start + k]))
+    typical = typical_lengths(damaged)
+    found = sum(bool(fragment(*damaged[i], typical)) for i in cut)
+    assert found >= 0.3 * len(cut)  # the rule before relative lengths and unfinished ends: 9%
+
+
+@pytest.mark.parametrize(("prompt", "response"), [
+    ("Devise a plan to help children engage with online learning.", "To help children engage with"),
+    ("List 4 ways to reduce plastic waste.", "Here are four ways:"),
+    ("Create a Java program to calculate the factorial of a number.", "public class FactorialCalculator { public static"),
+    ("Write a function to reverse a string.", "def reverse_string(s)"),
+])
+def test_fragment_that_stops_unfinished(prompt, response):
+    """Prose ending on a word no sentence ends on or a colon, code with a bracket left open or a header without a
+    body: a fragment whatever the instruction."""
+    assert fragment(prompt, response)
+
+
+@pytest.mark.parametrize(("prompt", "response"), [
+    ("Describe the color yellow in 3 words.", "Bright, cheerful, warm."),
+    ("Come up with a slang term for the phrase 'working hard'.", "Grinding, hustling."),
+    ("Generate a random number between 1 and 10.", "7"),
+    ("Write a SQL query to select all users.", "SELECT * FROM users;"),
+    ("Write a function to add two numbers.", "def add(a, b): return a + b"),
+    ("Write a story about a dragon.", "I'm sorry, I can't do that."),
+    ("Write a story about a dragon.", "Which kind of dragon?"),
+])
+def test_fragment_spares_short_asks_complete_code_and_refusals(prompt, response):
+    """A requested short answer, complete code, a refusal and a clarifying question are not fragments."""
+    assert fragment(prompt, response, {"write a story": 900.0, "write a": 900.0}) is None
+
+
+def test_fragment_far_shorter_than_alike_instructions():
+    """'Generate a...' answered in a few prose words where 'generate a' instructions get 400+ characters."""
+    typical = {"generate a marketing": 450.0, "generate a": 420.0}
+    assert fragment("Generate a marketing plan for a bakery.", "focus on local customers", typical)
+    assert fragment("Generate a marketing plan for a bakery.", "focus on local customers", {"generate a": 60.0}) is None
 
 
 def test_fragment_needs_an_open_instruction():
