@@ -782,8 +782,10 @@ CASES: list[Case] = [
          "banking77-20 with 40% of labels flipped"),
     Case("collapsed_85", ("llamafactory_demo/alpaca_en_demo.json",), collapsed_chat(0.85), "not_ready",
          {"response_collapse": "fail"}, "Alpaca EN chat, 85% of assistant turns one canned answer"),
-    Case("collapsed_30", ("llamafactory_demo/alpaca_en_demo.json",), collapsed_chat(0.30), "ready_with_warnings",
-         {"response_collapse": "warn"}, "Alpaca EN chat, 30% of assistant turns one canned answer"),
+    Case("collapsed_30", ("llamafactory_demo/alpaca_en_demo.json",), collapsed_chat(0.30), "not_ready",
+         {"response_collapse": "warn", "refusals": "fail"},
+         "Alpaca EN chat, 30% of assistant turns one canned answer; the canned answer declines ('I'm sorry, but I "
+         "can't help with that'), so 30% of the answers teach the model to refuse: not ready"),
     Case("leaked_labels", ("banking77/train.csv",), leaked_labels, "ready_with_warnings", {"label_leakage": "warn"},
          "banking77-20 with '[label] ' written into every text",
          tolerated={"split_leakage": "the '[label] ' prefix makes short texts of one label near twins (Jaccard >= 0.5)"}),
