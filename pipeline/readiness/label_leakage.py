@@ -17,9 +17,11 @@ and it must be one of two things honest text does not produce:
 The label's name is also how people ask for it: "set an alarm" is an ``alarm`` request, "what is the APR on my
 card" an ``apr`` one. A name is a *pasted tag* only when it looks pasted: written with its separators
 (``card_arrival``), in tag formatting (``[spam]``, ``(spam)``, ``<spam>``, ``spam:``, ``spam |``,
-``__label__spam``), or at a fixed position (the first or last word of at least ``min_coverage`` of the label's
-texts). Otherwise it is a natural ``keyword``: listed in the section under ``keyword_labels`` and reported as
-``info``, never as a leak. A fixed first or last token is a tag by its position (an export prefix or signature).
+``__label__spam``), or a name of two or more words at a fixed position (the first or last words of at least
+``min_coverage`` of the label's texts). Otherwise it is a natural ``keyword``: listed in the section under
+``keyword_labels`` and reported as ``info``, never as a leak. A fixed first or last token is a tag by its position
+(an export prefix or signature), unless it is a word of the label's own name: "add this song to my playlist" closes
+most ``update_playlist`` requests in CLINC150, as people ask.
 
 Why not any precise and covering n-gram: in a set of intents, the intent's keyword is both. On random 5-, 10-
 and 20-label subsets of real banking77, 18, 25 and 32 of 40 subsets had such a keyword ("virtual" in 99% of
@@ -100,7 +102,9 @@ def _name_form(label: str, own: Sequence[int], texts: Sequence[str], token_lists
     """``tag`` when the label's name looks pasted into its texts (see the module docstring), else ``keyword``."""
     pattern = _tag_pattern(label)
     tagged = sum(1 for i in own if pattern.search(texts[i].casefold()))
-    forms = [f.split() for f in name_forms(label)]
+    # one natural word opening or closing a request is how people ask ("set an alarm", "add it to my playlist");
+    # a name of two or more words at a fixed place is an export prefix or signature
+    forms = [f.split() for f in name_forms(label) if len(f.split()) >= 2]
     first = sum(1 for i in own if any(token_lists[i][: len(f)] == f for f in forms))
     last = sum(1 for i in own if any(token_lists[i][-len(f):] == f for f in forms))
     pasted = tagged >= 0.5 * len(own) or max(first, last) >= min_coverage * n
@@ -142,10 +146,13 @@ def label_leakage(
             found.append(_giveaway("label_name", " / ".join(sorted(forms)), own / n, own / len(holding)))
             found[-1]["form"] = _name_form(label, [i for i in holding if labels[i] == label], texts, token_lists, n,
                                            min_coverage)
+        name_words = set(tokens(label.replace("_", " ").replace("-", " ").replace(".", " ")))  # natural words only
         for kind in ends:
             value, hits = end_by_label[kind][label].most_common(1)[0]
             if value:
                 found.append(_giveaway(kind, value, hits / n, hits / end_counts[kind][value]))
+                if value in name_words:  # a word of the label's own name where the request puts it: "...my playlist"
+                    found[-1]["form"] = "keyword"
         found = [f for f in found if f["coverage"] >= min_coverage and f["precision"] >= min_precision]
         natural = [f for f in found if f.get("form") == "keyword"]
         found = [f for f in found if f.get("form") != "keyword"]
