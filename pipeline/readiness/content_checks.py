@@ -62,34 +62,35 @@ def _with_rejected(report: dict[str, Any], figure: dict[str, Any], check: str) -
     return ((kept + rejected) / total if total else 0.0), kept, rejected, total
 
 
+def _kept_and_rejected(report: dict[str, Any], rule: Rule, name: str, rejected_as: str, what: str,
+                       recommendation: str, example: str) -> Check:
+    """A check on responses the clean stage may have rejected already: kept (from the sample) plus rejected."""
+    section = _section(report)
+    if (skipped := _skip(rule, section, name)) is not None:
+        return skipped
+    figure = section[name]
+    share, kept, rejected, _ = _with_rejected(report, figure, rejected_as)
+    message = (f"{share:.1%} of responses {what}: {kept} kept in the splits ({figure['share']:.1%}), {rejected} "
+               "rejected by the clean stage")
+    return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected),
+                       recommendation=recommendation, examples=_examples(figure, "why", example))
+
+
 def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     rule = _rule("truncated_responses", cfg.max_truncated_response_share, cfg.fail_truncated_response_share,
                  "responses stop mid-sentence or leave a code block or bracket open (kept and rejected)")
-    section = _section(report)
-    if (skipped := _skip(rule, section, "truncated_responses")) is not None:
-        return skipped
-    figure = section["truncated_responses"]
-    share, kept, rejected, total = _with_rejected(report, figure, "truncated")
-    message = (f"{share:.1%} of responses look cut off: {kept} kept in the splits ({figure['share']:.1%}), {rejected} "
-               "rejected by the clean stage")
-    return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="re-export or regenerate the cut-off answers (a length limit of the "
-                       "generator or the export cut them); the model learns to stop mid-sentence from each one kept",
-                       examples=_examples(figure, "why", "response"))
+    return _kept_and_rejected(report, rule, "truncated_responses", "truncated", "look cut off",
+                              "re-export or regenerate the cut-off answers (a length limit of the generator or the "
+                              "export cut them); the model learns to stop mid-sentence from each one kept", "response")
 
 
 def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     rule = _rule("refusals", cfg.max_refusal_share, cfg.fail_refusal_share,
                  "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected)")
-    section = _section(report)
-    if (skipped := _skip(rule, section, "refusals")) is not None:
-        return skipped
-    figure = section["refusals"]
-    share, kept, rejected, total = _with_rejected(report, figure, "refusal")
-    message = (f"{share:.1%} of responses are refusals (AI disclaimers or apologies that decline): {kept} kept in the "
-               f"splits ({figure['share']:.1%}), {rejected} rejected by the clean stage")
-    return rule.result(round(share, 4), message, status=_status(rule, share, kept + rejected), recommendation="drop or rewrite the refusals and disclaimers (distilled chat data "
-                       "carries them): the model learns to decline what it can do",
-                       examples=_examples(figure, "why", "prompt"))
+    return _kept_and_rejected(report, rule, "refusals", "refusal",
+                              "are refusals (AI disclaimers or apologies that decline)",
+                              "drop or rewrite the refusals and disclaimers (distilled chat data carries them): the "
+                              "model learns to decline what it can do", "prompt")
 
 
 def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -104,7 +105,8 @@ def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
     of_open = f" ({figure['records'] / opened:.0%} of the {opened} open instructions)" if opened else ""
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an instruction in a "
                f"fragment of a few words{of_open}")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="write full answers for these instructions (or drop them): the model "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="write full answers for these instructions (or drop them): the model "
                        "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
 
 
@@ -120,7 +122,8 @@ def check_scrambled_text(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
                          f"(needs {FLUENCY_MIN_RESPONSES})")
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) read as scrambled words "
                f"({figure['responses_judged']} prose responses judged)")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="drop or regenerate the scrambled responses (a broken machine "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="drop or regenerate the scrambled responses (a broken machine "
                        "translation or generator): the model learns their word salad", examples=_examples(figure, "response"))
 
 
@@ -132,7 +135,8 @@ def check_format_artifacts(report: dict[str, Any], cfg: ReadinessConfig) -> Chec
         return skipped
     figure = section["format_artifacts"]
     message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) hold prompt-format markers"
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="strip the template markers and cut responses that run on into a "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="strip the template markers and cut responses that run on into a "
                        "next turn: the model learns to write them and to continue past its answer",
                        examples=_examples(figure, "why", "response"))
 
@@ -147,7 +151,8 @@ def check_swapped_roles(report: dict[str, Any], cfg: ReadinessConfig) -> Check |
         return skipped
     figure = section["swapped_roles"]
     message = f"{figure['records']} of {section['records']} chats ({figure['share']:.1%}) look like their roles are swapped"
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="fix the role mapping of these chats (user and assistant exchanged "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="fix the role mapping of these chats (user and assistant exchanged "
                        "in the export): the model would learn to ask the questions", examples=_examples(figure, "prompt", "response"))
 
 
@@ -163,7 +168,8 @@ def check_conflicting_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
                f"a different answer{creative}")
     examples = [f"{e['id']}: {quote(e['prompt'], 60)} -> " + " | ".join(quote(r, 40) for r in e["responses"])
                 for e in figure["examples"][:3]]
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="keep one answer per prompt (the right or best-rated one): "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="keep one answer per prompt (the right or best-rated one): "
                        "contradictory targets teach the model to guess", examples=examples)
 
 
@@ -180,7 +186,8 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
                f"prompt in train ({figure['different_answers']} with another answer{near}): scores on them measure "
                "recall of training prompts")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]), recommendation="split by prompt (records sharing a prompt in one split) or drop the "
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation="split by prompt (records sharing a prompt in one split) or drop the "
                        "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
 
 
