@@ -39,8 +39,8 @@ def _status(rule: Rule, share: float, flagged: int) -> str:
 def _examples(figure: dict[str, Any], *keys: str) -> list[str]:
     shown = []
     for e in figure.get("examples", [])[:3]:
-        parts = [f"{e['id']}:"] + [quote(e[k], 90) for k in keys if e.get(k)]
-        shown.append(" ".join(parts))
+        parts = [quote(e[k], 90) for k in keys if e.get(k)]
+        shown.append(f"{e['id']}: " + " | ".join(parts))  # the reason, the prompt, the response: one cell each
     return shown
 
 
