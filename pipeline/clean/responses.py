@@ -38,7 +38,7 @@ def response_failure(response: str, prompt: str, cfg: CleanConfig, *, final: boo
     if not any(map(str.isalnum, response)):
         return "empty_response", "the response has no letter or digit"
     for enabled, rule in (
-        (cfg.reject_truncated, functools.partial(_truncated, final=final)),
+        (cfg.reject_truncated, functools.partial(truncated, final=final)),
         (cfg.reject_echo, _echo),
         (cfg.reject_refusal, functools.partial(_refusal, max_bytes=cfg.refusal_max_bytes)),
         (cfg.reject_language_mismatch, _language_mismatch),
@@ -67,13 +67,13 @@ SHORT_TURN_WORDS = 20
 # ...unless it stops on a word no sentence ends on (prepositions are left out: "Which city are you leaving from").
 _NEVER_LAST = frozenset("a an the and or but nor because although whereas whether until while if their its our your "
                         "my his".split())
-_ESCAPED_END = re.compile(r"(?:\\[rn])+$")  # an export's literal "\r" after the last stop
+ESCAPED_END = re.compile(r"(?:\\[rn])+$")  # an export's literal "\r" after the last stop
 
 
-def _truncated(response: str, prompt: str, final: bool = True, min_words: int = SHORT_TURN_WORDS) -> Failure | None:
+def truncated(response: str, prompt: str, final: bool = True, min_words: int = SHORT_TURN_WORDS) -> Failure | None:
     if len(_BLOCK_FENCE.findall(response)) % 2:
         return "truncated", "a code block is opened and never closed"
-    text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
+    text = ESCAPED_END.sub("", response.rstrip()).rstrip()
     last = _TRAILING_TAGS.sub("", text[-2000:].rsplit("\n", 1)[-1].strip())
     if _ATTRIBUTION.search(last):
         return None  # a quotation's source: '..." - C.S. Lewis'
@@ -124,13 +124,13 @@ def _echo(response: str, prompt: str) -> Failure | None:
 
 
 # AI self-reference followed, in the same opening, by declining: the boilerplate of distilled chat data.
-_AI_SELF = re.compile(
+AI_SELF = re.compile(
     r"\b(?:as an? (?:ai|artificial intelligence)(?: language model| assistant| model)?"
     r"|I(?:'m| am) (?:just |only |merely )?an? (?:ai|artificial intelligence|language model)(?: language model| assistant)?)\b"
     r"|作为一个?(?:AI|人工智能)(?:语言模型|助手|助理)?",
     re.I,
 )
-_DECLINE = re.compile(
+DECLINE = re.compile(
     r"\b(?:can(?:no|')t|unable|not able|not capable|incapable|do(?:n't| not) (?:have|possess)|lack)\b"
     r"|无法|不能|没有(?:能力|办法)",
     re.I,
@@ -138,24 +138,24 @@ _DECLINE = re.compile(
 # Declining is the right answer when it names a real limit of a text model: the assistant's own functions (a tool-use
 # refusal, the intended answer to an out-of-scope request), live data, physical action, seeing or drawing. Those are
 # kept; disclaimers that decline what a text model can do (an opinion, a story, a description) are rejected.
-_REAL_LIMIT = re.compile(
+REAL_LIMIT = re.compile(
     r"\bfunctions?\b|\btools?\b|\bexternal tasks?\b|\bcapabilities are limited\b|real[- ]time|up[- ]to[- ]date|"
     r"\binternet\b|\bbrowse|\blive data|\bphysical(?:ly)?\b|\bsee\b|\bperceive|\bimages?\b|\bgraphic|\bvisual|\bdraw\b|"
     r"实时|联网|互联网|物理|看到|看见|图片|图像",
     re.I,
 )
-_OPENING = 200
+OPENING = 200
 
 
 def _refusal(response: str, prompt: str, max_bytes: int | None) -> Failure | None:
     # UTF-8 bytes, not characters: 400 bytes is ~400 Latin characters or ~130 Chinese ones, about the same content.
     if max_bytes is not None and len(response) * 3 > max_bytes and len(response.encode()) > max_bytes:
         return None  # a disclaimer followed by the answer: the task is done (set no maximum to reject those too)
-    opening = response[:_OPENING]
-    match = _AI_SELF.search(opening)
-    if match is None or not _DECLINE.search(opening, match.start()):
+    opening = response[:OPENING]
+    match = AI_SELF.search(opening)
+    if match is None or not DECLINE.search(opening, match.start()):
         return None
-    if _REAL_LIMIT.search(opening):
+    if REAL_LIMIT.search(opening):
         return None
     return "refusal", f"AI-disclaimer boilerplate declining the task: '{match.group()}...'"
 

@@ -44,6 +44,13 @@ def _examples(figure: dict[str, Any], *keys: str) -> list[str]:
     return shown
 
 
+def _by_share(rule: Rule, figure: dict[str, Any], message: str, *, recommendation: str,
+              examples: list[str]) -> Check:
+    """A check judged on its figure's share of records (and the least number flagged that may warn)."""
+    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
+                       recommendation=recommendation, examples=examples)
+
+
 def _skip(rule: Rule, section: dict[str, Any] | None, figure: str) -> Check | None:
     if section is None or figure not in section:
         return rule.skip("measured for completion and chat data")
@@ -105,9 +112,9 @@ def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
     of_open = f" ({figure['records'] / opened:.0%} of the {opened} open instructions)" if opened else ""
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) answer an instruction in a "
                f"fragment of a few words{of_open}")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="write full answers for these instructions (or drop them): the model "
-                       "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
+    return _by_share(rule, figure, message,
+                     recommendation="write full answers for these instructions (or drop them): the model "
+                     "learns to answer 'explain' with a fragment", examples=_examples(figure, "prompt", "response"))
 
 
 def check_scrambled_text(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -122,9 +129,10 @@ def check_scrambled_text(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
                          f"(needs {FLUENCY_MIN_RESPONSES})")
     message = (f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) read as scrambled words "
                f"({figure['responses_judged']} prose responses judged)")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="drop or regenerate the scrambled responses (a broken machine "
-                       "translation or generator): the model learns their word salad", examples=_examples(figure, "response"))
+    return _by_share(rule, figure, message,
+                     recommendation="drop or regenerate the scrambled responses (a broken machine "
+                     "translation or generator): the model learns their word salad",
+                     examples=_examples(figure, "response"))
 
 
 def check_format_artifacts(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -135,10 +143,10 @@ def check_format_artifacts(report: dict[str, Any], cfg: ReadinessConfig) -> Chec
         return skipped
     figure = section["format_artifacts"]
     message = f"{figure['records']} of {section['records']} records ({figure['share']:.1%}) hold prompt-format markers"
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="strip the template markers and cut responses that run on into a "
-                       "next turn: the model learns to write them and to continue past its answer",
-                       examples=_examples(figure, "why", "response"))
+    return _by_share(rule, figure, message,
+                     recommendation="strip the template markers and cut responses that run on into a "
+                     "next turn: the model learns to write them and to continue past its answer",
+                     examples=_examples(figure, "why", "response"))
 
 
 def check_swapped_roles(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
@@ -151,9 +159,10 @@ def check_swapped_roles(report: dict[str, Any], cfg: ReadinessConfig) -> Check |
         return skipped
     figure = section["swapped_roles"]
     message = f"{figure['records']} of {section['records']} chats ({figure['share']:.1%}) look like their roles are swapped"
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="fix the role mapping of these chats (user and assistant exchanged "
-                       "in the export): the model would learn to ask the questions", examples=_examples(figure, "prompt", "response"))
+    return _by_share(rule, figure, message,
+                     recommendation="fix the role mapping of these chats (user and assistant exchanged "
+                     "in the export): the model would learn to ask the questions",
+                     examples=_examples(figure, "prompt", "response"))
 
 
 def check_conflicting_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -168,9 +177,9 @@ def check_conflicting_responses(report: dict[str, Any], cfg: ReadinessConfig) ->
                f"a different answer{creative}")
     examples = [f"{e['id']}: {quote(e['prompt'], 60)} -> " + " | ".join(quote(r, 40) for r in e["responses"])
                 for e in figure["examples"][:3]]
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="keep one answer per prompt (the right or best-rated one): "
-                       "contradictory targets teach the model to guess", examples=examples)
+    return _by_share(rule, figure, message,
+                     recommendation="keep one answer per prompt (the right or best-rated one): "
+                     "contradictory targets teach the model to guess", examples=examples)
 
 
 def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -186,9 +195,9 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
                f"prompt in train ({figure['different_answers']} with another answer{near}): scores on them measure "
                "recall of training prompts")
-    return rule.result(figure["share"], message, status=_status(rule, figure["share"], figure["records"]),
-                       recommendation="split by prompt (records sharing a prompt in one split) or drop the "
-                       "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
+    return _by_share(rule, figure, message,
+                     recommendation="split by prompt (records sharing a prompt in one split) or drop the "
+                     "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
 
 
 # How each reject reason reads in a sentence: "16% of input rows were refusals".

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
-from pipeline.clean.responses import _AI_SELF, _DECLINE, _ESCAPED_END, _OPENING, _REAL_LIMIT, _truncated
+from pipeline.clean.responses import AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
@@ -56,8 +56,8 @@ _STRANDED = frozenset("of to for with from into onto as than".split())
 def truncation(response: str, final: bool = True) -> str | None:
     """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
     went on after is judged only on an open code block and an end on a comma or colon."""
-    failure = _truncated(response, "", final, min_words=0)  # a short turn trailing off after a stop is counted
-    text = _ESCAPED_END.sub("", response.rstrip()).rstrip()
+    failure = truncated(response, "", final, min_words=0)  # a short turn trailing off after a stop is counted
+    text = ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
     if not text or len(text.split()) < 4:
@@ -104,7 +104,7 @@ def unstopped(response: str) -> str | None:
     """The clean rule's weakest finding, at any length: a last line of 12+ words without a stop (``None`` when
     :func:`truncation` already judges the response). Counted only in data whose writers close their sentences
     (:func:`stops_written`): a turn that omits its stop is style in dialogue, a cut in Alpaca-like answers."""
-    failure = _truncated(response, "", True, min_words=0)
+    failure = truncated(response, "", True, min_words=0)
     text = response.rstrip()
     if failure is None or _trusted(failure[1], text) or "stops mid-sentence: '" not in failure[1]:
         return None
@@ -187,9 +187,9 @@ def refusal(response: str) -> str | None:
     disclaimer padded with an answer too: the clean stage keeps those), or a short response (at most
     ``REFUSAL_MOSTLY`` characters) whose first sentence apologises and declines, or opens by declining. A real limit
     of a text model (live data, tools, images) is not a refusal."""
-    opening = response[:_OPENING]
-    match = _AI_SELF.search(opening)
-    if match is not None and _DECLINE.search(opening, match.start()) and not _REAL_LIMIT.search(opening):
+    opening = response[:OPENING]
+    match = AI_SELF.search(opening)
+    if match is not None and DECLINE.search(opening, match.start()) and not REAL_LIMIT.search(opening):
         return match.group()
     text = response.strip()
     if len(text) > REFUSAL_MOSTLY:
@@ -197,7 +197,7 @@ def refusal(response: str) -> str | None:
     first = _FIRST_SENTENCE.split(text, 1)[0]
     if not (_APOLOGY.match(first) and _I_DECLINE.search(first) or _OPENS_DECLINING.match(first)):
         return None
-    if _REAL_LIMIT.search(text) or _ASKS_FOR_INPUT.search(text):
+    if REAL_LIMIT.search(text) or _ASKS_FOR_INPUT.search(text):
         return None
     return " ".join(first.split()[:8])
 
