@@ -10,6 +10,7 @@ outputs as they were.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import time
@@ -31,6 +32,7 @@ from pipeline.core.memory import check_address_space, release_free_memory
 from pipeline.core.outdir import OutputTransaction
 from pipeline.core.parallel import default_workers, map_ordered
 from pipeline.core.progress import Progress, Timings
+from pipeline.core.spill import spilled, spilling
 from pipeline.core.stage import RunContext, Stage, StageResult
 from pipeline.core.workers import install as workers_die_with_parent
 from pipeline.dedup.index import check_index_path, commit_pending, discard_pending
@@ -114,7 +116,8 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     read = [f.path for f in resolve_inputs(inputs, cfg.input.format)]
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
              *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]
-    with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
+    with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn, contextlib.ExitStack() as spill:
+        spill.enter_context(spilling(txn.path))  # records between stages: memory-mapped files in the staging folder
         stages = engine.stages(STAGES) if engine is not None else STAGES
         run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
                           Timings() if timings else None)
@@ -124,6 +127,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
                     raise run.splits_written
                 write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs,
                               run.splits_written, invocation)
+                spill.close()  # the records' files go before the staging folder becomes the output
                 txn.commit()
             except OSError as exc:
                 where = f" ({exc.filename})" if exc.filename else ""
@@ -156,6 +160,7 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
     records, rejected, sections = None, [], {}
     clock = timings or Timings()  # every stage is timed; the report shows it only when asked (--timings)
     for name, stage, section in stages:
+        records = spilled(records) if records is not None else None  # a table in the heap is written and mapped
         rows_in = len(records) if records is not None else None
         with progress.stage(name, rows_in), clock.stage(name, rows_in):
             result = stage(records, getattr(cfg, section), dataclasses.replace(ctx, sections=MappingProxyType(sections)))
@@ -163,13 +168,13 @@ def _run_stages(inputs: list[str], cfg: Config, staging: Path, progress: Progres
             clock.set_rows(name, result.sections["input"]["rows_read"])
         _check_conserved(name, records, result)
         records = result.kept
-        rejected.append(result.rejected)
+        rejected.append(spilled(result.rejected))
         _collect(sections, result.sections)
         del result
         release_free_memory()
     # no row can be rejected from here on, and only a rejected row's original content (``raw``) is ever written:
     # without it the records take 45% less memory in the observers' workers and when written
-    records = records.remove_columns("raw") if "raw" in records.column_names else records
+    records = spilled(records.remove_columns("raw") if "raw" in records.column_names else records)
     release_free_memory()
     observing = [(name, stage, getattr(cfg, section)) for name, stage, section in OBSERVERS]
     frozen = dataclasses.replace(ctx, sections=MappingProxyType(dict(sections)), on_rows=None)
@@ -214,10 +219,11 @@ def _observe(records: Dataset, observers: list[tuple[str, Stage, Any]], ctx: Run
         result = stage(records, cfg, ctx)
         return len(result.kept), len(result.rejected), result.sections, time.perf_counter() - start
 
-    # one worker per core: more would only stack their memory peaks, not finish sooner
+    # one worker per core: more would only stack their memory peaks, not finish sooner; a worker per observer, so
+    # that one's working set (Great Expectations' frame, measure's texts) is freed when it is through
     workers = default_workers() if len(records) >= _SIDE_BY_SIDE_ROWS else 1
     jobs = range(len(observers) + 1)
-    *observed, written = map_ordered(run, jobs, num_proc=min(workers, len(observers)), ahead=len(jobs))
+    *observed, written = map_ordered(run, jobs, num_proc=min(workers, len(observers)), ahead=len(jobs), fresh=True)
     return observed, written
 
 

@@ -16,6 +16,9 @@ def release_free_memory() -> None:
     that was GBs of RSS that the next stages' peaks were stacked on. The runner calls this after every stage, and
     a stage after a step that freed much (dedup's signing batches, ~0.4 GB).
     """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # Arrow's own allocator (mimalloc) keeps freed pages too
     try:
         libc = ctypes.CDLL(None)
         trim = libc.malloc_trim

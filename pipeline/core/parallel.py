@@ -17,6 +17,7 @@ texts at dedup, of records when writing): the one place that forks workers and k
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -83,7 +84,7 @@ def map_slices(table: pa.Table, fn: BatchFn, *, num_proc: int = 1, batch_size: i
 
 
 def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: int = 1,
-                ahead: int | None = None) -> Iterator[Result]:
+                ahead: int | None = None, fresh: bool = False) -> Iterator[Result]:
     """``fn(job)`` for each job, yielded in input order, on ``num_proc`` forked workers (``fn`` is inherited, so it
     may hold state that does not pickle; jobs and results do pickle).
 
@@ -91,6 +92,10 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
     ``2 * num_proc``) jobs are taken ahead of the results: a lazy ``jobs`` (batches of a file being read) is never
     held whole in memory. A few jobs of very unequal length (the runner's observers) need them all submitted at
     once, or a short job waits for a long one before it is handed out.
+
+    ``fresh``: each job runs in a worker forked for it alone (from this thread, as :mod:`pipeline.core.workers`
+    needs), which exits with it: what a job of a large working set (an observer) leaves in the heap is returned to
+    the system, not kept while the next job runs on that core.
     """
     if num_proc <= 1 or not can_fork():
         yield from map(fn, jobs)
@@ -98,6 +103,9 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
     call = next(_calls)
     _SHARED[call] = fn
     try:
+        if fresh:
+            yield from _one_worker_each(call, list(jobs), num_proc)
+            return
         with multiprocessing.get_context("fork").Pool(num_proc) as pool:
             pending: deque[Any] = deque()
             for job in jobs:
@@ -112,6 +120,52 @@ def map_ordered(fn: Callable[[Job], Result], jobs: Iterable[Job], *, num_proc: i
 
 def _call(call: int, job: Any) -> Any:
     return _SHARED[call](job)
+
+
+def _one_worker_each(call: int, jobs: list[Any], num_proc: int) -> Iterator[Any]:
+    """``_call(call, job)`` for each job in a process of its own, at most ``num_proc`` at once; results in order."""
+    context = multiprocessing.get_context("fork")
+    running: dict[int, tuple[Any, Any]] = {}
+    finished: dict[int, tuple[bool, Any]] = {}
+    started = done = 0
+    try:
+        while done < len(jobs):
+            while started < len(jobs) and len(running) < num_proc:
+                reader, writer = context.Pipe(duplex=False)
+                worker = context.Process(target=_send_result, args=(call, jobs[started], writer), daemon=True)
+                worker.start()
+                writer.close()
+                running[started], started = (worker, reader), started + 1
+            ready = multiprocessing.connection.wait([reader for _, reader in running.values()])
+            for index, (worker, reader) in list(running.items()):
+                if reader in ready:
+                    try:
+                        finished[index] = reader.recv()
+                    except EOFError:
+                        finished[index] = (False, RuntimeError(f"a worker process died (exit code {worker.exitcode})"))
+                    worker.join()
+                    reader.close()
+                    del running[index]
+            while done in finished:
+                ok, value = finished.pop(done)
+                if not ok:
+                    raise value
+                yield value
+                done += 1
+    finally:
+        for worker, reader in running.values():
+            worker.terminate()
+            worker.join()
+            reader.close()
+
+
+def _send_result(call: int, job: Any, writer: Any) -> None:
+    try:
+        result = (True, _SHARED[call](job))
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent, as a Pool does
+        result = (False, exc)
+    writer.send(result)
+    writer.close()
 
 
 def _tracked(results: Iterable[tuple[int, Any]], on_rows: Callable[[int], None] | None) -> Iterator[Any]:

@@ -129,8 +129,14 @@ def learning_curve(
 
 
 def _sampled(texts: Sequence[str], labels: Sequence[str], max_examples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    keep = _sample(len(texts), labels, max_examples, seed)
-    return np.asarray(texts, dtype=object)[keep], np.asarray(labels, dtype=object)[keep]
+    keep = _sample(len(texts), labels, max_examples, seed)  # texts by position: a lazy sequence is read at these only
+    return _objects([texts[i] for i in keep]), np.asarray(labels, dtype=object)[keep]
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _points(x: np.ndarray, y: np.ndarray, eval_x: np.ndarray, eval_y: np.ndarray, seed: int,

@@ -112,7 +112,8 @@ def label_noise(
     classes = sorted(label for label in counts if counts[label] >= folds)
     if len(classes) < 2:
         return None
-    x = np.asarray(texts, dtype=object)[keep]
+    x = np.empty(len(keep), dtype=object)
+    x[:] = [texts[i] for i in keep]  # by position: a lazy sequence of texts is read at the sample only
     y = np.searchsorted(classes, np.asarray(labels, dtype=object)[keep].astype(str))
     probs = _out_of_fold_probs(x, y, folds, seed)
     issues = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)

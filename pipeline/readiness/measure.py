@@ -7,6 +7,7 @@ so ``ftprep report OUT_DIR`` can re-render a report without the data.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from pipeline.readiness.label_shortcuts import measure_label_shortcuts
 from pipeline.readiness.placeholders import measure_placeholders
 from pipeline.readiness.response_collapse import measure_response_collapse
 from pipeline.readiness.measures import histogram, over_limit, training_tokens
-from pipeline.core.records import Task, column, content_keys, content_texts, task_of
+from pipeline.core.records import ContentTexts, Task, column, content_keys, task_of
 from pipeline.split.stage import CONTENT_KEYS
 
 
@@ -39,7 +40,7 @@ def analyse(records: Dataset, cfg: ReadinessConfig, seed: int, keys: list[int] |
     ``keys``: the records' :func:`pipeline.core.records.content_keys`, when the split stage has computed them.
     """
     task = task_of(records)
-    texts = content_texts(records)
+    texts = ContentTexts(records)  # read where a sample needs them: measure keeps figures, not every text
     splits = column(records, "split")
     if keys is None or len(keys) != len(records):
         keys = content_keys(records)
@@ -88,7 +89,7 @@ def lengths(records: Dataset, splits: list[str], cfg: ReadinessConfig) -> dict[s
     return section
 
 
-def overlap(texts: list[str], keys: list[int], splits: list[str], clusters: list[str], labels: list[str] | None
+def overlap(texts: Sequence[str], keys: list[int], splits: list[str], clusters: list[str], labels: list[str] | None
             ) -> dict[str, Any]:
     """Duplicates left among the kept records, identical texts with different labels, and cross-split overlap.
 
@@ -118,9 +119,28 @@ def overlap(texts: list[str], keys: list[int], splits: list[str], clusters: list
             by_key[key].add(label)
         conflicts = sorted(k for k, ls in by_key.items() if len(ls) > 1)
         section["label_conflicts"] = len(conflicts)
-        first_text = {k: t for k, t in zip(reversed(keys), reversed(texts))}
-        section["label_conflict_examples"] = [{"text": first_text[k][:200], "labels": sorted(by_key[k])} for k in conflicts[:5]]
+        shown, first = set(conflicts[:5]), {}
+        for position, key in enumerate(keys):
+            if key in shown:
+                first.setdefault(key, position)
+        section["label_conflict_examples"] = [{"text": texts[first[k]][:200], "labels": sorted(by_key[k])}
+                                              for k in conflicts[:5]]
     return section
+
+
+class _Picked(Sequence[str]):
+    """``texts`` at ``positions``, read when asked (the learning curve samples a few thousand of them)."""
+
+    def __init__(self, texts: Sequence[str], positions: list[int]):
+        self._texts, self._positions = texts, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._texts[i] for i in self._positions[index]]
+        return self._texts[self._positions[index]]
 
 
 def _sources(records: Dataset) -> list[str] | None:
@@ -129,7 +149,7 @@ def _sources(records: Dataset) -> list[str] | None:
     return sources if sources is not None and len(set(sources)) > 1 else None
 
 
-def _classification_evidence(records: Dataset, texts: list[str], splits: list[str], cfg: ReadinessConfig,
+def _classification_evidence(records: Dataset, texts: Sequence[str], splits: list[str], cfg: ReadinessConfig,
                              seed: int) -> dict[str, Any]:
     """The learning curve, the label-noise estimate and label leakage (``texts``: the records' texts, a
     classification record's content); an analysis the data cannot support is ``None`` and its reason goes to
@@ -141,7 +161,7 @@ def _classification_evidence(records: Dataset, texts: list[str], splits: list[st
     train = [i for i, s in enumerate(splits) if s == "train"]
     val = [i for i, s in enumerate(splits) if s == "val"]
     curve = learning_curve(
-        [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in val], [labels[i] for i in val],
+        _Picked(texts, train), [labels[i] for i in train], _Picked(texts, val), [labels[i] for i in val],
         seed=seed, max_examples=cfg.max_analysis_examples,
     )
     noise = label_noise(ids, texts, labels, seed=seed, max_examples=cfg.max_analysis_examples,
