@@ -64,7 +64,7 @@ def spilled(ds: Dataset) -> Dataset:
     table = ds.with_format("arrow")[:] if ds._indices is not None else ds.data.table
     mapped = Dataset(stored(table.to_batches(), table.schema), info=ds.info.copy(), split=ds.split,
                      fingerprint=ds._fingerprint)
-    if ds.format["type"] is not None or ds.format["columns"] is not None:
-        mapped.set_format(ds.format["type"], ds.format["columns"], ds.format["output_all_columns"],
-                          **ds.format["format_kwargs"])
+    if ds._format_type is not None or ds._format_columns is not None:
+        mapped.set_format(ds._format_type, ds._format_columns, ds._output_all_columns, **ds._format_kwargs)
+        mapped._fingerprint = ds._fingerprint  # set_format made a new one
     return mapped
