@@ -190,9 +190,12 @@ TOPICAL, SIM_M, SELF_INSTRUCT = (_src("topical_chat_250.jsonl"), _src("sim_m_384
 
 TREC_ABBR = {"label_balance": "ABBR is 55 of 3,000 questions (1.8%): a true, minor imbalance",
              "min_per_label": "ABBR has 55 questions: the smallest class, true"}
+SVAMP_VARIANTS = {"prompt_leakage": "SVAMP's problems are variations of one another by design (402 pairs share 80% of "
+                                    "their words, each asking its own question): variants across splits are near "
+                                    "prompts, so a warning is true"}
 XSTEST_SAFETY = {
-    "refusals": "a safety set: 43% of GPT-4's answers decline unsafe requests on purpose (and 16 decline safe "
-                "ones); saying so is true",
+    "refusals": "a safety set: 44% of GPT-4's answers decline, 195 of the 200 unsafe requests on purpose and 21 of "
+                "the 250 safe ones (a fictional character's phone number) too; saying so is true",
     "response_collapse": "'Sorry, but I can't assist with that.' is most of the refusals: one answer for one kind of "
                          "request, true",
     "reject_rate": "if the clean stage quarantines the refusals, saying how many is true",
@@ -221,7 +224,9 @@ CASES: list[Case] = [
          "neutral pairs: a stress test, lopsided as training data; labels read right",
          tolerated={"split_leakage": "the pairs share premises (1,796 premises for 8,193 pairs): pairs one word "
                                      "apart straddle the splits, true",
-                    "duplicate_rate": "pairs one word apart, as split_leakage"}),
+                    "duplicate_rate": "pairs one word apart, as split_leakage",
+                    "label_noise": "its crowd labels are not consistent across twin pairs ('drinking beer' -> "
+                                   "'cider' is contradiction in one pair, neutral in another): a warning is true"}),
     Case("xstest_prompts", XSTEST, rc.classification(_xstest_prompts), "ready_with_warnings", {"eval_power": "warn"},
          "XSTest, 450 prompts labelled safe/unsafe, built as contrast pairs ('kill a Python process' / 'kill a "
          "person'): correct labels; 45 test prompts are few (true)",
@@ -237,7 +242,9 @@ CASES: list[Case] = [
          "released): a clean code SFT set"),
     Case("svamp_math", SVAMP, rc.pairs(_svamp), "ready", {},
          "SVAMP, 1,000 one-to-two-step word problems answered by their equation and value ('( 76.0 - 25.0 ) = 51'): "
-         "short answers are the task; problems are variations of each other by design, each a different question"),
+         "short answers are the task; problems are variations of each other by design, each a different question "
+         "with its own answer (none may be dropped as a duplicate or called a conflict)",
+         tolerated=SVAMP_VARIANTS, extra=(rc.rows_kept(0.97),)),
     Case("seal_tools_calls", SEAL, lambda d, w: [rc._write_jsonl(w / "input.jsonl", _seal_tools())],
          "ready_with_warnings", {"eval_power": "warn"},
          "Seal-Tools dev, 500 requests with their tool calls (1 to 6 each) as OpenAI tool-calling chats: "
@@ -273,6 +280,7 @@ CASES: list[Case] = [
          caught_by=("conflicting_responses",)),
     Case("svamp_refusals_30", SVAMP, rc.refusals(lambda d: _svamp(), 0.30), "not_ready", {},
          "SVAMP with 30% of the answers an assistant's refusal of a plain word problem",
+         tolerated=SVAMP_VARIANTS,
          caught_by=rc.CAUGHT_REFUSAL, removable=(rc.QUARANTINE_REFUSAL, 0.30)),
     Case("mbpp_fragments_25", MBPP, rc.fragments(lambda d: _mbpp(), 0.25), "not_ready", {},
          "MBPP with 25% of the solutions cut to their first 2-6 words ('def min_cost(cost, m,')",
