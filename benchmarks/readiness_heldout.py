@@ -46,7 +46,7 @@ SLICE_SOURCE = {
     "seal_tools_dev_500.jsonl": "seal_tools",
     "topical_chat_250.jsonl": "topical_chat",
     "sim_m_384.jsonl": "sim_m",
-    "self_instruct_427.jsonl": "self_instruct",
+    "self_instruct_252.jsonl": "self_instruct",
 }
 """Slice file (tests/data/heldout) -> its source dataset; every one is in the held_out half."""
 
@@ -97,7 +97,7 @@ def _svamp() -> list[tuple[str, str]]:
 
 def _self_instruct(rows: list[dict[str, Any]] | None = None, answer: str = "output") -> list[tuple[str, str]]:
     return [(rc._prompt(r["instruction"], r["input"]), r[answer])
-            for r in (rows if rows is not None else _rows("self_instruct_427.jsonl"))]
+            for r in (rows if rows is not None else _rows("self_instruct_252.jsonl"))]
 
 
 _SEAL_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
@@ -158,7 +158,7 @@ def _sim_m() -> list[list[dict[str, str]]]:
 def self_instruct_chosen_and_rejected(data: Path, work: Path) -> list[str]:
     """The 252 user-oriented instructions, each twice: the expert's answer and text-davinci-003's (a preference
     pair taken as SFT)."""
-    rows = [r for r in _rows("self_instruct_427.jsonl") if r.get("text_davinci_003")]
+    rows = [r for r in _rows("self_instruct_252.jsonl") if r.get("text_davinci_003")]
     out = []
     for expert, model in zip(_self_instruct(rows), _self_instruct(rows, "text_davinci_003")):
         out += [expert, model]
@@ -166,9 +166,9 @@ def self_instruct_chosen_and_rejected(data: Path, work: Path) -> list[str]:
 
 
 def self_instruct_second_answer(share: float) -> rc.Build:
-    """All 427 expert answers, plus for ``share`` of them the same instruction again with text-davinci-003's answer."""
+    """All 252 expert answers, plus for ``share`` of them the same instruction again with text-davinci-003's answer."""
     def build(data: Path, work: Path) -> list[str]:
-        rows = _rows("self_instruct_427.jsonl")
+        rows = _rows("self_instruct_252.jsonl")
         rng = rc.random.Random(rc.SEED)
         out = _self_instruct(rows)
         with_model = [r for r in rows if r.get("text_davinci_003")]
@@ -186,7 +186,7 @@ ATIS, TREC, MR, BNLI = (_src("atis_3000.jsonl"), _src("trec_3000.jsonl"), _src("
 XSTEST, MBPP, SVAMP, SEAL = (_src("xstest_gpt4_450.jsonl"), _src("mbpp_974.jsonl"), _src("svamp_1000.jsonl"),
                              _src("seal_tools_dev_500.jsonl"))
 TOPICAL, SIM_M, SELF_INSTRUCT = (_src("topical_chat_250.jsonl"), _src("sim_m_384.jsonl"),
-                                 _src("self_instruct_427.jsonl"))
+                                 _src("self_instruct_252.jsonl"))
 
 TREC_ABBR = {"label_balance": "ABBR is 55 of 3,000 questions (1.8%): a true, minor imbalance",
              "min_per_label": "ABBR has 55 questions: the smallest class, true"}
@@ -259,20 +259,21 @@ CASES: list[Case] = [
          "released ('yes that ' s correct .'), which a model would learn to write. " + SMALL_SFT.format(n=362, t=36)),
     Case("self_instruct_expert", SELF_INSTRUCT, rc.pairs(_self_instruct), "ready_with_warnings",
          {"eval_power": "warn"},
-         "Self-Instruct's 252 user-oriented and 175 seed tasks with their human-written answers (427): short "
-         "answers where the task is short (a list, a label, one sentence). " + SMALL_SFT.format(n=427, t=43)),
+         "Self-Instruct's 252 user-oriented tasks (expert-written, from apps such as Gmail, Twitter, Grammarly) with "
+         "their experts' answers: short answers where the task is short (a label, a number, one sentence; 14% are 3 "
+         "words or fewer). " + SMALL_SFT.format(n=252, t=25)),
     # -- traps: every kind of the corpus's table once, from a source above
     Case("self_instruct_truncated_25", SELF_INSTRUCT, rc.truncated(lambda d: _self_instruct(), 0.25), "not_ready", {},
          "Self-Instruct expert answers with 25% cut mid-sentence",
-         tolerated={"eval_power": SMALL_SFT.format(n=427, t=43)},
+         tolerated={"eval_power": SMALL_SFT.format(n=252, t=25)},
          caught_by=rc.CAUGHT_TRUNCATED, removable=(rc.QUARANTINE_TRUNCATED, 0.25)),
     Case("self_instruct_chosen_and_rejected", SELF_INSTRUCT, self_instruct_chosen_and_rejected, "not_ready", {},
          "Self-Instruct's 252 instructions each with the expert's and text-davinci-003's answer, both as SFT",
          caught_by=("conflicting_responses",)),
     Case("self_instruct_second_answer_15", SELF_INSTRUCT, self_instruct_second_answer(0.15), "ready_with_warnings",
          {"prompt_leakage": "warn", "eval_power": "warn"},
-         "Self-Instruct's 427 expert answers plus 15% of the instructions again with text-davinci-003's answer: "
-         "evaluation prompts are trained on; 491 records make a small test split (true)",
+         "Self-Instruct's 252 expert answers plus 15% of the instructions again with text-davinci-003's answer: "
+         "evaluation prompts are trained on; 290 records make a small test split (true)",
          tolerated={"conflicting_responses": "an expert's and a model's answer to one instruction differ without "
                                              "contradicting"}),
     Case("svamp_other_answer_20", SVAMP, rc.other_answers(lambda d: _svamp(), 0.20), "not_ready", {},

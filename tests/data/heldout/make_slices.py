@@ -127,8 +127,8 @@ def sim_m(src: Path) -> None:
 
 def self_instruct(src: Path) -> None:
     """yizhongw/self-instruct: human_eval/user_oriented_instructions.jsonl (252 expert-written tasks, first
-    instance) with text-davinci-003's answer (human_eval/predictions/), and data/seed_tasks.jsonl
-    (175 human-written seed tasks, first instance)."""
+    instance) with text-davinci-003's answer (human_eval/predictions/). The 175 seed tasks are left out: Stanford
+    Alpaca ships them too, and the project's shared data holds that copy."""
     preds = {}
     for model in ("text-davinci-003",):
         for r in map(json.loads, (src / f"{model}_predictions.jsonl").read_text(encoding="utf-8").splitlines()):
@@ -139,10 +139,7 @@ def self_instruct(src: Path) -> None:
         p = preds.get((r["instruction"].strip(), inst["input"].strip()), {})
         out.append({"id": r["id"], "instruction": r["instruction"], "input": inst["input"], "output": inst["output"],
                     "text_davinci_003": p.get("text-davinci-003")})
-    for r in map(json.loads, (src / "seed_tasks.jsonl").read_text(encoding="utf-8").splitlines()):
-        inst = r["instances"][0]
-        out.append({"id": r["id"], "instruction": r["instruction"], "input": inst["input"], "output": inst["output"]})
-    _write("self_instruct_427.jsonl", out)
+    _write("self_instruct_252.jsonl", out)
 
 
 if __name__ == "__main__":
