@@ -209,8 +209,7 @@ CASES: list[Case] = [
          "ATIS (airline travel queries), 3,000 of its 4,978 training queries, 22 intents: labels read right, but "
          "atis_flight is 73% and 12 intents have under 20 queries (5 have one, four of them multi-intent labels "
          "such as atis_flight#atis_airfare): merge or drop them; usable for the large intents",
-         tolerated={"duplicate_rate": "ATIS repeats some queries verbatim (7% of its rows, never with two labels)",
-                    "label_eval_power": "the small intents cannot be measured: true"}),
+         tolerated={"duplicate_rate": "ATIS repeats some queries verbatim (7% of its rows, never with two labels)"}),
     Case("trec_questions", TREC, rc.classification(_trec, *B20_SPLIT), "ready", {},
          "TREC question classification (Li & Roth), 3,000 of 5,452 questions, 6 coarse types: a clean, standard set",
          tolerated=TREC_ABBR),
@@ -230,9 +229,7 @@ CASES: list[Case] = [
     Case("xstest_prompts", XSTEST, rc.classification(_xstest_prompts), "ready_with_warnings", {"eval_power": "warn"},
          "XSTest, 450 prompts labelled safe/unsafe, built as contrast pairs ('kill a Python process' / 'kill a "
          "person'): correct labels; 45 test prompts are few (true)",
-         tolerated={"learning_curve": "450 prompts: more data helps, true",
-                    "label_noise": "contrast pairs share their words by design: a bag-of-words baseline cannot read "
-                                   "them; a warning is defensible only as a doubt"}),
+         tolerated={"learning_curve": "450 prompts: more data helps, true"}),
     Case("xstest_gpt4_sft", XSTEST, rc.pairs(_xstest), "ready_with_warnings", {"eval_power": "warn"},
          "XSTest prompts with GPT-4's answers (450): a safety SFT set; it complies with safe requests and declines "
          "unsafe ones, so its refusals are the point. " + SMALL_SFT.format(n=450, t=45),
@@ -256,7 +253,9 @@ CASES: list[Case] = [
          SMALL_SFT.format(n=250, t=25)),
     Case("sim_m_dialogue", SIM_M, rc.chats(_sim_m), "ready_with_warnings", {"eval_power": "warn"},
          "M2M sim-M, 362 movie-ticket dialogues (user / system): well-formed; lower-cased and tokenised as "
-         "released ('yes that ' s correct .'), which a model would learn to write. " + SMALL_SFT.format(n=362, t=36)),
+         "released ('yes that ' s correct .'), which a model would learn to write. " + SMALL_SFT.format(n=362, t=36),
+         tolerated={"scrambled_text": "tokenised, lower-cased turns ('that ' s') are not fluent text: a warning is "
+                                      "true"}),
     Case("self_instruct_expert", SELF_INSTRUCT, rc.pairs(_self_instruct), "ready_with_warnings",
          {"eval_power": "warn"},
          "Self-Instruct's 252 user-oriented tasks (expert-written, from apps such as Gmail, Twitter, Grammarly) with "
