@@ -301,8 +301,8 @@ SOURCE_HALF = {
                      "bfcl", "sgd", "alpaca_eval"), "spent"),
     # the held_out sources (readiness_heldout.SLICE_SOURCE) are added with their cases below
 }
-"""Source dataset -> its half. A source never changes half: held-out results stop meaning anything once a default
-has been chosen by looking at them (then they are ``spent``, not tune, so the record stays honest)."""
+"""Source dataset -> its half. A held-out source only ever leaves its half for ``spent``: held-out results stop
+meaning anything once a default has been chosen by looking at them, and the record says so."""
 
 HALVES = ("tune", "spent", "held_out")
 
