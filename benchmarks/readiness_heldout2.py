@@ -288,7 +288,11 @@ CASES: list[Case] = [
          "NLU Evaluation Corpora's Chatbot corpus: 206 Telegram questions to a Munich transport bot, two intents "
          "(FindConnection 128, DepartureTime 78); labels read right, lower-case and typo-ridden as typed. "
          "A test split of about 41 is small (true)",
-         tolerated={"learning_curve": "206 questions: more data helps, true"}),
+         tolerated={"learning_curve": "206 questions: more data helps, true",
+                    "split_leakage": "users sent the same question again ('how i can get from marienplatz to "
+                                     "garching' with and without '?'): 72 of 206 questions have a near twin, so near "
+                                     "duplicates across the splits are true",
+                    "duplicate_rate": "as split_leakage"}),
     Case("subj_subjectivity", SUBJ, rc.classification(_subj, *B20_SPLIT), "ready", {},
          "Pang & Lee's subjectivity set, 1,000 objective and 1,000 subjective movie sentences: a standard, balanced, "
          "clean benchmark (lower-cased and tokenised as released)",
@@ -305,8 +309,9 @@ CASES: list[Case] = [
     Case("med_nli", MED, rc.classification(_med, *B20_SPLIT), "ready", {},
          "MED (monotonicity entailment), 2,000 of its pairs, entailment 51% / neutral 49%: labels follow the "
          "monotonicity logic ('No delegate finished the report on time' -> '... the report': neutral); a few crowd "
-         "hypotheses are ungrammatical as released",
-         tolerated={**MED_PAIRS, **MORE_DATA}),
+         "hypotheses are ungrammatical as released; pairs one phrase apart carry different labels by design (none may "
+         "be dropped as a duplicate)",
+         tolerated={**MED_PAIRS, **MORE_DATA}, extra=(rc.rows_kept(0.97),)),
     Case("meld_emotion", MELD, rc.classification(_meld, *B20_SPLIT), "ready_with_warnings", {"label_balance": "warn"},
          "MELD (Friends utterances), 2,000 training lines, 7 emotions: neutral is 49%, disgust 46 lines (2.3%) and "
          "fear 62: a true imbalance worth acting on; the labels were given with the scene, so short interjections "
@@ -325,7 +330,8 @@ CASES: list[Case] = [
          "indented; 37 are one line): clean code SFT. " + SMALL.format(n=164, t=16)),
     Case("asdiv_math", ASDIV, rc.pairs(_asdiv), "ready", {},
          "ASDiv, 2,305 primary-school word problems answered by their formula and value ('56+18=74\\nAnswer: 74 "
-         "(songs)', '17/5=3 r2'): short answers are the task, one exact repeat",
+         "(songs)', '17/5=3 r2'): short answers are the task; 20 pairs share a problem's text and ask different "
+         "questions with different answers (none may be dropped as a duplicate or called a conflict)",
          extra=(rc.rows_kept(0.97),)),
     Case("toolalpaca_calls", TOOLALPACA, toolalpaca_calls, "ready_with_warnings", {"eval_power": "warn"},
          "ToolAlpaca's evaluation requests (simulated and real APIs), the 171 of 214 whose golden calls stand alone "
