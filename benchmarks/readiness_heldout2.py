@@ -273,7 +273,7 @@ AIL_SMALL = {"min_per_label": "the four specialised-advice hazards (spc_*) have 
                               "others: true",
              "label_balance": "as min_per_label: 4:1 between the largest and smallest hazards, true"}
 PANDALM_PROPS = {
-    "preference_repeated_prompts": "PandaLM compares five models on each of 170 instructions: about 5 pairs per "
+    "preference_repeated_prompts": "PandaLM compares five models on each of 170 instructions: about 5 majority pairs per "
                                    "prompt by design; saying so is true",
     "preference_length_bias": "annotators preferred the fuller answer (the chosen side is longer in 67% of the "
                               "pairs): a true property a reward model would learn",
