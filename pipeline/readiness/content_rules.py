@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
-from pipeline.clean.responses import AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, truncated
+from pipeline.clean.responses import (AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, SHUFFLED_MIN_SIGNS,
+                                      shuffled_signs, truncated)
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
@@ -62,6 +63,8 @@ def truncation(response: str, final: bool = True) -> str | None:
         return failure[1]
     if not text or len(text.split()) < 4:
         return None  # a label, a number, a one-word answer
+    if shuffled_signs(text) >= SHUFFLED_MIN_SIGNS:
+        return None  # shuffled words stop anywhere: scrambled_text's finding, not a cut
     lines = [line.strip() for line in text[-4000:].split("\n")[-30:] if line.strip()]
     last = lines[-1]
     if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
