@@ -23,6 +23,7 @@ from datasets import Dataset
 
 from pipeline.chat.schema import message_text
 from pipeline.clean.prose import prose
+from pipeline.clean.responses import SHORT_TURN_WORDS
 from pipeline.core.records import Task, column, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness import content_rules as rules
@@ -112,8 +113,10 @@ def _record_findings(record: list[Pair], chat_text: str | None,
     """Each finding of one record: the pair it was found in and why (``typical``: response lengths per instruction
     opening in the sample, :func:`content_rules.typical_lengths`)."""
     found: dict[str, tuple[int, str]] = {}
+    short_turn = SHORT_TURN_WORDS if chat_text is not None else 0
     for turn, (prompt, response) in enumerate(record):
-        for name, reason in (("truncated_responses", rules.truncation(response)), ("refusals", rules.refusal(response)),
+        cut = rules.truncation(response, final=turn == len(record) - 1, short_turn=short_turn)
+        for name, reason in (("truncated_responses", cut), ("refusals", rules.refusal(response)),
                              ("fragmentary_responses", rules.fragment(prompt, response, typical))):
             if reason and name not in found:
                 found[name] = (turn, reason)

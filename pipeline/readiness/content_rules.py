@@ -54,10 +54,13 @@ _ANSWER_END = re.compile(r"(?:\banswer\b.{0,30}?|\boption\s*|^\W*)(?<!\w)\(?[A-E
 _STRANDED = frozenset("of to for with from into onto as than".split())
 
 
-def truncation(response: str, final: bool = True) -> str | None:
+def truncation(response: str, final: bool = True, short_turn: int = 0) -> str | None:
     """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
-    went on after is judged only on an open code block and an end on a comma or colon."""
-    failure = truncated(response, "", final, min_words=0)  # a short turn trailing off after a stop is counted
+    went on after is judged only on an open code block, an end on a comma or colon and a last word no sentence
+    ends on. ``short_turn``: a dialogue
+    turn under this many words that trails off after a finished sentence is style ("Ok, great! Have a wonderful
+    day"), as in the clean rule; 0 (completions) counts every such answer."""
+    failure = truncated(response, "", final, min_words=short_turn)
     text = ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
@@ -69,13 +72,16 @@ def truncation(response: str, final: bool = True) -> str | None:
     last = lines[-1]
     if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
         return f"the response ends with '{last[-1]}', mid-sentence"
-    if not final or CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
+    if CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
         return None  # code, an end in a number, URL, symbol or emoji, or a final answer ("Answer: C", "x = 12")
     word = _WORD.search(last)
     if word and word.group().casefold() in _STRANDED and _ASKS.match(re.split(r"[.!?]\s+", last)[-1]):
         word = None  # a question ending on its preposition: "Which city are you leaving from"
     if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
+        # any turn: a chat whose turns were each sampled under a length limit goes on after a cut one (hh-rlhf)
         return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    if not final:
+        return None  # a turn the conversation went on after: said in full unless it stops on such a word
     if _LIST_OR_HEADING.match(last):
         return _unlike_the_others(lines, last, min_words=5)  # "4. Heat your pan: Preheat a non-stick pan"
     open_at = last.rfind("(")

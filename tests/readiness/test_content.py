@@ -186,6 +186,19 @@ def test_dialogue_without_stops_is_not_truncated():
     assert check.status == "pass", check.message
 
 
+def test_middle_dialogue_turns_without_a_stop_are_not_truncated():
+    """Schema-Guided Dialogue: system turns the user then answered often trail off after a finished sentence ('I
+    found 1 flight on Delta Airlines. It has 0 stops and departs at 2:30 pm for $109 per passenger'); they were
+    said in full. None of 400 dialogues is flagged (29 were, each middle turn read as if it were the last)."""
+    roles = {"USER": "user", "SYSTEM": "assistant"}
+    lines = (DATA / "readiness" / "sgd_dev_400.jsonl").read_text(encoding="utf-8").splitlines()
+    chats = [{"messages": [{"role": roles[t["speaker"]], "content": t["utterance"]} for t in json.loads(line)["turns"]]}
+             for line in lines]
+    report = _report(chats)
+    assert report["content"]["truncated_responses"]["records"] == 0
+    assert check_truncated_responses(report, CFG).status == "pass"
+
+
 def test_unstopped_lines_count_where_writers_close_sentences(rows):
     """Alpaca's writers close their short answers with a stop (40 of 42): a long last line without one counts as cut
     there."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.readiness.content import materially_different, prompt_key
+from pipeline.clean.responses import SHORT_TURN_WORDS
 import json
 import random
 
@@ -181,7 +182,20 @@ def test_materially_different():
 
 
 def test_truncation_of_a_middle_turn_needs_a_strong_sign():
-    """A turn the chat went on after is judged only on an open code block or an end on a comma or colon."""
+    """A turn the chat went on after is judged only on an open code block, an end on a comma or colon, or a last word
+    no sentence ends on (hh-rlhf samples every turn under a length limit: '...is not going to', then the user
+    replies); a middle turn trailing off after a finished sentence is dialogue style (Schema-Guided Dialogue)."""
     assert truncation("Preheat the oven. Mix the flour and the") is not None
-    assert truncation("Preheat the oven. Mix the flour and the", final=False) is None
+    assert truncation("Preheat the oven. Mix the flour and the", final=False) is not None
     assert truncation("Here is the plan for the week, step by step,", final=False) is not None
+    flight = "I found 1 flight on Delta Airlines. It has 0 stops and departs at 2:30 pm for $109 per passenger"
+    assert truncation(flight) is not None and truncation(flight, final=False) is None
+
+
+def test_short_dialogue_turns_trailing_off_after_a_sentence_are_style():
+    """In chat data a last turn under 20 words without its stop after a finished sentence is said in full ('Ok,
+    great! Have a wonderful day'), as in the clean rule; one stopping on 'the' or 'as' is still cut."""
+    assert truncation("Ok, great! Have a wonderful day") is not None  # a completion: any length counts
+    assert truncation("Ok, great! Have a wonderful day", short_turn=SHORT_TURN_WORDS) is None
+    cut = "Sure, that information is publicly available online.  It's currently listed as"
+    assert truncation(cut, short_turn=SHORT_TURN_WORDS) is not None
