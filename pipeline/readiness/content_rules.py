@@ -259,10 +259,27 @@ FRAGMENT_SHORTER = 4  # ...and the response is at least 4 times shorter
 _SIBLINGS_MIN = 5
 
 
+# Where the ask of an instruction opens: the instruction itself, or a sentence or clause after a persona or a
+# setting ("You are a time traveler visiting the present day. List 3 technologies...", "Take on the role of Mary
+# Shelley and discuss...", "As Gandalf, advise Frodo...").
+_CLAUSE = re.compile(r"(?<=[.!?])\s+|,\s+|;\s+|\s+and\s+")
+
+
+_QUESTION_CLAUSE = re.compile(r"^\W*(?:how|why)\b", re.I)
+
+
+def _asks(instruction: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` opens the instruction, or a later sentence or clause with an imperative (a question
+    there, "...her. How can I approach her?", is a chat's turn, often answered over several turns)."""
+    first, *rest = _CLAUSE.split(instruction[:400])
+    return bool(pattern.search(first)) or any(pattern.search(c) and not _QUESTION_CLAUSE.match(c) for c in rest)
+
+
 def is_open_instruction(prompt: str) -> bool:
-    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan)."""
+    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan), in its
+    opening or in a sentence or clause after a persona or a setting."""
     instruction = prompt.strip().split("\n", 1)[0]
-    return bool(_OPEN.search(instruction) or _MAKE.search(instruction))
+    return _asks(instruction, _OPEN) or _asks(instruction, _MAKE)
 
 
 def sibling_keys(prompt: str) -> tuple[str, str]:
@@ -325,12 +342,13 @@ def fragment(prompt: str, response: str, typical: Mapping[str, float] | None = N
     if code:
         return None  # complete code: "mkdir test", "SELECT * FROM t;"
     opening = " ".join(instruction.split()[:6])
-    if _OPEN.search(instruction) and not _BRIEF.search(prompt):
+    if _asks(instruction, _OPEN) and not _BRIEF.search(prompt):
         return f"an open instruction answered in {len(words)} words: '{opening}'"
-    if typical is None or not _MAKE.search(instruction):
+    if typical is None or not _asks(instruction, _MAKE):
         return None
-    if sum(w.strip(".,;:!\"'").isalpha() and w.islower() for w in words) < 2:
-        return None  # a value, a name or a token ("e9gKyd2D"), not a piece of prose
+    alpha = [w for w in (w.strip(".,;:!\"'") for w in words) if w.isalpha()]
+    if len(alpha) < 2 or not any(w.islower() for w in alpha[1:]):
+        return None  # a value, a name or a token ("e9gKyd2D", "New York"), not a piece of prose ("It seems")
     usual = next((typical[key] for key in sibling_keys(prompt) if key in typical), None)
     if usual is None or usual < FRAGMENT_SIBLING_CHARS or FRAGMENT_SHORTER * len(text) > usual:
         return None

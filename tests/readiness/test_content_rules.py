@@ -199,3 +199,25 @@ def test_short_dialogue_turns_trailing_off_after_a_sentence_are_style():
     assert truncation("Ok, great! Have a wonderful day", short_turn=SHORT_TURN_WORDS) is None
     cut = "Sure, that information is publicly available online.  It's currently listed as"
     assert truncation(cut, short_turn=SHORT_TURN_WORDS) is not None
+
+
+def test_fragments_answering_a_persona_prompt_are_found():
+    """Role-play prompts set a persona first and ask after it ('You are a time-traveling historian who has just
+    arrived in ancient Rome. Describe your observations', 'Take on the role of Mary Shelley and discuss...'); a
+    2-6-word answer opening with a capital ('Upon entering', 'My dear') is prose, not a name. GPTeacher Roleplay
+    with a quarter of its long answers cut to 2-6 words: 70% found (38% when only the opening was read), none of
+    its real answers."""
+    rows = [json.loads(line) for line in (DATA / "readiness" / "gpteacher_roleplay_1000.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    pairs = [(r["instruction"] + (f"\n\n{r['input']}" if r["input"] else ""), r["response"]) for r in rows]
+    real = typical_lengths(pairs)
+    assert not [p for p, r in pairs if fragment(p, r, real)]
+    rng = random.Random(7)
+    cut = set(rng.sample([i for i, (_, r) in enumerate(pairs) if len(r.split()) >= 25], 250))
+    damaged = [(p, " ".join(r.split()[:rng.randint(2, 6)]).rstrip(".,:;") if i in cut else r)
+               for i, (p, r) in enumerate(pairs)]
+    typical = typical_lengths(damaged)
+    assert sum(fragment(*damaged[i], typical) is not None for i in cut) >= 0.6 * len(cut)
+    assert fragment("You are a guide in ancient Rome. Describe the forum at dawn.", "Upon entering")
+    assert fragment("Name the capital of the state of New York.", "Albany") is None
+    assert fragment("I'm a teacher. How can I approach her?", "Sure, I'll be happy to advise.") is None
