@@ -222,3 +222,28 @@ def test_near_prompts_find_edited_questions_not_shared_templates(rows):
     answers = [r["completion"].split("\n", 1)[0] for r in rows["alpaca"]]
     template = [f"Classify the sentiment of this review as positive, negative or neutral: {a}" for a in answers]
     assert len(near_prompts(template[:100], template[100:])) <= 1
+
+
+def _gsm8k_asked_twice(share: float | None) -> list[dict]:
+    """GSM8K questions, ``share`` of them asked again with their Socratic solution (another text, the same answer);
+    ``None``: only the questions that have one, each asked twice."""
+    rows = [json.loads(line) for line in (DATA / "readiness" / "gsm8k_test.jsonl").read_text(encoding="utf-8").splitlines()]
+    if share is None:
+        rows = [r for r in rows if "socratic" in r]
+    again = [r for r in rows if "socratic" in r][: int((share or 1) * len(rows))]
+    return ([{"prompt": r["question"], "completion": r["answer"]} for r in rows]
+            + [{"prompt": r["question"], "completion": r["socratic"]} for r in again])
+
+
+def test_prompt_leakage_warns_on_a_fifth_and_fails_on_most_of_the_evaluation():
+    """A question asked twice lands in train and in val/test by chance: 15% of GSM8K's questions asked again with
+    another solution leak about a fifth of val/test, a warning that counts the records whose train answer agrees
+    (the same final number: recalling it scores); every question asked twice leaks most of val/test: a fail, the
+    evaluation then measures recall more than anything."""
+    report = _report(_gsm8k_asked_twice(0.15))
+    figure = report["content"]["prompt_leakage"]
+    assert 0.1 < figure["share"] < CFG.fail_prompt_leakage_share
+    assert figure["agreeing_answers"] == figure["different_answers"] == figure["records"]
+    check = check_prompt_leakage(report, CFG)
+    assert check.status == "warn" and "the train answer agrees with theirs" in check.message, check.message
+    assert check_prompt_leakage(_report(_gsm8k_asked_twice(None)), CFG).status == "fail"
