@@ -74,7 +74,7 @@ def truncated(response: str, prompt: str, final: bool = True, min_words: int = S
     if len(_BLOCK_FENCE.findall(response)) % 2:
         return "truncated", "a code block is opened and never closed"
     failure = _prose_cut(response, final, min_words)
-    if failure and shuffled_signs(response) >= SHUFFLED_MIN_SIGNS:
+    if failure and reads_shuffled(response):
         return None  # shuffled words end anywhere: not a cut (the readiness check scrambled_text names them)
     return failure
 
@@ -124,6 +124,11 @@ _ABBREVIATIONS = frozenset(
     "e.g. i.e. etc. vs. mr. mrs. ms. dr. st. no. approx. jr. sr. inc. ltd. co. fig. vol. pp. ft. cu. sq. in. oz. lb. "
     "lbs. min. max. hr. hrs. km. cm. mm. kg. mt. ave. blvd. rd. prof. gen. gov. sen. rep. jan. feb. mar. apr. aug. "
     "sep. sept. oct. nov. dec.".split())
+
+
+def reads_shuffled(text: str) -> bool:
+    """Whether ``text`` shows :data:`SHUFFLED_MIN_SIGNS` or more signs of shuffled word order."""
+    return shuffled_signs(text) >= SHUFFLED_MIN_SIGNS
 
 
 def shuffled_signs(text: str) -> int:

@@ -23,8 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
-from pipeline.clean.responses import (AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, SHUFFLED_MIN_SIGNS,
-                                      shuffled_signs, truncated)
+from pipeline.clean.responses import AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, reads_shuffled, truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
@@ -55,18 +54,16 @@ _STRANDED = frozenset("of to for with from into onto as than".split())
 
 
 def truncation(response: str, final: bool = True, short_turn: int = 0) -> str | None:
-    """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
-    went on after is judged only on an open code block, an end on a comma or colon and a last word no sentence
-    ends on. ``short_turn``: a dialogue
-    turn under this many words that trails off after a finished sentence is style ("Ok, great! Have a wonderful
-    day"), as in the clean rule; 0 (completions) counts every such answer."""
+    """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response (a middle turn is judged on
+    an open code block, an end on a comma or colon, a last word no sentence ends on). ``short_turn``: a turn under
+    this many words trailing off after a finished sentence is style ("Ok, great! Have a wonderful day")."""
     failure = truncated(response, "", final, min_words=short_turn)
     text = ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
     if not text or len(text.split()) < 4:
         return None  # a label, a number, a one-word answer
-    if shuffled_signs(text) >= SHUFFLED_MIN_SIGNS:
+    if reads_shuffled(text):
         return None  # shuffled words stop anywhere: scrambled_text's finding, not a cut
     lines = [line.strip() for line in text[-4000:].split("\n")[-30:] if line.strip()]
     last = lines[-1]
@@ -78,7 +75,6 @@ def truncation(response: str, final: bool = True, short_turn: int = 0) -> str | 
     if word and word.group().casefold() in _STRANDED and _ASKS.match(re.split(r"[.!?]\s+", last)[-1]):
         word = None  # a question ending on its preposition: "Which city are you leaving from"
     if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
-        # any turn: a chat whose turns were each sampled under a length limit goes on after a cut one (hh-rlhf)
         return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
     if not final:
         return None  # a turn the conversation went on after: said in full unless it stops on such a word
@@ -257,27 +253,17 @@ FRAGMENT_MAX_WORDS = 6
 FRAGMENT_SIBLING_CHARS = 120  # similar instructions get answers this long (75th percentile) or longer...
 FRAGMENT_SHORTER = 4  # ...and the response is at least 4 times shorter
 _SIBLINGS_MIN = 5
-
-
-# Where the ask of an instruction opens: the instruction itself, or a sentence or clause after a persona or a
-# setting ("You are a time traveler visiting the present day. List 3 technologies...", "Take on the role of Mary
-# Shelley and discuss...", "As Gandalf, advise Frodo...").
-_CLAUSE = re.compile(r"(?<=[.!?])\s+|,\s+|;\s+|\s+and\s+")
-
-
-_QUESTION_CLAUSE = re.compile(r"^\W*(?:how|why)\b", re.I)
+# The ask opens the instruction or a clause after a persona ("You are a guide. Describe..."), never a question there.
+_CLAUSE, _QUESTION_CLAUSE = re.compile(r"(?<=[.!?])\s+|,\s+|;\s+|\s+and\s+"), re.compile(r"^\W*(?:how|why)\b", re.I)
 
 
 def _asks(instruction: str, pattern: re.Pattern[str]) -> bool:
-    """Whether ``pattern`` opens the instruction, or a later sentence or clause with an imperative (a question
-    there, "...her. How can I approach her?", is a chat's turn, often answered over several turns)."""
     first, *rest = _CLAUSE.split(instruction[:400])
     return bool(pattern.search(first)) or any(pattern.search(c) and not _QUESTION_CLAUSE.match(c) for c in rest)
 
 
 def is_open_instruction(prompt: str) -> bool:
-    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan), in its
-    opening or in a sentence or clause after a persona or a setting."""
+    """Whether the prompt's first line asks to write, explain or make something (text, code, a plan)."""
     instruction = prompt.strip().split("\n", 1)[0]
     return _asks(instruction, _OPEN) or _asks(instruction, _MAKE)
 
