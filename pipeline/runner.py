@@ -115,15 +115,19 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
              *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
-        stages = engine.stages(STAGES) if engine is not None else STAGES
-        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
-                          Timings() if timings else None)
+        if engine is not None and engine.keeps_records(inputs, cfg):  # the records stay in the cluster: engine/flow.py
+            run = engine.run(inputs, cfg, txn.path, progress, data_docs, verbose, shard_outputs, OBSERVERS,
+                             Timings() if timings else None)
+        else:
+            stages = engine.stages(STAGES) if engine is not None else STAGES
+            run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
+                              Timings() if timings else None)
         with progress.stage("write"):
             try:
                 if isinstance(run.splits_written, OSError):
                     raise run.splits_written
                 write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs,
-                              run.splits_written, invocation)
+                              run.splits_written, invocation, getattr(run, "rejected_written", None))
                 txn.commit()
             except OSError as exc:
                 where = f" ({exc.filename})" if exc.filename else ""

@@ -25,7 +25,13 @@ _SAVED_DATASET_FILES = ("dataset_info.json", "state.json", "dataset_dict.json")
 
 
 class Engine(Protocol):
-    """Gives the runner the stage list to run: ``(name, stage, config section)`` like ``runner.STAGES``."""
+    """Runs a whole run where the records stay (:meth:`run`, when :meth:`keeps_records` says it can), or gives the
+    runner the stage list to run: ``(name, stage, config section)`` like ``runner.STAGES``."""
+
+    def keeps_records(self, inputs: list[str], cfg: Any) -> bool: ...
+
+    def run(self, inputs: list[str], cfg: Any, staging: Path, progress: Any, data_docs: bool, verbose: bool,
+            shards: int, observers: list[tuple[str, Any, str]], timings: Any) -> Any: ...
 
     def stages(self, local: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]: ...
 
