@@ -116,7 +116,7 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
              *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn:
         if engine is not None and engine.keeps_records(inputs, cfg):  # the records stay in the cluster: engine/flow.py
-            run = engine.run(inputs, cfg, txn.path, progress, data_docs, verbose, shard_outputs, OBSERVERS,
+            run = engine.run(inputs, cfg, txn.path, progress, data_docs, verbose, shard_outputs, STAGES, OBSERVERS,
                              Timings() if timings else None)
         else:
             stages = engine.stages(STAGES) if engine is not None else STAGES

@@ -10,7 +10,8 @@ is pure: Ray re-runs the task of a lost block and gets the same block).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import ray
 import ray.data
 from datasets import Dataset, DatasetInfo, Features
 
+from pipeline.core.errors import FtprepError
 from pipeline.engine.columns import POS
 
 
@@ -110,3 +112,15 @@ def _take(block: pa.Table, rows: np.ndarray, columns: list[str] | None) -> pa.Ta
 def mask_of(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A boolean column as a NumPy mask (nulls are False)."""
     return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+@contextmanager
+def worker_errors() -> Iterator[None]:
+    """A user error raised on a worker (an input that cannot be read) is raised here as itself: the CLI shows its
+    one line, not Ray's wrapping with the worker's traceback."""
+    try:
+        yield
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, FtprepError):
+            raise exc.cause from None
+        raise

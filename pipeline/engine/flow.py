@@ -34,11 +34,11 @@ import ray
 from pipeline.clean.pii import hide_secrets_in
 from pipeline.config import Config
 from pipeline.core.progress import Progress, Timings
-from pipeline.core.records import (REJECT_FEATURES, TASK_FIELDS, Task, _keys_of, quiet_datasets,
+from pipeline.core.records import (REJECT_FEATURES, TASK_FIELDS, Task, _keys_of, features_for, quiet_datasets,
                                    table_content_texts)
 from pipeline.core.stage import RunContext
 from pipeline.correct.outcome import settle_label_noise, with_verdict_change
-from pipeline.engine.blocks import Blocks, wrap
+from pipeline.engine.blocks import Blocks, worker_errors, wrap
 from pipeline.engine.clean_blocks import clean_blocks
 from pipeline.engine.dedup_blocks import dedup_blocks
 from pipeline.engine.raydata import RaySession
@@ -108,24 +108,37 @@ class FlowRun:
 
 
 def run_flow(session: RaySession, inputs: list[str], cfg: Config, staging: Path, progress: Progress,
-             data_docs: bool, verbose: bool, shards: int, observers: list[tuple[str, Any, str]],
-             timings: Timings | None) -> FlowRun:
-    """Run :data:`FLOW`, the observers on the readiness sample, judge, and write the split files and rejects."""
+             data_docs: bool, verbose: bool, shards: int, local: list[tuple[str, Any, str]],
+             observers: list[tuple[str, Any, str]], timings: Timings | None) -> FlowRun:
+    """Run :data:`FLOW`, the observers on the readiness sample, judge, and write the split files and rejects.
+
+    Args:
+        local: the local stages (``runner.STAGES``), which give the sections of a stage left without records.
+        observers: the stages that only read the final records (``runner.OBSERVERS``).
+    """
     ctx = RunContext(inputs=tuple(inputs), out_dir=staging, seed=cfg.seed, data_docs=data_docs, verbose=verbose)
     records, rejected, sections = None, Blocks([], []), {}
+    no_records = None  # the empty records the local stages made, when none were left
     clock = timings or Timings()
     for name, step, section in FLOW:
         rows_in = len(records) if records is not None else None
+        step_ctx = dataclasses.replace(ctx, sections=MappingProxyType(sections))
         with progress.stage(name, rows_in), clock.stage(name, rows_in):
-            kept, dropped, published = step(session, records, getattr(cfg, section),
-                                            dataclasses.replace(ctx, sections=MappingProxyType(sections)))
+            if rows_in == 0:  # nothing left: the local stage's sections of no records, and its empty records
+                given = no_records if no_records is not None else _no_records(_task(step_ctx))
+                empty = dict((n, stage) for n, stage, _ in local)[name](given, getattr(cfg, section), step_ctx)
+                kept, dropped, published = records, Blocks([], []), empty.sections
+                no_records = empty.kept
+            else:
+                with worker_errors():
+                    kept, dropped, published = step(session, records, getattr(cfg, section), step_ctx)
         if records is None:
             rows_in = published["input"]["rows_read"]
             clock.set_rows(name, rows_in)
         _check_conserved(name, rows_in, len(kept), len(dropped))
         records, rejected = kept, rejected + dropped
         sections.update(published)
-    sample = _readiness_sample(records, cfg.seed)
+    sample = _readiness_sample(records, cfg.seed) if len(records) else _Sample(_without_raw(no_records), None)
     with progress.stage(", ".join(name for name, _, _ in observers), len(sample)):
         _observe(sample, observers, cfg, ctx, sections, clock, len(records))
     settle_label_noise(sections, cfg.drift.baseline)
@@ -183,12 +196,10 @@ def _readiness_sample(records: Blocks, seed: int) -> _Sample:
     n = len(records)
     if n <= READINESS_SAMPLE_ROWS:
         positions = None
-        table = records.take(np.arange(n)) if n else None
+        table = records.take(np.arange(n))
     else:
         positions = np.sort(np.random.default_rng(seed).choice(n, READINESS_SAMPLE_ROWS, replace=False))
         table = records.take(positions)
-    if table is None:
-        raise ValueError("no records kept")  # pragma: no cover - the runner refuses empty runs before
     with quiet_datasets():
         return _Sample(wrap(table), positions)
 
@@ -208,11 +219,23 @@ def _write(staging: Path, records: Blocks, rejected: Blocks, cfg: Config,
         return exc, None
 
 
-def _check_conserved(stage: str, rows_in: int, kept: int, rejected: int) -> None:
-    from pipeline.runner import ConservationError
+class ConservationError(AssertionError):
+    """A step lost or invented rows: a bug in ftprep (as the runner's own)."""
 
+
+def _check_conserved(stage: str, rows_in: int, kept: int, rejected: int) -> None:
     if kept + rejected != rows_in:
         raise ConservationError(f"{stage}: {rows_in} rows in, {kept} kept + {rejected} rejected")
+
+
+def _no_records(task: Task) -> Any:
+    from datasets import Dataset
+
+    return Dataset.from_dict({name: [] for name in features_for(task)}, features=features_for(task))
+
+
+def _without_raw(records: Any) -> Any:
+    return records.remove_columns("raw") if "raw" in records.column_names else records
 
 
 def _task(ctx: RunContext) -> Task:

@@ -37,10 +37,11 @@ class RayEngine:
         return resolve_mapping(columns, cfg.input, where).task is not Task.PREFERENCE
 
     def run(self, inputs: list[str], cfg: Any, staging: Path, progress: Any, data_docs: bool, verbose: bool,
-            shards: int, observers: list[tuple[str, Any, str]], timings: Any) -> Any:
+            shards: int, local: list[tuple[str, Any, str]], observers: list[tuple[str, Any, str]], timings: Any) -> Any:
         from pipeline.engine.flow import run_flow
 
-        return run_flow(self.session, inputs, cfg, staging, progress, data_docs, verbose, shards, observers, timings)
+        return run_flow(self.session, inputs, cfg, staging, progress, data_docs, verbose, shards, local, observers,
+                        timings)
 
     def stages(self, local: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]:
         swap = {"clean": RayClean(self.session), "dedup": RayDedup(self.session)}
