@@ -33,6 +33,7 @@ import ray
 
 from pipeline.clean.pii import hide_secrets_in
 from pipeline.config import Config
+from pipeline.core.memory import release_free_memory
 from pipeline.core.progress import Progress, Timings
 from pipeline.core.records import (REJECT_FEATURES, TASK_FIELDS, Task, _keys_of, features_for, quiet_datasets,
                                    table_content_texts)
@@ -138,9 +139,13 @@ def run_flow(session: RaySession, inputs: list[str], cfg: Config, staging: Path,
         _check_conserved(name, rows_in, len(kept), len(dropped))
         records, rejected = kept, rejected + dropped
         sections.update(published)
+        del kept, dropped, published
+        release_free_memory()  # what the step's decisions took goes back to the system, as in the local runner
     sample = _readiness_sample(records, cfg.seed) if len(records) else _Sample(_without_raw(no_records), None)
     with progress.stage(", ".join(name for name, _, _ in observers), len(sample)):
         _observe(sample, observers, cfg, ctx, sections, clock, len(records))
+    del sample
+    release_free_memory()
     settle_label_noise(sections, cfg.drift.baseline)
     _check_conserved("the run", sections["input"]["rows_read"], len(records), len(rejected))
     with quiet_datasets():
