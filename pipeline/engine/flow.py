@@ -176,11 +176,11 @@ def _observe(sample: Any, observers: list[tuple[str, Any, str]], cfg: Config, ct
         start = time.perf_counter()
         result = stage(sample.records, getattr(cfg, section), frozen)
         clock.add(name, time.perf_counter() - start, rows)
-        _check_conserved(name, len(sample.records), len(result.kept), len(result.rejected) or 0)
-        if len(result.rejected):
-            raise AssertionError(f"{name}: rejected rows in a stage that only reads them")
+        if len(result.kept) != len(sample.records) or len(result.rejected):
+            raise ConservationError(f"{name}: {len(sample.records)} rows in, {len(result.kept)} passed on and "
+                                    f"{len(result.rejected)} rejected by a stage that only reads them")
         published_all.append(result.sections)
-    for published in published_all:
+    for published in published_all:  # in the observers' order, after all of them ran (as the local runner)
         for key, value in published.items():
             earlier = sections.get(key)
             sections[key] = {**earlier, **value} if isinstance(earlier, dict) and isinstance(value, dict) else value
