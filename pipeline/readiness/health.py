@@ -24,10 +24,17 @@ def check_duplicate_rate(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if not overlap:
         return rule.skip("no overlap section in this report (written by ftprep run)")
     remaining, records = overlap["duplicates_remaining"], overlap["records"]
+    # minimal pairs of a text-pair layout share a cluster on purpose (pipeline.dedup.pairs): not repeats
+    pairs = (report.get("duplicates") or {}).get("minimal_pairs") or {}
+    minimal = max(0, int(pairs.get("records", 0)) - int(pairs.get("clusters", 0)))
+    remaining = max(0, remaining - minimal)
     rate = round(remaining / records, 4) if records else 0.0
     removed = _removed_duplicates(report.get("duplicates"))
     message = f"{remaining} of {records} kept records ({rate:.1%}) repeat another one" + (
         f"; dedup removed {removed}" if removed is not None else "; the dedup stage did not run (exact duplicates only)")
+    if minimal:
+        message += (f"; {minimal} more are minimal pairs of a text-pair layout ({pairs.get('layout')}), kept on "
+                    "purpose and held in one split with their partner")
     return rule.result(rate, message, f"remove {remaining} duplicates (run dedup, or a stricter dedup policy)")
 
 
