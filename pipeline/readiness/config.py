@@ -133,7 +133,7 @@ class ReadinessConfig(Section):
     noise_min_per_label: int = 50
     noise_min_skill: float = 0.35
     noise_max_suspect_quality: float = 0.1
-    noise_confirm_below: float = 0.05
+    noise_confirm_below: float = 0.1
     noise_min_agreement: float = 0.5
     max_suspects: int = 20
     noise_folds: int = 5

@@ -104,7 +104,7 @@ def label_noise(
     max_examples: int = 12_000,
     folds: int = 5,
     shown: int = 20,
-    confirm_below: float | None = 0.05,
+    confirm_below: float | None = 0.1,
 ) -> LabelNoise | None:
     """Flag likely mislabeled rows with cleanlab's ``find_label_issues`` on out-of-fold probabilities.
 

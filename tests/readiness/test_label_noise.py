@@ -77,7 +77,7 @@ def test_a_suspect_is_confirmed_only_when_both_baselines_are_sure_of_the_same_ot
     first = np.array([[0.01, 0.97, 0.02], [0.01, 0.97, 0.02], [0.01, 0.97, 0.02], [0.3, 0.6, 0.1]])
     second = np.array([[0.02, 0.90, 0.08], [0.20, 0.70, 0.10], [0.01, 0.09, 0.90], [0.01, 0.98, 0.01]])
     given = np.array([0, 0, 0, 0])
-    assert confirmed_by_second(first, second, given, np.array([0, 1, 2, 3]), 0.05).tolist() == [True, False, False,
+    assert confirmed_by_second(first, second, given, np.array([0, 1, 2, 3]), 0.1).tolist() == [True, False, False,
                                                                                                  False]
 
 
@@ -186,16 +186,18 @@ def _disputed(rate: float, confirmed_rate: float, agreement: float, quality: flo
     return report
 
 
-# Figures measured on the readiness corpus's slices (docs/readiness.md, "Two baselines")
+# Figures measured on the readiness corpus's slices and SMS spam (docs/readiness.md, "Two baselines")
 @pytest.mark.parametrize(("figures", "status"), [
-    ((0.086, 0.0148, 0.171, 0.053), "info"),   # HWU64, clean: the word baseline is sure and wrong on short commands
-    ((0.058, 0.007, 0.122, 0.126), "info"),    # AG News: 14 confirmed suspects, real errors, 0.7% of the rows
-    ((0.355, 0.0157, 0.044, 0.189), "info"),   # tweet_eval sentiment
-    ((0.064, 0.0415, 0.651, 0.008), "warn"),   # banking77-20, 5% flipped
-    ((0.205, 0.1369, 0.667, 0.011), "fail"),   # banking77-20, 20% flipped
-    ((0.199, 0.1319, 0.664, 0.014), "fail"),   # SNIPS, 20% flipped
-    ((0.20, 0.06, 0.30, 0.05), "warn"),        # disputed, yet more than 5% of the rows confirmed: warns, never fails
-    ((0.04, 0.01, 0.25, 0.05), "pass"),        # disputed and under the warn line: nothing to say
+    ((0.086, 0.027, 0.31, 0.053), "info"),    # HWU64, clean: the word baseline is sure and wrong on short commands
+    ((0.058, 0.015, 0.27, 0.126), "info"),    # AG News: its confirmed suspects are real errors, 1.5% of the rows
+    ((0.064, 0.027, 0.42, 0.062), "info"),    # Davidson hate/offensive: judgement calls
+    ((0.355, 0.044, 0.12, 0.189), "info"),    # tweet_eval sentiment
+    ((0.064, 0.047, 0.73, 0.008), "warn"),    # banking77-20, 5% flipped
+    ((0.205, 0.152, 0.74, 0.011), "fail"),    # banking77-20, 20% flipped
+    ((0.199, 0.160, 0.81, 0.014), "fail"),    # SNIPS, 20% flipped
+    ((0.100, 0.053, 0.52, 0.073), "warn"),    # SMS spam, 10% flipped
+    ((0.20, 0.06, 0.30, 0.05), "warn"),       # disputed, yet more than 5% of the rows confirmed: warns, never fails
+    ((0.04, 0.01, 0.25, 0.05), "pass"),       # disputed and under the warn line: nothing to say
 ])
 def test_two_baselines_that_disagree_leave_only_the_confirmed_share(figures, status):
     """Under half the suspects confirmed by the character-level baseline: only the confirmed share is judged, and
