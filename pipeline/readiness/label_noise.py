@@ -16,6 +16,13 @@ random other label it flags 2.5/7.1/11.6/21.4/40.9% (docs/readiness.md). Two thi
   subjective labels the bag of words misses sarcasm and negation and stays undecided on correct labels
   (tweet_eval hate, sentiment and offensive, none flipped: 14-32% flagged, median 0.18-0.22).
 
+A second baseline that reads differently (the same learner on character 2-5-grams) is asked about every suspect:
+a suspect is *confirmed* when both give its label under ``noise_confirm_below`` and prefer the same other label. A
+flipped label is a plain error both read alike (banking77, SNIPS and SMS spam with 5-40% flipped: 52-81% of the
+suspects confirmed, 84-99% of the confirmed are flips); a blind spot is one model's way of reading (HWU64's short
+commands, tweets, SICK: 2-42% confirmed). Under ``noise_min_agreement`` only the confirmed share counts, and only to
+warn.
+
 An estimate with a doubt never fails, warns only above ``fail_label_noise_rate``, and its warning has the cause
 ``uncertain``: it never holds back a confident one in "What to do next". An unsure probe (the last doubt) is only
 ``info``: on tweet_eval sentiment three quarters of the suspects read are labelled right, so a warning would be
