@@ -97,7 +97,7 @@ TUNE = {
     "tweet_sentiment": lambda: tweeteval("sentiment", "test"),
     "tweet_offensive": lambda: tweeteval("offensive"),  # OffensEval 2019: a new source, added to the tune half
 }
-# Held-out sources (the readiness corpus's held_out half): measured once at the end, never tuned on.
+# Sources of the readiness corpus's first held-out half (now "spent": read after its first measurement).
 CHECK = {
     "tweet_irony": lambda: tweeteval("irony"),
     "tweet_emotion": lambda: tweeteval("emotion"),

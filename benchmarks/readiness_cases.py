@@ -11,19 +11,25 @@ Every case belongs to one half, by its source dataset (``SOURCE_HALF``; the sour
 licence in ``readiness_sources.md``):
 
 - ``tune``: defaults and detectors may be calibrated on these sources;
-- ``held_out``: never looked at while choosing a default; they measure whether the checks generalise. Every kind
-  of trap is built once from a tune source and once from a held-out one.
+- ``spent``: the earlier held-out halves, each read after its first measurement, now calibrated on like tune (the
+  second of them is ``readiness_heldout.py``, slices in ``tests/data/heldout``);
+- ``held_out``: sources the project had never used, judged blind (``readiness_heldout2.py``, slices in
+  ``tests/data/heldout2``); never looked at while choosing a default, they measure whether the checks generalise.
+
+Every kind of trap is built once from a tune source, once from a spent one and once from a held-out one.
 
 The cases of the project's first sources read ``../shared/data`` (next to the repository; ``--data`` or
 ``$FTPREP_SHARED_DATA`` point elsewhere; a case whose file is missing is skipped, and the table says so); the
-others read the small slices in ``tests/data/readiness`` (``tests/data/SOURCE.md``).
+others read the small slices in ``tests/data/readiness``, ``tests/data/heldout`` and ``tests/data/heldout2``
+(``tests/data/SOURCE.md``).
 
-    python benchmarks/readiness_cases.py [--half tune|held_out] [--only NAME,...] [--data DIR] [--keep DIR]
-                                         [--json FILE] [--judge KEPT_DIR]
+    python benchmarks/readiness_cases.py [--half tune|spent|held_out] [--only NAME,...] [--data DIR] [--keep DIR]
+                                         [--json FILE] [--judge KEPT_DIR] [--list]
 
 Prints one row per case (case, half, expected, got, time, right), the mismatches below the table, and the
 agreement per half ("held_out: 18/20 right (90%)"); ``--json`` writes the same (``agreement`` per half and
-``cases``). Exit 0 when every case that ran is right, 1 otherwise.
+``cases``); ``--list`` prints the chosen case names without running them. Exit 0 when every case that ran is
+right, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import importlib.util
 import json
 import os
 import random
@@ -70,7 +77,8 @@ class Case:
             issue owned elsewhere); the case is right when removing their warnings gives ``verdict``.
         extra: further properties of the report (messages, recommendations).
         why: the defect (or its absence) in one line.
-        half: ``"tune"`` (thresholds may be calibrated on its source) or ``"held_out"`` (never looked at while
+        half: ``"tune"`` (thresholds may be calibrated on its source), ``"spent"`` (an earlier held-out half, read
+            after its first measurement: calibrated on like tune) or ``"held_out"`` (never looked at while
             choosing a default: it measures whether the checks generalise). Set by source: every case of one
             source is in the same half (:data:`SOURCE_HALF`).
         caught_by: for a trap whose defective rows ftprep may also quarantine: check names and ``reject:REASON``
@@ -254,7 +262,7 @@ def csv_shift(data: Path, work: Path) -> list[str]:
 # -- the public slices in tests/data/readiness (benchmarks/readiness_sources.md) ------------------------------------
 
 SLICES = REPO / "tests" / "data" / "readiness"
-SLICE_DIRS = ("readiness/", "content/")  # tests/data folders holding corpus slices
+SLICE_DIRS = ("readiness/", "content/", "heldout/", "heldout2/")  # tests/data folders holding corpus slices
 
 SLICE_SOURCE = {
     "clinc150_40intents.jsonl": "clinc150",
@@ -290,13 +298,16 @@ SOURCE_HALF = {
     **dict.fromkeys(("tweeteval_offensive", "lima", "openassistant"), "tune"),
     # task-oriented dialogue: short assistant turns without a stop (calibrates the truncation rule)
     "taskmaster4": "tune",
+    # the first held-out half: its failures were read after its first measurement, so it is calibrated on now
     **dict.fromkeys(("snips", "ag_news", "tweeteval_emotion", "tweeteval_irony", "sick", "aqua_rat", "gpteacher",
-                     "bfcl", "sgd", "alpaca_eval"), "held_out"),
+                     "bfcl", "sgd", "alpaca_eval"), "spent"),
+    # the second held-out half's sources (readiness_heldout.SLICE_SOURCE, now spent) and the held_out sources
+    # (readiness_heldout2.SLICE_SOURCE) are added with their cases below
 }
-"""Source dataset -> its half. A source never changes half: held-out results stop meaning anything once a default
-has been chosen by looking at them."""
+"""Source dataset -> its half. A held-out source only ever leaves its half for ``spent``: held-out results stop
+meaning anything once a default has been chosen by looking at them, and the record says so."""
 
-HALVES = ("tune", "held_out")
+HALVES = ("tune", "spent", "held_out")
 
 
 def _slice(name: str) -> list[dict[str, Any]]:
@@ -930,7 +941,7 @@ TUNE_CASES: list[Case] = [
          tolerated={"eval_power": "800 rows: a test split of 80"}),
 ]
 
-HELD_OUT_CASES: list[Case] = [
+SPENT_CASES: list[Case] = [
     Case("snips7", SNIPS, classification(_snips, *B20_SPLIT), "ready", {},
          "SNIPS, 7 intents x 300 queries: a clean intent set"),
     Case("ag_news", AG, classification(_ag_news, *B20_SPLIT), "ready_with_warnings", {"label_noise": "warn"},
@@ -1007,9 +1018,26 @@ HELD_OUT_CASES: list[Case] = [
          {"label_leakage": "warn"}, "AG News with every text opening with its topic ('Sports: ...')",
          tolerated={"label_noise": "AG News's own category errors (see ag_news)"}),
 ]
-HELD_OUT_CASES = [dataclasses.replace(c, half="held_out") for c in HELD_OUT_CASES]
+SPENT_CASES = [dataclasses.replace(c, half="spent") for c in SPENT_CASES]
 
-CASES += TUNE_CASES + HELD_OUT_CASES
+
+def _load(name: str, half: str) -> list[Case]:
+    """The cases of a sibling module (which reuses this module's builders); its sources join SLICE_SOURCE and
+    SOURCE_HALF in ``half``."""
+    sys.modules.setdefault("readiness_cases", sys.modules[__name__])  # as a script: one copy of this module, not two
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    SLICE_SOURCE.update(module.SLICE_SOURCE)
+    SOURCE_HALF.update(dict.fromkeys(module.SLICE_SOURCE.values(), half))
+    return module.CASES
+
+
+# the first held-out half (readiness_heldout.py) was measured blind once (11/25) and read: it is spent now
+SPENT_CASES += _load("readiness_heldout", "spent")
+HELD_OUT_CASES = _load("readiness_heldout2", "held_out")
+CASES += TUNE_CASES + SPENT_CASES + HELD_OUT_CASES
 
 MUST_STAY_RIGHT = ("banking77_full", "sms_spam", "alpaca_en", "alpaca_200", "tiny_4_per_label", "tiny_sms_8",
                    "tiny_chat_5", "flipped_05", "flipped_10", "flipped_20", "flipped_40", "collapsed_85",
@@ -1139,12 +1167,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the outcomes as JSON")
     parser.add_argument("--judge", type=Path, help="judge the reports kept by an earlier --keep run, without running")
     parser.add_argument("--half", choices=HALVES, help="run the cases of one half only")
+    parser.add_argument("--list", action="store_true", help="print the chosen case names, run nothing")
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else None
     unknown = sorted(set(names or ()) - {c.name for c in CASES})
     if unknown:
         parser.error(f"no case named {', '.join(unknown)}")
     chosen = [c for c in CASES if (names is None or c.name in names) and (args.half is None or c.half == args.half)]
+    if args.list:
+        print("\n".join(c.name for c in chosen))
+        return 0
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="ftprep-cases-") as tmp:
         for case in chosen:

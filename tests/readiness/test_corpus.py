@@ -1,7 +1,7 @@
 """The readiness corpus (benchmarks/readiness_cases.py).
 
 Fast: every case built from the slices in tests/data/readiness gives ftprep an input it reads (nearly every row
-kept); the tune and held-out halves share no source, and every kind of trap is in both. Slow: the cases that were
+kept); the tune, spent and held-out halves share no source, and every kind of trap is in each. Slow: the cases that were
 right before the corpus grew (built from ../shared/data) keep their verdict and named checks.
 """
 
@@ -73,24 +73,28 @@ def test_halves_share_no_source():
         half = corpus.SOURCE_HALF[case.origin]
         assert half == case.half, f"{case.name} is {case.half}, its source {case.origin} is {half}"
         halves.setdefault(case.half, set()).add(case.origin)
-    assert not halves["tune"] & halves["held_out"]
+    assert not halves["tune"] & halves["spent"] and not halves["tune"] & halves["held_out"]
+    assert not halves["spent"] & halves["held_out"]
     new = set(corpus.SLICE_SOURCE.values())
-    assert len(new & halves["tune"]) >= 6 and len(new & halves["held_out"]) >= 6
+    assert len(new & halves["tune"]) >= 6 and len(new & halves["spent"]) >= 6 and len(halves["held_out"]) >= 8
 
 
 def test_every_trap_is_in_both_halves():
-    """A check the corpus expects to fire, by name, in the tune half is expected in the held-out half too."""
+    """A check the corpus expects to fire, by name, in the tune half is expected in the spent and held-out halves
+    too."""
     new_checks = {"truncated_responses", "conflicting_responses", "prompt_leakage", "refusals",
                   "fragmentary_responses", "scrambled_text", "format_artifacts", "swapped_roles", "label_shortcuts",
                   "label_noise", "label_leakage"}
     expected = {half: {name for c in corpus.CASES if c.half == half
                        for name in [*c.checks, *c.caught_by] if name in new_checks} for half in corpus.HALVES}
-    assert expected["tune"] == expected["held_out"] == new_checks
+    assert expected["tune"] == expected["spent"] == expected["held_out"] == new_checks
 
 
 def test_every_slice_is_documented():
     slices = {p.name for p in corpus.SLICES.glob("*.jsonl")}
     slices |= {name for name in corpus.SLICE_SOURCE if (corpus.SLICES.parent / "content" / name).exists()}
+    for folder in ("heldout", "heldout2"):
+        slices |= {p.name for p in (corpus.SLICES.parent / folder).glob("*.jsonl")}
     assert slices == set(corpus.SLICE_SOURCE)
     listed = SOURCE_MD.read_text(encoding="utf-8")
     for name in slices:
