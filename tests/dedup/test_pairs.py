@@ -62,3 +62,18 @@ def test_an_exact_pair_with_two_labels_is_still_a_conflict():
     assert reasons == {"r0": "label_conflict", "r11": "label_conflict", "r12": "duplicate_exact"}
     kept = dict(zip(result.kept["id"], result.kept["cluster"]))
     assert "r10" in kept  # the one-word contradiction of r0's premise is kept
+
+
+def test_a_pair_is_judged_for_repetition_part_by_part():
+    """Real SICK pairs whose hypothesis repeats the premise (0.41 of their words in repeated 5-grams over the join)
+    are not low quality; junk repeated inside one part still is."""
+    from pipeline.clean.config import CleanConfig
+    from pipeline.clean.quality import _duplicate_ngrams
+
+    cfg = CleanConfig()
+    pair = ("Premise: Two children and an adult are standing next to a tree limb\n"
+            "Hypothesis: Two children and an adult are not standing next to a tree limb")
+    joined = pair.replace("\nHypothesis:", "").removeprefix("Premise: ")
+    assert _duplicate_ngrams(joined, cfg) is not None and _duplicate_ngrams(pair, cfg) is None
+    junk = "Premise: " + "buy cheap pills now " * 8 + "\nHypothesis: A man is playing a guitar"
+    assert _duplicate_ngrams(junk, cfg) is not None
