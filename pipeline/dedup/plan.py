@@ -140,7 +140,9 @@ class ClusterPlan:
         kept_rows = np.flatnonzero(np.fromiter((r is None for r in self.reject), dtype=bool, count=len(self.reject)))
         unit_of_row = self.leader_root[self.row_leader]
         weights = np.bincount(unit_of_row[kept_rows], minlength=len(self.leaders))
-        unit_labels = [self.labels[r] for r in self.leaders.tolist()] if self.labels is not None else None
+        # a pair layout's near twins of any label are minimal pairs too (one premise, two hypotheses): one split
+        by_label = self.labels is not None and self.pair_layout is None
+        unit_labels = [self.labels[r] for r in self.leaders.tolist()] if by_label else None
         edges, strength, edit_only = self._twin_edges()
         grouped = near_twin_groups(edges, strength, self.leader_root, weights, unit_labels, self.cfg.group_max_share,
                                    edit_only)
