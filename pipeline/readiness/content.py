@@ -30,7 +30,7 @@ from pipeline.readiness.content_rules import EXAMPLE_CHARS, EXAMPLES
 from pipeline.readiness.content_rules import short as _short
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.fluency import WORD, fluency
-from pipeline.readiness.roles import role_swaps
+from pipeline.readiness.roles import role_swaps, states_need
 
 RULES_SAMPLE = 5_000  # records the per-response rules read (a share known to about +-1.4 points at 95%)
 Pair = tuple[str, str]
@@ -122,7 +122,7 @@ def _record_findings(record: list[Pair], chat_text: str | None,
     if markers:
         found["format_artifacts"] = (len(record) - 1, ", ".join(markers))
     if chat_text is not None and record:
-        swapped = [turn for turn, (p, r) in enumerate(record) if rules.swapped_pair(p, r)]
+        swapped = [turn for turn, (p, r) in enumerate(record) if rules.swapped_pair(p, r) and not states_need(p)]
         if swapped and 3 * len(swapped) >= 2 * len(record):  # most turns: one clarifying question is no swap
             found["swapped_roles"] = (swapped[0], f"{len(swapped)} of {len(record)} user turns read like answers")
     return found
