@@ -92,7 +92,7 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
         flagged["truncated_responses"].sort()
     section: dict[str, Any] = {"records": len(sample), "sampled_from": len(ds)}
     harmful = [(i, turn, f"declines a harmful-looking request ('{term}')") for i, turn, _ in flagged["refusals"]
-               if (term := harm_term(pairs[i][turn][0] if pairs[i] else ""))]
+               if (term := _harm_asked(pairs[i], turn))]
     flagged["refusals"] = [f for f in flagged["refusals"] if not any(f[:2] == h[:2] for h in harmful)]
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)
@@ -111,6 +111,12 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     asked = _asked(ds) if chat else None
     section["prompt_leakage"] = prompt_leakage(keys, splits, all_ids, first, asked)
     return section
+
+
+def _harm_asked(record: list[Pair], turn: int) -> str | None:
+    """The harm term of the request a refusal answers, or of an earlier user turn of its chat ("I meant the NEW
+    address" after asking for someone's home address)."""
+    return next((term for prompt, _ in reversed(record[: turn + 1]) if (term := harm_term(prompt))), None)
 
 
 def _record_findings(record: list[Pair], chat_text: str | None,
