@@ -11,15 +11,17 @@ Every case belongs to one half, by its source dataset (``SOURCE_HALF``; the sour
 licence in ``readiness_sources.md``):
 
 - ``tune``: defaults and detectors may be calibrated on these sources;
-- ``spent``: the first held-out half; read after its first measurement, now calibrated on like tune;
-- ``held_out``: sources the project had never used, judged blind (``readiness_heldout.py``, slices in
-  ``tests/data/heldout``); never looked at while choosing a default, they measure whether the checks generalise.
+- ``spent``: the earlier held-out halves, each read after its first measurement, now calibrated on like tune (the
+  second of them is ``readiness_heldout.py``, slices in ``tests/data/heldout``);
+- ``held_out``: sources the project had never used, judged blind (``readiness_heldout2.py``, slices in
+  ``tests/data/heldout2``); never looked at while choosing a default, they measure whether the checks generalise.
 
 Every kind of trap is built once from a tune source, once from a spent one and once from a held-out one.
 
 The cases of the project's first sources read ``../shared/data`` (next to the repository; ``--data`` or
 ``$FTPREP_SHARED_DATA`` point elsewhere; a case whose file is missing is skipped, and the table says so); the
-others read the small slices in ``tests/data/readiness`` and ``tests/data/heldout`` (``tests/data/SOURCE.md``).
+others read the small slices in ``tests/data/readiness``, ``tests/data/heldout`` and ``tests/data/heldout2``
+(``tests/data/SOURCE.md``).
 
     python benchmarks/readiness_cases.py [--half tune|spent|held_out] [--only NAME,...] [--data DIR] [--keep DIR]
                                          [--json FILE] [--judge KEPT_DIR] [--list]
@@ -75,7 +77,7 @@ class Case:
             issue owned elsewhere); the case is right when removing their warnings gives ``verdict``.
         extra: further properties of the report (messages, recommendations).
         why: the defect (or its absence) in one line.
-        half: ``"tune"`` (thresholds may be calibrated on its source), ``"spent"`` (the first held-out half, read
+        half: ``"tune"`` (thresholds may be calibrated on its source), ``"spent"`` (an earlier held-out half, read
             after its first measurement: calibrated on like tune) or ``"held_out"`` (never looked at while
             choosing a default: it measures whether the checks generalise). Set by source: every case of one
             source is in the same half (:data:`SOURCE_HALF`).
@@ -260,7 +262,7 @@ def csv_shift(data: Path, work: Path) -> list[str]:
 # -- the public slices in tests/data/readiness (benchmarks/readiness_sources.md) ------------------------------------
 
 SLICES = REPO / "tests" / "data" / "readiness"
-SLICE_DIRS = ("readiness/", "content/", "heldout/")  # tests/data folders holding corpus slices
+SLICE_DIRS = ("readiness/", "content/", "heldout/", "heldout2/")  # tests/data folders holding corpus slices
 
 SLICE_SOURCE = {
     "clinc150_40intents.jsonl": "clinc150",
@@ -299,7 +301,8 @@ SOURCE_HALF = {
     # the first held-out half: its failures were read after its first measurement, so it is calibrated on now
     **dict.fromkeys(("snips", "ag_news", "tweeteval_emotion", "tweeteval_irony", "sick", "aqua_rat", "gpteacher",
                      "bfcl", "sgd", "alpaca_eval"), "spent"),
-    # the held_out sources (readiness_heldout.SLICE_SOURCE) are added with their cases below
+    # the second held-out half's sources (readiness_heldout.SLICE_SOURCE, now spent) and the held_out sources
+    # (readiness_heldout2.SLICE_SOURCE) are added with their cases below
 }
 """Source dataset -> its half. A held-out source only ever leaves its half for ``spent``: held-out results stop
 meaning anything once a default has been chosen by looking at them, and the record says so."""
@@ -1004,20 +1007,22 @@ SPENT_CASES: list[Case] = [
 SPENT_CASES = [dataclasses.replace(c, half="spent") for c in SPENT_CASES]
 
 
-def _held_out_cases() -> list[Case]:
-    """The held-out half, from readiness_heldout.py (which reuses this module's builders); its sources join
-    SLICE_SOURCE and SOURCE_HALF."""
+def _load(name: str, half: str) -> list[Case]:
+    """The cases of a sibling module (which reuses this module's builders); its sources join SLICE_SOURCE and
+    SOURCE_HALF in ``half``."""
     sys.modules.setdefault("readiness_cases", sys.modules[__name__])  # as a script: one copy of this module, not two
-    spec = importlib.util.spec_from_file_location("readiness_heldout", Path(__file__).with_name("readiness_heldout.py"))
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     SLICE_SOURCE.update(module.SLICE_SOURCE)
-    SOURCE_HALF.update(dict.fromkeys(module.SLICE_SOURCE.values(), "held_out"))
+    SOURCE_HALF.update(dict.fromkeys(module.SLICE_SOURCE.values(), half))
     return module.CASES
 
 
-HELD_OUT_CASES = _held_out_cases()
+# the first held-out half (readiness_heldout.py) was measured blind once (11/25) and read: it is spent now
+SPENT_CASES += _load("readiness_heldout", "spent")
+HELD_OUT_CASES = _load("readiness_heldout2", "held_out")
 CASES += TUNE_CASES + SPENT_CASES + HELD_OUT_CASES
 
 MUST_STAY_RIGHT = ("banking77_full", "sms_spam", "alpaca_en", "alpaca_200", "tiny_4_per_label", "tiny_sms_8",

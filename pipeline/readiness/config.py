@@ -84,7 +84,7 @@ class ReadinessConfig(Section):
         max_conflicting_share: a larger share of records repeating a prompt with a materially different answer
             warns; ``fail_conflicting_share`` fails.
         max_prompt_leakage_share: a larger share of val/test records whose prompt is in train warns;
-            ``fail_prompt_leakage_share`` fails.
+            ``fail_prompt_leakage_share`` fails (the evaluation then measures recall more than anything).
         max_reject_reason_share: any single reject reason taking a larger share of the input rows warns.
         shortcut_min_skill: text length, casing/punctuation or language alone predicting the label with a skill
             above this (balanced accuracy above chance, out of fold) warns (``label_shortcuts``).
@@ -165,7 +165,7 @@ class ReadinessConfig(Section):
     max_conflicting_share: float = 0.05
     fail_conflicting_share: float = 0.5
     max_prompt_leakage_share: float = 0.02
-    fail_prompt_leakage_share: float = 0.2
+    fail_prompt_leakage_share: float = 0.5
     max_reject_reason_share: float = 0.1
     # label_shortcuts (classification)
     shortcut_min_skill: float = 0.85

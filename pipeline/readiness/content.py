@@ -23,6 +23,7 @@ from datasets import Dataset
 
 from pipeline.chat.schema import message_text
 from pipeline.clean.prose import prose
+from pipeline.clean.responses import SHORT_TURN_WORDS
 from pipeline.core.records import Task, column, rejections_to_dataset, task_of
 from pipeline.core.stage import RunContext, StageResult
 from pipeline.readiness import content_rules as rules
@@ -112,8 +113,10 @@ def _record_findings(record: list[Pair], chat_text: str | None,
     """Each finding of one record: the pair it was found in and why (``typical``: response lengths per instruction
     opening in the sample, :func:`content_rules.typical_lengths`)."""
     found: dict[str, tuple[int, str]] = {}
+    short_turn = SHORT_TURN_WORDS if chat_text is not None else 0
     for turn, (prompt, response) in enumerate(record):
-        for name, reason in (("truncated_responses", rules.truncation(response)), ("refusals", rules.refusal(response)),
+        cut = rules.truncation(response, final=turn == len(record) - 1, short_turn=short_turn)
+        for name, reason in (("truncated_responses", cut), ("refusals", rules.refusal(response)),
                              ("fragmentary_responses", rules.fragment(prompt, response, typical))):
             if reason and name not in found:
                 found[name] = (turn, reason)
@@ -267,8 +270,10 @@ def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str
                    asked: Sequence[str] | None = None) -> dict[str, Any]:
     """Val/test records whose prompt is also a train prompt, whatever their answers: the same once case, spacing and
     punctuation are folded, or a near prompt (:func:`near_prompts`: a word or two changed, the same numbers).
-    ``different_answers`` counts those whose answer differs from the train record's (the test then scores a
-    contradiction); ``near_records`` those found only as near prompts."""
+    ``different_answers`` counts those whose answer differs from the train record's, ``agreeing_answers`` those of
+    them agreeing with it in substance (:func:`materially_different`: the same final number, most content words
+    shared; a model recalling its training answer scores on them, the rest score a contradiction);
+    ``near_records`` those found only as near prompts."""
     train: dict[str, int] = {}
     for index, (key, split) in enumerate(zip(keys, splits)):
         if split == "train" and key:
@@ -282,10 +287,11 @@ def prompt_leakage(keys: Sequence[str], splits: Sequence[str], ids: Sequence[str
     source.update({rest[e]: train_rows[t] for e, t in near.items()})
     leaked = sorted(source)
     evaluated = sum(split != "train" for split in splits)
-    different = sum(first[source[i]][1].strip() != first[i][1].strip() for i in leaked)
+    other = [i for i in leaked if first[source[i]][1].strip() != first[i][1].strip()]
+    agreeing = sum(not materially_different(first[source[i]][1], first[i][1]) for i in other)
     return {"eval_records": evaluated, "records": len(leaked),
-            "share": round(len(leaked) / evaluated, 4) if evaluated else 0.0, "different_answers": different,
-            "near_records": len(near),
+            "share": round(len(leaked) / evaluated, 4) if evaluated else 0.0, "different_answers": len(other),
+            "agreeing_answers": agreeing, "near_records": len(near),
             "examples": [{"id": ids[i], "split": splits[i], "prompt": _short(first[i][0], 80)} for i in leaked[:EXAMPLES]]}
 
 

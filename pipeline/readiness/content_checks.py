@@ -192,9 +192,13 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if not figure["eval_records"]:
         return rule.skip("no val or test records")
     near = f", {figure['near_records']} of them a near prompt" if figure.get("near_records") else ""
+    agreeing = figure.get("agreeing_answers")
+    same = figure["records"] - figure["different_answers"]
+    effect = (f", and on {same + agreeing} ({(same + agreeing) / figure['eval_records']:.1%} of val/test) the train "
+              "answer agrees with theirs, so recalling it scores" if agreeing is not None else "")
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
                f"prompt in train ({figure['different_answers']} with another answer{near}): scores on them measure "
-               "recall of training prompts")
+               f"recall of training prompts{effect}")
     return _by_share(rule, figure, message,
                      recommendation="split by prompt (records sharing a prompt in one split) or drop the "
                      "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))
