@@ -509,3 +509,11 @@ def test_expectations_a_readiness_check_judges_say_which():
     assert name in section["failed_warning"] and section["judged_elsewhere"] == {name: "label_balance"}
     unique = next(e for e in outcome.suites[0].expectations if e.type == "expect_column_values_to_be_unique")
     assert unique.judged_by is None and "judged_by" not in unique.to_dict()
+
+
+def test_the_table_says_which_check_judges_a_failed_expectation():
+    expectation = {"status": "fail", "observed": {"unexpected_count": 1, "element_count": 10, "unexpected_percent": 10.0},
+                   "judged_by": "label_balance"}
+    from pipeline.validate.render import observed_summary
+
+    assert observed_summary(expectation) == "1 of 10 unexpected (10.0%); judged by the readiness check label_balance"
