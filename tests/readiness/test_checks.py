@@ -314,7 +314,8 @@ def test_learning_curve_skip_says_why():
 
 def _diversity(cluster=0.0, distinct_2=0.5, template=0.0, novelty=0.5):
     return {"near_duplicate_cluster_share": cluster, "distinct_2": distinct_2, "novelty_ngrams": novelty,
-            "templates": {"prefix": {"share": template, "top": []}, "suffix": {"share": 0.0, "top": []}}}
+            "templates": {"prefix": {"share": min(1.0, 2 * template), "largest_share": template, "top": []},
+                          "suffix": {"share": 0.0, "largest_share": 0.0, "top": []}}}
 
 
 @pytest.mark.parametrize(("measure", "value", "status"), [
