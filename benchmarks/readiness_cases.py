@@ -11,15 +11,17 @@ Every case belongs to one half, by its source dataset (``SOURCE_HALF``; the sour
 licence in ``readiness_sources.md``):
 
 - ``tune``: defaults and detectors may be calibrated on these sources;
-- ``spent``: the first held-out half; read after its first measurement, now calibrated on like tune;
-- ``held_out``: sources the project had never used, judged blind (``readiness_heldout.py``, slices in
-  ``tests/data/heldout``); never looked at while choosing a default, they measure whether the checks generalise.
+- ``spent``: the earlier held-out halves, each read after its first measurement, now calibrated on like tune (the
+  second of them is ``readiness_heldout.py``, slices in ``tests/data/heldout``);
+- ``held_out``: sources the project had never used, judged blind (``readiness_heldout2.py``, slices in
+  ``tests/data/heldout2``); never looked at while choosing a default, they measure whether the checks generalise.
 
 Every kind of trap is built once from a tune source, once from a spent one and once from a held-out one.
 
 The cases of the project's first sources read ``../shared/data`` (next to the repository; ``--data`` or
 ``$FTPREP_SHARED_DATA`` point elsewhere; a case whose file is missing is skipped, and the table says so); the
-others read the small slices in ``tests/data/readiness`` and ``tests/data/heldout`` (``tests/data/SOURCE.md``).
+others read the small slices in ``tests/data/readiness``, ``tests/data/heldout`` and ``tests/data/heldout2``
+(``tests/data/SOURCE.md``).
 
     python benchmarks/readiness_cases.py [--half tune|spent|held_out] [--only NAME,...] [--data DIR] [--keep DIR]
                                          [--json FILE] [--judge KEPT_DIR] [--list]
@@ -75,7 +77,7 @@ class Case:
             issue owned elsewhere); the case is right when removing their warnings gives ``verdict``.
         extra: further properties of the report (messages, recommendations).
         why: the defect (or its absence) in one line.
-        half: ``"tune"`` (thresholds may be calibrated on its source), ``"spent"`` (the first held-out half, read
+        half: ``"tune"`` (thresholds may be calibrated on its source), ``"spent"`` (an earlier held-out half, read
             after its first measurement: calibrated on like tune) or ``"held_out"`` (never looked at while
             choosing a default: it measures whether the checks generalise). Set by source: every case of one
             source is in the same half (:data:`SOURCE_HALF`).
@@ -260,7 +262,7 @@ def csv_shift(data: Path, work: Path) -> list[str]:
 # -- the public slices in tests/data/readiness (benchmarks/readiness_sources.md) ------------------------------------
 
 SLICES = REPO / "tests" / "data" / "readiness"
-SLICE_DIRS = ("readiness/", "content/", "heldout/")  # tests/data folders holding corpus slices
+SLICE_DIRS = ("readiness/", "content/", "heldout/", "heldout2/")  # tests/data folders holding corpus slices
 
 SLICE_SOURCE = {
     "clinc150_40intents.jsonl": "clinc150",
@@ -299,7 +301,8 @@ SOURCE_HALF = {
     # the first held-out half: its failures were read after its first measurement, so it is calibrated on now
     **dict.fromkeys(("snips", "ag_news", "tweeteval_emotion", "tweeteval_irony", "sick", "aqua_rat", "gpteacher",
                      "bfcl", "sgd", "alpaca_eval"), "spent"),
-    # the held_out sources (readiness_heldout.SLICE_SOURCE) are added with their cases below
+    # the second held-out half's sources (readiness_heldout.SLICE_SOURCE, now spent) and the held_out sources
+    # (readiness_heldout2.SLICE_SOURCE) are added with their cases below
 }
 """Source dataset -> its half. A held-out source only ever leaves its half for ``spent``: held-out results stop
 meaning anything once a default has been chosen by looking at them, and the record says so."""
@@ -338,6 +341,14 @@ def _davidson() -> list[tuple[str, str]]:
 def _sick() -> list[tuple[str, str]]:
     return [(f"Premise: {r['sentence_A']}\nHypothesis: {r['sentence_B']}", r["entailment_label"].lower())
             for r in _slice("sick_3000.jsonl")]
+
+
+def _mrpc(data: Path) -> list[tuple[str, str]]:
+    """MSR paraphrase train: both sentences in one text, as 'Sentence 1: ...' and 'Sentence 2: ...' lines."""
+    lines = (data / "mrpc" / "msr_paraphrase_train.txt").read_text(encoding="utf-8-sig").splitlines()[1:]
+    rows = [line.split("\t") for line in lines if line.strip()]
+    return [(f"Sentence 1: {r[3]}\nSentence 2: {r[4]}", "paraphrase" if r[0] == "1" else "not_paraphrase")
+            for r in rows if len(r) == 5]
 
 
 def _prompt(instruction: str, extra: str) -> str:
@@ -805,10 +816,10 @@ CASES: list[Case] = [
          "LLaMA-Factory chat demo: {{name}} in 46 of 500 rows; 33 Chinese chats in an English set; 50 test examples; "
          "loss_weight fields in its messages"),
     Case("imbalanced_sms", ("sms_spam/SMSSpamCollection",), imbalanced, "ready_with_warnings",
-         {"label_balance": "warn", "min_per_label": "warn", "expectations": "warn", "language_mix": "pass",
+         {"label_balance": "warn", "min_per_label": "warn", "expectations": "pass", "language_mix": "pass",
           "pii": "info"},
-         "SMS spam with spam cut to 30 messages (the label_share expectation says the same as label_balance; the "
-         "phone numbers left are in under 1% of messages)"),
+         "SMS spam with spam cut to 30 messages (the label_share expectation fails too, and is left to label_balance, "
+         "which judges the same; the phone numbers left are in under 1% of messages)"),
     Case("near_twins", ("banking77/train.csv",), near_twins, "ready", {"split_leakage": "pass", "duplicate_rate": "pass"},
          "banking77-20 plus typo'd copies of 10% of its rows: dedup must remove them, nothing may leak"),
     Case("csv_shift", ("banking77/train.csv",), csv_shift, "not_ready", {"min_per_label": "fail"},
@@ -872,6 +883,12 @@ TUNE_CASES: list[Case] = [
          "often end without a stop ('Okay, your order will be ready in a few minutes at the coffee bar'); said in "
          "full, not cut off. Both warnings are true: a test split of about 60 chats is small, and a few test chats "
          "ask what train asks ('what is in a steamer', 'Can you tell me what's in the Americano?')"),
+    Case("mrpc", ("mrpc/msr_paraphrase_train.txt",),
+         lambda data, work: [_write_jsonl(work / "input.jsonl", _classification(_mrpc(data))), *B20_SPLIT], "ready", {},
+         "MRPC train, 4,076 sentence pairs (paraphrase or not) from news clusters: a standard pair benchmark used as "
+         "it is; a sentence often recurs in several pairs with a close rewrite, which is the task, not duplication",
+         tolerated={"learning_curve": "a bag of words gains on 4,000 pairs: more data helps the probe"},
+         extra=(rows_kept(0.97),)),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
          "Code Alpaca 2k: short code instructions; shell variables and format strings in code are not placeholders"),
     # traps
@@ -1004,20 +1021,22 @@ SPENT_CASES: list[Case] = [
 SPENT_CASES = [dataclasses.replace(c, half="spent") for c in SPENT_CASES]
 
 
-def _held_out_cases() -> list[Case]:
-    """The held-out half, from readiness_heldout.py (which reuses this module's builders); its sources join
-    SLICE_SOURCE and SOURCE_HALF."""
+def _load(name: str, half: str) -> list[Case]:
+    """The cases of a sibling module (which reuses this module's builders); its sources join SLICE_SOURCE and
+    SOURCE_HALF in ``half``."""
     sys.modules.setdefault("readiness_cases", sys.modules[__name__])  # as a script: one copy of this module, not two
-    spec = importlib.util.spec_from_file_location("readiness_heldout", Path(__file__).with_name("readiness_heldout.py"))
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     SLICE_SOURCE.update(module.SLICE_SOURCE)
-    SOURCE_HALF.update(dict.fromkeys(module.SLICE_SOURCE.values(), "held_out"))
+    SOURCE_HALF.update(dict.fromkeys(module.SLICE_SOURCE.values(), half))
     return module.CASES
 
 
-HELD_OUT_CASES = _held_out_cases()
+# the first held-out half (readiness_heldout.py) was measured blind once (11/25) and read: it is spent now
+SPENT_CASES += _load("readiness_heldout", "spent")
+HELD_OUT_CASES = _load("readiness_heldout2", "held_out")
 CASES += TUNE_CASES + SPENT_CASES + HELD_OUT_CASES
 
 MUST_STAY_RIGHT = ("banking77_full", "sms_spam", "alpaca_en", "alpaca_200", "tiny_4_per_label", "tiny_sms_8",

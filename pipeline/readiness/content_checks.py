@@ -9,6 +9,7 @@ reason the clean, dedup or ingest stages rejected a large share of the input for
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pipeline.readiness.check import Check, Rule
@@ -92,12 +93,24 @@ def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> C
 
 
 def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Refusals of ordinary requests warn or fail by share; declining a harmful-looking request is a correct answer
+    (a safety set's point): those are counted apart, in the message and as ``info`` when nothing else is found."""
     rule = _rule("refusals", cfg.max_refusal_share, cfg.fail_refusal_share,
-                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected)")
-    return _kept_and_rejected(report, rule, "refusals", "refusal",
-                              "are refusals (AI disclaimers or apologies that decline)",
-                              "drop or rewrite the refusals and disclaimers (distilled chat data carries them): the "
-                              "model learns to decline what it can do", "prompt")
+                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected; "
+                 "refusals of a harmful-looking request are counted apart)")
+    check = _kept_and_rejected(report, rule, "refusals", "refusal",
+                               "are refusals (AI disclaimers or apologies that decline)",
+                               "drop or rewrite the refusals and disclaimers (distilled chat data carries them): the "
+                               "model learns to decline what it can do", "prompt")
+    harmful = ((report.get("content") or {}).get("refusals_of_harmful_requests") or {})
+    if check.status == "skip" or not harmful.get("records"):
+        return check
+    note = (f"; besides, {harmful['records']} of the records read ({harmful['share']:.1%}) decline a harmful-looking "
+            "request, a correct answer that is not counted")
+    if check.status != "pass" or harmful["records"] < MIN_FLAGGED:
+        return dataclasses.replace(check, message=check.message + note)
+    return dataclasses.replace(check, status="info", message=check.message + note,
+                               examples=_examples(harmful, "why", "prompt"))
 
 
 def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
@@ -192,9 +205,13 @@ def check_prompt_leakage(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if not figure["eval_records"]:
         return rule.skip("no val or test records")
     near = f", {figure['near_records']} of them a near prompt" if figure.get("near_records") else ""
+    agreeing = figure.get("agreeing_answers")
+    same = figure["records"] - figure["different_answers"]
+    effect = (f", and on {same + agreeing} ({(same + agreeing) / figure['eval_records']:.1%} of val/test) the train "
+              "answer agrees with theirs, so recalling it scores" if agreeing is not None else "")
     message = (f"{figure['records']} of {figure['eval_records']} val/test records ({figure['share']:.1%}) have their "
                f"prompt in train ({figure['different_answers']} with another answer{near}): scores on them measure "
-               "recall of training prompts")
+               f"recall of training prompts{effect}")
     return _by_share(rule, figure, message,
                      recommendation="split by prompt (records sharing a prompt in one split) or drop the "
                      "evaluation records whose prompt is in train", examples=_examples(figure, "split", "prompt"))

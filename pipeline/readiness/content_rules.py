@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from pipeline.clean.prose import CODE_LINE, prose
-from pipeline.clean.responses import AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, truncated
+from pipeline.clean.responses import AI_SELF, DECLINE, ESCAPED_END, OPENING, REAL_LIMIT, reads_shuffled, truncated
 
 # Words an English sentence does not end on: articles, most prepositions, conjunctions, possessives. Particles and
 # objects ("boiled over", "log in", "get her"), auxiliaries ("yes, I can") and "so" end sentences and are left out.
@@ -53,26 +53,31 @@ _ANSWER_END = re.compile(r"(?:\banswer\b.{0,30}?|\boption\s*|^\W*)(?<!\w)\(?[A-E
 _STRANDED = frozenset("of to for with from into onto as than".split())
 
 
-def truncation(response: str, final: bool = True) -> str | None:
-    """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response; a turn the conversation
-    went on after is judged only on an open code block and an end on a comma or colon."""
-    failure = truncated(response, "", final, min_words=0)  # a short turn trailing off after a stop is counted
+def truncation(response: str, final: bool = True, short_turn: int = 0) -> str | None:
+    """Why ``response`` looks cut off, or ``None``. ``final``: the record's last response (a middle turn is judged on
+    an open code block, an end on a comma or colon, a last word no sentence ends on). ``short_turn``: a turn under
+    this many words trailing off after a finished sentence is style ("Ok, great! Have a wonderful day")."""
+    failure = truncated(response, "", final, min_words=short_turn)
     text = ESCAPED_END.sub("", response.rstrip()).rstrip()
     if failure and _trusted(failure[1], text):
         return failure[1]
     if not text or len(text.split()) < 4:
         return None  # a label, a number, a one-word answer
+    if reads_shuffled(text):
+        return None  # shuffled words stop anywhere: scrambled_text's finding, not a cut
     lines = [line.strip() for line in text[-4000:].split("\n")[-30:] if line.strip()]
     last = lines[-1]
     if last.endswith((",", ":")) and len(last.split()) >= 3 and not _CODE_CHARS.search(last):
         return f"the response ends with '{last[-1]}', mid-sentence"
-    if not final or CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
+    if CODE_LINE.search(last) or _NOT_PROSE_END.search(last) or _ANSWER_END.search(last):
         return None  # code, an end in a number, URL, symbol or emoji, or a final answer ("Answer: C", "x = 12")
     word = _WORD.search(last)
     if word and word.group().casefold() in _STRANDED and _ASKS.match(re.split(r"[.!?]\s+", last)[-1]):
         word = None  # a question ending on its preposition: "Which city are you leaving from"
     if word and word.group().casefold() in _DANGLING and len(last.split()) >= 2:
         return f"the response stops on '{word.group()}': '...{' '.join(last.split()[-4:])}'"
+    if not final:
+        return None  # a turn the conversation went on after: said in full unless it stops on such a word
     if _LIST_OR_HEADING.match(last):
         return _unlike_the_others(lines, last, min_words=5)  # "4. Heat your pan: Preheat a non-stick pan"
     open_at = last.rfind("(")
@@ -248,12 +253,19 @@ FRAGMENT_MAX_WORDS = 6
 FRAGMENT_SIBLING_CHARS = 120  # similar instructions get answers this long (75th percentile) or longer...
 FRAGMENT_SHORTER = 4  # ...and the response is at least 4 times shorter
 _SIBLINGS_MIN = 5
+# The ask opens the instruction or a clause after a persona ("You are a guide. Describe..."), never a question there.
+_CLAUSE, _QUESTION_CLAUSE = re.compile(r"(?<=[.!?])\s+|,\s+|;\s+|\s+and\s+"), re.compile(r"^\W*(?:how|why)\b", re.I)
+
+
+def _asks(instruction: str, pattern: re.Pattern[str]) -> bool:
+    first, *rest = _CLAUSE.split(instruction[:400])
+    return bool(pattern.search(first)) or any(pattern.search(c) and not _QUESTION_CLAUSE.match(c) for c in rest)
 
 
 def is_open_instruction(prompt: str) -> bool:
     """Whether the prompt's first line asks to write, explain or make something (text, code, a plan)."""
     instruction = prompt.strip().split("\n", 1)[0]
-    return bool(_OPEN.search(instruction) or _MAKE.search(instruction))
+    return _asks(instruction, _OPEN) or _asks(instruction, _MAKE)
 
 
 def sibling_keys(prompt: str) -> tuple[str, str]:
@@ -316,12 +328,13 @@ def fragment(prompt: str, response: str, typical: Mapping[str, float] | None = N
     if code:
         return None  # complete code: "mkdir test", "SELECT * FROM t;"
     opening = " ".join(instruction.split()[:6])
-    if _OPEN.search(instruction) and not _BRIEF.search(prompt):
+    if _asks(instruction, _OPEN) and not _BRIEF.search(prompt):
         return f"an open instruction answered in {len(words)} words: '{opening}'"
-    if typical is None or not _MAKE.search(instruction):
+    if typical is None or not _asks(instruction, _MAKE):
         return None
-    if sum(w.strip(".,;:!\"'").isalpha() and w.islower() for w in words) < 2:
-        return None  # a value, a name or a token ("e9gKyd2D"), not a piece of prose
+    alpha = [w for w in (w.strip(".,;:!\"'") for w in words) if w.isalpha()]
+    if len(alpha) < 2 or not any(w.islower() for w in alpha[1:]):
+        return None  # a value, a name or a token ("e9gKyd2D", "New York"), not a piece of prose ("It seems")
     usual = next((typical[key] for key in sibling_keys(prompt) if key in typical), None)
     if usual is None or usual < FRAGMENT_SIBLING_CHARS or FRAGMENT_SHORTER * len(text) > usual:
         return None

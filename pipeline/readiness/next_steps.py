@@ -1,7 +1,8 @@
-"""'What to do next': the recommendations of failed and warned checks, ordered by cause.
+"""'What to do next': the recommendations of failed and warned checks, fails first, each ordered by cause.
 
-An expert fixes what is broken before growing it: malformed rows and labels first (more data of a broken kind is
-more broken data), then the content, then balance, then volume. Each check has a usual cause (``CHECK_CAUSE``; a
+An expert fixes what blocks training first (a failed check before any warning), and what is broken before growing
+it: malformed rows and labels first (more data of a broken kind is more broken data), then the content, then
+balance, then volume. Each check has a usual cause (``CHECK_CAUSE``; a
 check may name another one for a given run, e.g. ``min_per_label`` when its small labels are text that slipped
 into the label column), and advice to add data waits while a malformed or label problem is open: a learning curve
 measured on 20% flipped labels 'needs ~7,800 more examples' that would not help.
@@ -67,11 +68,12 @@ def cause_of(check: Mapping[str, Any]) -> str:
 
 
 def next_steps(checks: Sequence[Mapping[str, Any]], limit: int = MAX_STEPS) -> list[str]:
-    """Numbered-list items: each failed or warned check's recommendation, cause first (fail before warn within a
-    cause); "add data" advice waits behind a re-run while rows or labels are still to be fixed."""
+    """Numbered-list items: each failed or warned check's recommendation, the fails first, then the warnings, each
+    in the order of their causes (a warning about rows never comes before a failed check: what blocks training is
+    fixed first); "add data" advice waits behind a re-run while rows or labels are still to be fixed."""
     acting = [c for c in checks if c["status"] in _SEVERITY and c.get("recommendation")]
-    ranked = sorted(acting, key=lambda c: (CAUSES.index(cause_of(c)) if cause_of(c) in CAUSES else len(CAUSES),
-                                           _SEVERITY[c["status"]]))
+    ranked = sorted(acting, key=lambda c: (_SEVERITY[c["status"]],
+                                           CAUSES.index(cause_of(c)) if cause_of(c) in CAUSES else len(CAUSES)))
     blocked = any(cause_of(c) in _BLOCKING for c in ranked)
     steps, waiting = [], []
     for check in ranked:

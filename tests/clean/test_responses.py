@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.quality import record_quality_failure
-from pipeline.clean.responses import response_failure
+from pipeline.clean.responses import SHUFFLED_MIN_SIGNS, response_failure, shuffled_signs
 from tests.clean.sft_slices import alpaca
 
 CFG = CleanConfig()
@@ -132,3 +134,35 @@ def test_a_short_answer_stopping_on_an_article_is_still_cut():
     is not ('Which city are you leaving from')."""
     assert response_failure("The first step is to preheat the oven. Then mix the flour and the", "", CFG)
     assert response_failure("Sure. Which city are you leaving from", "", CFG) is None
+
+
+def _shuffled_and_cut_answers() -> tuple[list[str], list[str], list[str]]:
+    """Real answers (Alpaca EN and GSM8K slices), and those of 20+ words shuffled (seeded) and cut at half."""
+    data = Path(__file__).parent.parent / "data" / "content"
+    answers = [r["output"] for r in json.loads((data / "alpaca_en_300.json").read_text(encoding="utf-8"))]
+    answers += [json.loads(line)["answer"] for line in (data / "gsm8k_300.jsonl").read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(0)
+    shuffled, cut = [], []
+    for answer in (a for a in answers if len(a.split()) >= 20):
+        words = answer.split()
+        rng.shuffle(words)
+        shuffled.append(" ".join(words))
+        tokens = re.findall(r"\S+\s*", answer)
+        k = len(tokens) // 2
+        while k > 1 and not tokens[k - 1].rstrip()[-1:].isalnum():
+            k -= 1
+        cut.append("".join(tokens[:k]).rstrip())
+    return answers, shuffled, cut
+
+
+def test_shuffled_answers_are_not_taken_for_cut_ones():
+    """Shuffled words end anywhere, often on 'the': the truncation rule leaves them to the scrambled_text check.
+    Two signs of shuffled order (a stop before a lowercase word, 'The'/'Then'/'She' inside a sentence) show in 76%
+    of 506 shuffled answers, in none of 600 real answers and none of the same answers cut at half."""
+    answers, shuffled, cut = _shuffled_and_cut_answers()
+    assert not [a for a in answers + cut if shuffled_signs(a) >= SHUFFLED_MIN_SIGNS]
+    assert sum(shuffled_signs(s) >= SHUFFLED_MIN_SIGNS for s in shuffled) >= 0.7 * len(shuffled)
+    assert sum(check_of([("user", "q"), ("assistant", c)]) == "truncated" for c in cut) >= 130
+    scrambled = "used. pages. Each be 8 paper prints pieces would #### 4 of Then 32/4=8 piece among the"
+    assert response_failure(scrambled, "", CFG) is None
+    assert response_failure("Each page prints 8 pieces of paper. Then 32/4 = 8 pieces go among the", "", CFG)

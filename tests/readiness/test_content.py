@@ -87,9 +87,12 @@ def test_fragments_fail_on_a_tenth_of_the_records(rows):
 
 def test_refusals_of_a_safety_set_are_found_but_pass():
     """HH-RLHF harmless chats decline harmful requests with apologies ('I'm sorry, I can't help you with this'):
-    found and counted, a share under the warning line: refusing those is what a safety set teaches."""
+    found and counted, a share under the warning line; those declining a harmful-looking request are an info line:
+    refusing those is what a safety set teaches."""
     check = check_refusals(_report(load(str(DATA / "readiness/hh_harmless_450.jsonl"))), CFG)
-    assert check.status == "pass" and 0 < check.observed < CFG.max_refusal_share, check.message
+    assert check.status == "info" and 0 < check.observed < CFG.max_refusal_share, check.message
+    assert "decline a harmful-looking request" in check.message and check.examples
+
 def _whole_scramble(rows: list[dict], share: float, seed: int = 3) -> list[dict]:
     """``share`` of the completions with their words shuffled across the whole answer (lines run into one)."""
     rng = random.Random(seed)
@@ -186,6 +189,19 @@ def test_dialogue_without_stops_is_not_truncated():
     assert check.status == "pass", check.message
 
 
+def test_middle_dialogue_turns_without_a_stop_are_not_truncated():
+    """Schema-Guided Dialogue: system turns the user then answered often trail off after a finished sentence ('I
+    found 1 flight on Delta Airlines. It has 0 stops and departs at 2:30 pm for $109 per passenger'); they were
+    said in full. None of 400 dialogues is flagged (29 were, each middle turn read as if it were the last)."""
+    roles = {"USER": "user", "SYSTEM": "assistant"}
+    lines = (DATA / "readiness" / "sgd_dev_400.jsonl").read_text(encoding="utf-8").splitlines()
+    chats = [{"messages": [{"role": roles[t["speaker"]], "content": t["utterance"]} for t in json.loads(line)["turns"]]}
+             for line in lines]
+    report = _report(chats)
+    assert report["content"]["truncated_responses"]["records"] == 0
+    assert check_truncated_responses(report, CFG).status == "pass"
+
+
 def test_unstopped_lines_count_where_writers_close_sentences(rows):
     """Alpaca's writers close their short answers with a stop (40 of 42): a long last line without one counts as cut
     there."""
@@ -209,3 +225,41 @@ def test_near_prompts_find_edited_questions_not_shared_templates(rows):
     answers = [r["completion"].split("\n", 1)[0] for r in rows["alpaca"]]
     template = [f"Classify the sentiment of this review as positive, negative or neutral: {a}" for a in answers]
     assert len(near_prompts(template[:100], template[100:])) <= 1
+
+
+def test_near_prompts_keep_word_order_and_negation():
+    """MBPP (974 problems, the rest as train): the inverse problem (the same words in another order) and the
+    negated one are other questions; the same problem with a word or two changed is still a near prompt."""
+    prompts = [json.loads(line)["text"] for line in (DATA / "heldout" / "mbpp_974.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    asked = ["Write a python function to convert octal number to decimal number.",
+             "Write a python function to find the first non-repeated character in a given string.",
+             "Write a python function to count the occurrence of a given character in a string."]
+    train = [p for p in prompts if p not in asked]
+    found = near_prompts(asked, train)
+    assert list(found) == [2] and train[found[2]] == "Write a function to count occurrence of a character in a string."
+
+
+def _gsm8k_asked_twice(share: float | None) -> list[dict]:
+    """GSM8K questions, ``share`` of them asked again with their Socratic solution (another text, the same answer);
+    ``None``: only the questions that have one, each asked twice."""
+    rows = [json.loads(line) for line in (DATA / "readiness" / "gsm8k_test.jsonl").read_text(encoding="utf-8").splitlines()]
+    if share is None:
+        rows = [r for r in rows if "socratic" in r]
+    again = [r for r in rows if "socratic" in r][: int((share or 1) * len(rows))]
+    return ([{"prompt": r["question"], "completion": r["answer"]} for r in rows]
+            + [{"prompt": r["question"], "completion": r["socratic"]} for r in again])
+
+
+def test_prompt_leakage_warns_on_a_fifth_and_fails_on_most_of_the_evaluation():
+    """A question asked twice lands in train and in val/test by chance: 15% of GSM8K's questions asked again with
+    another solution leak about a fifth of val/test, a warning that counts the records whose train answer agrees
+    (the same final number: recalling it scores); every question asked twice leaks most of val/test: a fail, the
+    evaluation then measures recall more than anything."""
+    report = _report(_gsm8k_asked_twice(0.15))
+    figure = report["content"]["prompt_leakage"]
+    assert 0.1 < figure["share"] < CFG.fail_prompt_leakage_share
+    assert figure["agreeing_answers"] == figure["different_answers"] == figure["records"]
+    check = check_prompt_leakage(report, CFG)
+    assert check.status == "warn" and "the train answer agrees with theirs" in check.message, check.message
+    assert check_prompt_leakage(_report(_gsm8k_asked_twice(None)), CFG).status == "fail"

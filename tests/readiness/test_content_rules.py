@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.readiness.content import materially_different, prompt_key
+from pipeline.clean.responses import SHORT_TURN_WORDS
 import json
 import random
 
@@ -181,7 +182,42 @@ def test_materially_different():
 
 
 def test_truncation_of_a_middle_turn_needs_a_strong_sign():
-    """A turn the chat went on after is judged only on an open code block or an end on a comma or colon."""
+    """A turn the chat went on after is judged only on an open code block, an end on a comma or colon, or a last word
+    no sentence ends on (hh-rlhf samples every turn under a length limit: '...is not going to', then the user
+    replies); a middle turn trailing off after a finished sentence is dialogue style (Schema-Guided Dialogue)."""
     assert truncation("Preheat the oven. Mix the flour and the") is not None
-    assert truncation("Preheat the oven. Mix the flour and the", final=False) is None
+    assert truncation("Preheat the oven. Mix the flour and the", final=False) is not None
     assert truncation("Here is the plan for the week, step by step,", final=False) is not None
+    flight = "I found 1 flight on Delta Airlines. It has 0 stops and departs at 2:30 pm for $109 per passenger"
+    assert truncation(flight) is not None and truncation(flight, final=False) is None
+
+
+def test_short_dialogue_turns_trailing_off_after_a_sentence_are_style():
+    """In chat data a last turn under 20 words without its stop after a finished sentence is said in full ('Ok,
+    great! Have a wonderful day'), as in the clean rule; one stopping on 'the' or 'as' is still cut."""
+    assert truncation("Ok, great! Have a wonderful day") is not None  # a completion: any length counts
+    assert truncation("Ok, great! Have a wonderful day", short_turn=SHORT_TURN_WORDS) is None
+    cut = "Sure, that information is publicly available online.  It's currently listed as"
+    assert truncation(cut, short_turn=SHORT_TURN_WORDS) is not None
+
+
+def test_fragments_answering_a_persona_prompt_are_found():
+    """Role-play prompts set a persona first and ask after it ('You are a time-traveling historian who has just
+    arrived in ancient Rome. Describe your observations', 'Take on the role of Mary Shelley and discuss...'); a
+    2-6-word answer opening with a capital ('Upon entering', 'My dear') is prose, not a name. GPTeacher Roleplay
+    with a quarter of its long answers cut to 2-6 words: 70% found (38% when only the opening was read), none of
+    its real answers."""
+    rows = [json.loads(line) for line in (DATA / "readiness" / "gpteacher_roleplay_1000.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    pairs = [(r["instruction"] + (f"\n\n{r['input']}" if r["input"] else ""), r["response"]) for r in rows]
+    real = typical_lengths(pairs)
+    assert not [p for p, r in pairs if fragment(p, r, real)]
+    rng = random.Random(7)
+    cut = set(rng.sample([i for i, (_, r) in enumerate(pairs) if len(r.split()) >= 25], 250))
+    damaged = [(p, " ".join(r.split()[:rng.randint(2, 6)]).rstrip(".,:;") if i in cut else r)
+               for i, (p, r) in enumerate(pairs)]
+    typical = typical_lengths(damaged)
+    assert sum(fragment(*damaged[i], typical) is not None for i in cut) >= 0.6 * len(cut)
+    assert fragment("You are a guide in ancient Rome. Describe the forum at dawn.", "Upon entering")
+    assert fragment("Name the capital of the state of New York.", "Albany") is None
+    assert fragment("I'm a teacher. How can I approach her?", "Sure, I'll be happy to advise.") is None

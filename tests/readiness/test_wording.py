@@ -54,13 +54,24 @@ def _check(name: str, status: str, recommendation: str, cause: str | None = None
 
 
 def test_next_steps_fix_rows_and_labels_before_adding_data():
-    """With label noise open, 'add ~7,800 examples' waits behind a re-run; malformed rows come first of all."""
+    """With label noise open, 'add ~7,800 examples' waits behind a re-run; the failed check comes first, then the
+    warnings by cause (malformed rows before volume)."""
     steps = next_steps([_check("learning_curve", "warn", "add about 7800 examples"),
                         _check("label_noise", "fail", "fix the labels of the suspects"),
                         _check("reject_rate", "warn", "look at rejected.jsonl"),
                         _check("label_balance", "pass", "n/a")])
-    assert steps[0].startswith("look at rejected.jsonl") and steps[1].startswith("fix the labels")
+    assert steps[0].startswith("fix the labels") and steps[1].startswith("look at rejected.jsonl")
     assert "learning_curve" in steps[2] and "again before adding data" in steps[2] and len(steps) == 3
+
+
+def test_a_failed_check_comes_before_any_warning():
+    """A refusals fail (content) comes before a truncated-responses warning (malformed rows): the fail blocks
+    training, the warning does not; among the warnings the malformed one comes first."""
+    steps = next_steps([_check("truncated_responses", "warn", "re-export the cut-off answers"),
+                        _check("refusals", "fail", "drop the refusals"),
+                        _check("diversity", "warn", "add varied prompts")])
+    assert [s.split(" (")[0] for s in steps] == ["drop the refusals", "re-export the cut-off answers",
+                                                 "add varied prompts"]
 
 
 def test_next_steps_order_balance_before_volume_and_honour_a_checks_own_cause():
