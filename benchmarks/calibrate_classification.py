@@ -50,8 +50,10 @@ def noise() -> None:
     for name, load in runs.items():
         texts, labels = load()
         found = label_noise([str(i) for i in range(len(texts))], texts, labels, seed=42)
+        section = found.as_report()
         print(f"{name:24s} rate {found.estimated_rate:.3f} skill {found.skill:.2f} "
-              f"suspect_label_quality {found.suspect_label_quality}")
+              f"suspect_label_quality {found.suspect_label_quality} confirmed_rate {section.get('confirmed_rate')} "
+              f"agreement {section.get('agreement')}")
 
 
 if __name__ == "__main__":

@@ -343,6 +343,14 @@ def _sick() -> list[tuple[str, str]]:
             for r in _slice("sick_3000.jsonl")]
 
 
+def _mrpc(data: Path) -> list[tuple[str, str]]:
+    """MSR paraphrase train: both sentences in one text, as 'Sentence 1: ...' and 'Sentence 2: ...' lines."""
+    lines = (data / "mrpc" / "msr_paraphrase_train.txt").read_text(encoding="utf-8-sig").splitlines()[1:]
+    rows = [line.split("\t") for line in lines if line.strip()]
+    return [(f"Sentence 1: {r[3]}\nSentence 2: {r[4]}", "paraphrase" if r[0] == "1" else "not_paraphrase")
+            for r in rows if len(r) == 5]
+
+
 def _prompt(instruction: str, extra: str) -> str:
     return instruction + (f"\n\n{extra}" if extra else "")
 
@@ -808,10 +816,10 @@ CASES: list[Case] = [
          "LLaMA-Factory chat demo: {{name}} in 46 of 500 rows; 33 Chinese chats in an English set; 50 test examples; "
          "loss_weight fields in its messages"),
     Case("imbalanced_sms", ("sms_spam/SMSSpamCollection",), imbalanced, "ready_with_warnings",
-         {"label_balance": "warn", "min_per_label": "warn", "expectations": "warn", "language_mix": "pass",
+         {"label_balance": "warn", "min_per_label": "warn", "expectations": "pass", "language_mix": "pass",
           "pii": "info"},
-         "SMS spam with spam cut to 30 messages (the label_share expectation says the same as label_balance; the "
-         "phone numbers left are in under 1% of messages)"),
+         "SMS spam with spam cut to 30 messages (the label_share expectation fails too, and is left to label_balance, "
+         "which judges the same; the phone numbers left are in under 1% of messages)"),
     Case("near_twins", ("banking77/train.csv",), near_twins, "ready", {"split_leakage": "pass", "duplicate_rate": "pass"},
          "banking77-20 plus typo'd copies of 10% of its rows: dedup must remove them, nothing may leak"),
     Case("csv_shift", ("banking77/train.csv",), csv_shift, "not_ready", {"min_per_label": "fail"},
@@ -875,6 +883,12 @@ TUNE_CASES: list[Case] = [
          "often end without a stop ('Okay, your order will be ready in a few minutes at the coffee bar'); said in "
          "full, not cut off. Both warnings are true: a test split of about 60 chats is small, and a few test chats "
          "ask what train asks ('what is in a steamer', 'Can you tell me what's in the Americano?')"),
+    Case("mrpc", ("mrpc/msr_paraphrase_train.txt",),
+         lambda data, work: [_write_jsonl(work / "input.jsonl", _classification(_mrpc(data))), *B20_SPLIT], "ready", {},
+         "MRPC train, 4,076 sentence pairs (paraphrase or not) from news clusters: a standard pair benchmark used as "
+         "it is; a sentence often recurs in several pairs with a close rewrite, which is the task, not duplication",
+         tolerated={"learning_curve": "a bag of words gains on 4,000 pairs: more data helps the probe"},
+         extra=(rows_kept(0.97),)),
     Case("codealpaca", CODEALPACA, slice_as_is("codealpaca_2k.jsonl"), "ready", {},
          "Code Alpaca 2k: short code instructions; shell variables and format strings in code are not placeholders"),
     # traps

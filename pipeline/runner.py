@@ -117,16 +117,20 @@ def run_pipeline(inputs: list[str], cfg: Config, out_dir: Path, *, overwrite: bo
     read += [*cfg.dedup.decontaminate, *cfg.validate.suites, *([cfg.dedup.index_path] if cfg.dedup.index_path else []),
              *([cfg.corrections.file] if cfg.corrections.file else []), *guarded]
     with OutputTransaction(out_dir, overwrite=overwrite, guarded=read) as txn, contextlib.ExitStack() as spill:
-        spill.enter_context(spilling(txn.path))  # records between stages: memory-mapped files in the staging folder
-        stages = engine.stages(STAGES) if engine is not None else STAGES
-        run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
-                          Timings() if timings else None)
+        if engine is not None and engine.keeps_records(inputs, cfg):  # the records stay in the cluster: engine/flow.py
+            run = engine.run(inputs, cfg, txn.path, progress, data_docs, verbose, shard_outputs, STAGES, OBSERVERS,
+                             Timings() if timings else None)
+        else:
+            spill.enter_context(spilling(txn.path))  # records between stages: memory-mapped files in the staging folder
+            stages = engine.stages(STAGES) if engine is not None else STAGES
+            run = _run_stages(inputs, cfg, txn.path, progress, data_docs, verbose, stages, shard_outputs,
+                              Timings() if timings else None)
         with progress.stage("write"):
             try:
                 if isinstance(run.splits_written, OSError):
                     raise run.splits_written
                 write_outputs(txn.path, cfg, run.files, run.records, run.rejected, run.report, shard_outputs,
-                              run.splits_written, invocation)
+                              run.splits_written, invocation, getattr(run, "rejected_written", None))
                 spill.close()  # the records' files go before the staging folder becomes the output
                 txn.commit()
             except OSError as exc:

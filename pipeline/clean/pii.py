@@ -17,7 +17,8 @@ Kinds found (and the placeholder each becomes):
   country uses and passing the ISO 13616 mod-97 check (so a random code that looks like one is left alone);
 - ``email`` (``<EMAIL>``);
 - ``ip_address`` (``<IP_ADDRESS>``): IPv4 (each octet 0-255) and IPv6 (validated by :mod:`ipaddress`);
-- ``credit_card`` (``<CREDIT_CARD>``): 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check;
+- ``credit_card`` (``<CREDIT_CARD>``): 13-19 digits, optionally grouped by spaces or dashes, starting with a payment
+  card's first digit (2-6) and passing the Luhn check;
 - ``phone`` (``<PHONE>``): international (+...), grouped (555-123-4567, (030) 1234 5678) or a bare 10-11 digit
   national number starting with 0. Numbers led by an id word (order, invoice, ref, ticket, #...) are left alone,
   and dates and version numbers do not have a phone's shape.
@@ -139,11 +140,17 @@ def _ipv6_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# The first digit of a payment card (ISO/IEC 7812's major industry identifier) is 2-6: Mastercard's 2-series, Amex,
+# Diners and JCB (3), Visa (4), Mastercard and Maestro (5), Discover, UnionPay and Maestro (6). A Luhn-valid number
+# that starts otherwise is an ISBN-13 (978/979), a SIM card's ICCID (89), an EAN barcode: not a card.
+_CARD_ISSUER_DIGITS = frozenset("23456")
+
+
 def _card_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for match in _CARD_CANDIDATE.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
+        if 13 <= len(digits) <= 19 and digits[0] in _CARD_ISSUER_DIGITS and len(set(digits)) > 1 and luhn_valid(digits):
             spans.append(match.span())
     return spans
 

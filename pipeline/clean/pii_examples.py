@@ -7,7 +7,11 @@ never redacts or rejects them (unless ``pii_keep_examples = false``):
   subdomains), and the ``.test``, ``.example``, ``.invalid``, ``.localhost`` top-level domains;
 - IP addresses for documentation: ``192.0.2.0/24``, ``198.51.100.0/24``, ``203.0.113.0/24`` (RFC 5737),
   ``2001:db8::/32`` (RFC 3849), ``3fff::/20`` (RFC 9637); and loopback/unspecified addresses (``127.0.0.0/8``,
-  ``::1``, ``0.0.0.0``: RFC 6761's localhost, nobody's address);
+  ``::1``, ``0.0.0.0``: RFC 6761's localhost, nobody's address); private and link-local networks (``10.0.0.0/8``,
+  ``172.16.0.0/12``, ``192.168.0.0/16``, ``100.64.0.0/10``, ``169.254.0.0/16``, ``fc00::/7``, ``fe80::/10``): every
+  home and office network reuses them, so one leads to no one;
+- placeholder phone numbers: nine digits counting up (``+1234567890``, ``(123) 456-7891``), one digit seven times
+  in a row (``000-000-0000``), or a NANP number in area code 555, which is not in service (``555-123-4567``);
 - fictional phone numbers: NANP ``NXX-555-0100`` to ``NXX-555-0199``; Ofcom's drama ranges (``020 7946 0xxx``,
   ``0113-0161 496 0xxx``, ``0191 498 0xxx``, ``028 9649 6xxx``, ``029 2018 0xxx``, ``01632 960xxx``,
   ``07700 900xxx``, ``08081 570xxx``, ``0909 879 0xxx``, ``03069 990xxx``, also written ``+44 ...``);
@@ -31,6 +35,9 @@ _DOCUMENTATION_NETWORKS = tuple(
         "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737 TEST-NET-1/2/3
         "2001:db8::/32", "3fff::/20",  # RFC 3849, RFC 9637
         "127.0.0.0/8", "::1/128", "0.0.0.0/32", "::/128",  # loopback and unspecified: nobody's address
+        # private and link-local networks (RFC 1918, RFC 6598, RFC 3927, RFC 4193, RFC 4291): reused by every LAN,
+        # they lead to no one on the internet
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10",
     )
 )  # fmt: skip
 # Ofcom's numbers for drama (TV, radio, film, books): 11-digit national numbers starting with these 8 digits.
@@ -142,6 +149,8 @@ def is_reserved(kind: str, value: str) -> bool:
     return False  # secrets: an example-looking key is still not worth the risk
 
 
+# Nine digits counting up (a run that wraps, 789012345, included) or one digit seven times: a made-up number.
+_PLACEHOLDER_DIGITS = re.compile("|".join(("0123456789" * 2)[i : i + 9] for i in range(10)) + r"|(\d)\1{6}")
 _RESERVED_TLDS_DOTTED = tuple("." + tld for tld in _RESERVED_TLDS)
 
 
@@ -156,6 +165,10 @@ def _fictional_phone(digits: str, international: bool) -> bool:
     # NANP: [1] NPA 555 01XX, the numbers the North American Numbering Plan reserves for fiction.
     nanp = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
     if len(nanp) == 10 and nanp[3:6] == "555" and nanp[6:8] == "01":
+        return True
+    # Made up: nine digits counting up (+1234567890, (123) 456-7891), one digit seven times, or a NANP number in
+    # area code 555, which is not in service ((555) 123-4567).
+    if _PLACEHOLDER_DIGITS.search(digits) or (len(nanp) == 10 and nanp[:3] == "555"):
         return True
     # UK: +44 20 7946 0958 and 020 7946 0958 are the same number.
     national = "0" + digits[2:] if international and digits.startswith("44") else digits

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.prose import is_json, prose, prose_lines
 from pipeline.clean.responses import response_failure
+from pipeline.core.text_pairs import pair_form
 
 Failure = tuple[str, str]
 Part = tuple[str, str]
@@ -197,6 +198,11 @@ def _duplicate_lines(text: str, cfg: CleanConfig) -> Failure | None:
 def _duplicate_ngrams(text: str, cfg: CleanConfig) -> Failure | None:
     if cfg.max_dup_ngram_fraction is None:
         return None
+    pair = pair_form(text)
+    if pair is not None and pair[0] != "tab":  # two texts (NLI, paraphrase): the second repeating the first is the
+        # task, not junk; a lone tab is too common in pasted text to mean a pair on one record's word
+        first, second = pair[1]
+        return _duplicate_ngrams(first, cfg) or _duplicate_ngrams(second, cfg)
     words = casefolded_words(text)
     if len(words) < 4 * _NGRAM or len(set(zip(*(words[k:] for k in range(_NGRAM))))) == len(words) - _NGRAM + 1:
         return None  # too few words to judge, or no 5-gram repeats

@@ -38,6 +38,9 @@ class DedupConfig(Section):
         keep: which record of a cluster is kept: the ``first`` in input order or the ``longest``.
         label_conflicts: a cluster whose records carry different labels: ``drop`` rejects all of them,
             ``majority`` keeps the majority label (a tie drops), ``keep`` keeps one record per label.
+        minimal_pairs: in a recognised text-pair layout (NLI, paraphrase: :mod:`pipeline.dedup.pairs`) near
+            duplicates are minimal pairs built on purpose: every one is kept (different labels included), in one
+            cluster; exact duplicates are still removed and an exact pair with two labels is still a conflict.
         decontaminate: eval files; training records sharing a ``contamination_ngram``-word n-gram with, or near
             duplicating, one of their records are rejected as ``contaminated``.
         index_path: a directory holding kept signatures across runs (incremental dedup); created if missing and
@@ -78,6 +81,7 @@ class DedupConfig(Section):
     hash_seed: int = 1
     keep: Literal["first", "longest"] = "first"
     label_conflicts: Literal["drop", "majority", "keep"] = "drop"
+    minimal_pairs: bool = True
     decontaminate: tuple[str, ...] = ()
     contamination_ngram: int = 13
     index_path: str | None = None

@@ -20,6 +20,7 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.minhash import UnionFind
 from pipeline.core.records import DETAIL_COLUMN, INFO_COLUMN, REJECT_COLUMN, Task, column, content_text
 from pipeline.dedup.grouping import near_twin_groups
+from pipeline.dedup.pairs import pair_layout
 from pipeline.dedup.shingling import ShingleSets, Shingling
 
 DUPLICATE_EXACT = "duplicate_exact"
@@ -42,6 +43,10 @@ class ClusterPlan:
         self.ids: list[str] = column(ds, "id")
         self.cluster_in: list[str | None] = column(ds, "cluster")
         self.labels: list[str] | None = column(ds, "label") if task is Task.CLASSIFICATION else None
+        # a text-pair layout (NLI, paraphrase): near duplicates are minimal pairs, kept (pipeline.dedup.pairs)
+        self.pair_layout = (pair_layout(column(ds, "text"))
+                            if task is Task.CLASSIFICATION and cfg.minimal_pairs and cfg.near else None)
+        self.minimal_pairs = {"clusters": 0, "records": 0, "with_other_labels": 0}
         n = len(ds)
         self.reject: list[str | None] = [None] * n
         self.detail: list[str | None] = [None] * n
@@ -135,7 +140,9 @@ class ClusterPlan:
         kept_rows = np.flatnonzero(np.fromiter((r is None for r in self.reject), dtype=bool, count=len(self.reject)))
         unit_of_row = self.leader_root[self.row_leader]
         weights = np.bincount(unit_of_row[kept_rows], minlength=len(self.leaders))
-        unit_labels = [self.labels[r] for r in self.leaders.tolist()] if self.labels is not None else None
+        # a pair layout's near twins of any label are minimal pairs too (one premise, two hypotheses): one split
+        by_label = self.labels is not None and self.pair_layout is None
+        unit_labels = [self.labels[r] for r in self.leaders.tolist()] if by_label else None
         edges, strength, edit_only = self._twin_edges()
         grouped = near_twin_groups(edges, strength, self.leader_root, weights, unit_labels, self.cfg.group_max_share,
                                    edit_only)
@@ -171,6 +178,23 @@ class ClusterPlan:
         return np.stack([codes[first] // n, codes[first] % n], axis=1), weight[first], source[first] & ~both
 
     def _decide_local(self, rows: list[int]) -> None:
+        keys = {int(self.keys[r]) for r in rows}
+        if self.pair_layout is None or len(keys) == 1:
+            self._decide_members(rows)
+            return
+        # minimal pairs: each exact pair is decided on its own (exact duplicates, a pair with two labels), and the
+        # near ones are all kept; they already share the cluster, so the split keeps them together
+        by_key: dict[int, list[int]] = {}
+        for row in rows:
+            by_key.setdefault(int(self.keys[row]), []).append(row)
+        for members in by_key.values():
+            self._decide_members(members)
+        kept = [r for r in rows if self.reject[r] is None]
+        self.minimal_pairs["clusters"] += 1
+        self.minimal_pairs["records"] += len(kept)
+        self.minimal_pairs["with_other_labels"] += int(len({self.labels[r] for r in kept}) > 1)
+
+    def _decide_members(self, rows: list[int]) -> None:
         labels = Counter(self.labels[r] for r in rows) if self.labels is not None else Counter()
         if len(labels) <= 1:
             self._keep_one(rows)
@@ -276,6 +300,7 @@ class ClusterPlan:
             "conflict_examples": self.conflicts[: self.cfg.examples],
             "groups": self.group_stats,
             "label_shift": _label_shift(self.labels, self.reject, self.cfg.label_shift),
+            **({"minimal_pairs": {"layout": self.pair_layout, **self.minimal_pairs}} if self.pair_layout else {}),
         }
 
     def _parameters(self) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Where the stages run: ``local`` (this process and its worker processes) or ``ray`` (a Ray cluster).
 
-The local engine is the runner's own ``STAGES`` list. The Ray engine (:mod:`pipeline.engine.raydata`) keeps that list
-and swaps the two stages that do row-by-row work for versions that run it on Ray Data: clean's marking map and
-dedup's signatures, band buckets and verified pairs. Both call the same row functions and the same decisions, so
-they write the same answer for the same input, config and seed.
+The local engine is the runner's own ``STAGES`` list. The Ray engine (:mod:`pipeline.engine.stages`) runs a whole
+run with the records in the cluster (:mod:`pipeline.engine.flow`: workers read, clean, sign, partition and write;
+the driver holds per-record keys and marks and takes the decisions). A run that needs files only the driver has
+(a corrections file, a dedup index, eval sets), preference pairs and target exports keep the local stage list with
+clean's marking map and dedup's signatures, band buckets and verified pairs on Ray Data. Either way the same row
+functions and the same decisions run, so they write the same answer for the same input, config and seed.
 
 Ray is an optional extra (``pip install -e ".[ray]"``): nothing here imports it until ``--engine ray`` is asked for.
 """
@@ -25,7 +27,14 @@ _SAVED_DATASET_FILES = ("dataset_info.json", "state.json", "dataset_dict.json")
 
 
 class Engine(Protocol):
-    """Gives the runner the stage list to run: ``(name, stage, config section)`` like ``runner.STAGES``."""
+    """Runs a whole run where the records stay (:meth:`run`, when :meth:`keeps_records` says it can), or gives the
+    runner the stage list to run: ``(name, stage, config section)`` like ``runner.STAGES``."""
+
+    def keeps_records(self, inputs: list[str], cfg: Any) -> bool: ...
+
+    def run(self, inputs: list[str], cfg: Any, staging: Path, progress: Any, data_docs: bool, verbose: bool,
+            shards: int, local: list[tuple[str, Any, str]], observers: list[tuple[str, Any, str]],
+            timings: Any) -> Any: ...
 
     def stages(self, local: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]: ...
 

@@ -16,7 +16,7 @@ the stage runs as the local engine's (same answer, not distributed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ from pipeline.core.stage import RunContext, StageResult
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.near import NearDuplicates, choose_shingling
 from pipeline.dedup.plan import ClusterPlan, exact_keys_of
-from pipeline.dedup.shingling import ShingleSets
+from pipeline.dedup.shingling import ShingleSets, Shingling
 from pipeline.dedup.stage import edit_pass, SignatureJob, dedup
 from pipeline.engine.lsh import LEADER, SET, SIG, candidate_pairs, verify
 from pipeline.engine.columns import POS
@@ -55,44 +55,58 @@ class RayDedup:
 
     def _dedup(self, ds: Dataset, cfg: DedupConfig) -> StageResult:
         task = task_of(ds)
-        shingling = choose_shingling(ds, cfg)
-        near = NearDuplicates.of(cfg, shingling)
-        job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if cfg.near else 0)
-        content = ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:]
-        # pass 1: exact keys of every record; the driver picks the leaders (first record of each key)
-        keyed = self.session.to_ray(content).map_batches(
-            _keys_batch, batch_format="pyarrow", fn_kwargs={"task": task, "prepare": shingling.prepare}).materialize()
-        keys = collect(keyed, [POS, KEY, LENGTH])
-        plan = ClusterPlan(ds, task, cfg, shingling,
-                           keys=(keys[KEY].to_numpy().view(np.uint64), keys[LENGTH].to_numpy().astype(np.int64)))
-        plan.edit_rule = near.edit_report() if cfg.near else None
-        if cfg.near:
-            # pass 2: signatures of the leaders only, kept in the object store
-            leader_of = np.full(len(ds), -1, dtype=np.int64)
-            leader_of[plan.leaders] = np.arange(len(plan.leaders))
-            leaders = keyed.map_batches(_signature_batch, batch_format="pyarrow",
-                                        fn_kwargs={"task": task, "job": job, "leader_of": leader_of}).materialize()
-            self._near_pass(plan, near, leaders)
-            if near.edits.enabled:
-                short = collect(leaders, [LEADER, SHORT], order=LEADER)
-                short = short.filter(short[SHORT].is_valid())
-                edit_pass(plan, near, (short[LEADER].to_numpy().astype(np.int64), short[SHORT].to_pylist()))
-        plan.decide_clusters()
-        plan.decide_groups()
+        content = self.session.to_ray(ds.select_columns(list(CONTENT_FIELDS[task])).with_format("arrow")[:])
+        plan = plan_on_ray(self.session, content, ds, task, cfg, choose_shingling(ds, cfg))
         stats = plan.stats()
         plan.sets = None
         kept, rejected = partition(plan.marked(), "dedup")
         return StageResult(kept=kept, rejected=rejected, sections={"duplicates": stats})
 
-    def _near_pass(self, plan: ClusterPlan, near: NearDuplicates, leaders: ray.data.Dataset) -> None:
-        """The local ``_near_pass`` without index or eval set: candidates, verification, clusters, twins."""
-        n = len(plan.leaders)
-        plan.bands = (near.bands, near.rows)
-        pairs = candidate_pairs(self.session, leaders, near, n)
-        verified = verify(self.session, leaders, pairs, near, n)
-        plan.set_clusters(verified.clusters, _cluster_sets(leaders, verified.clusters.roots()), None)
-        plan.twins = (verified.twins, verified.similarity)
-        plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(verified.checked)}
+
+def plan_on_ray(session: RaySession, content: ray.data.Dataset, ds: Dataset, task: Task, cfg: DedupConfig,
+                shingling: Shingling, quoted: Any = None) -> ClusterPlan:
+    """The decided :class:`ClusterPlan` of the records whose content columns (and ``_pos``) are ``content``.
+
+    Args:
+        ds: the records' ids, clusters and labels (what the plan reads of every record).
+        quoted: where the plan reads the few records it quotes in the report (``ds`` itself when None).
+    """
+    near = NearDuplicates.of(cfg, shingling)
+    job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if cfg.near else 0)
+    # pass 1: exact keys of every record; the driver picks the leaders (first record of each key)
+    keyed = content.map_batches(
+        _keys_batch, batch_format="pyarrow", fn_kwargs={"task": task, "prepare": shingling.prepare}).materialize()
+    keys = collect(keyed, [POS, KEY, LENGTH])
+    plan = ClusterPlan(ds, task, cfg, shingling,
+                       keys=(keys[KEY].to_numpy().view(np.uint64), keys[LENGTH].to_numpy().astype(np.int64)))
+    if quoted is not None:
+        plan.ds = quoted
+    plan.edit_rule = near.edit_report() if cfg.near else None
+    if cfg.near:
+        # pass 2: signatures of the leaders only, kept in the object store
+        leader_of = np.full(len(plan.keys), -1, dtype=np.int64)
+        leader_of[plan.leaders] = np.arange(len(plan.leaders))
+        leaders = keyed.map_batches(_signature_batch, batch_format="pyarrow",
+                                    fn_kwargs={"task": task, "job": job, "leader_of": leader_of}).materialize()
+        _near_pass(session, plan, near, leaders)
+        if near.edits.enabled:
+            short = collect(leaders, [LEADER, SHORT], order=LEADER)
+            short = short.filter(short[SHORT].is_valid())
+            edit_pass(plan, near, (short[LEADER].to_numpy().astype(np.int64), short[SHORT].to_pylist()))
+    plan.decide_clusters()
+    plan.decide_groups()
+    return plan
+
+
+def _near_pass(session: RaySession, plan: ClusterPlan, near: NearDuplicates, leaders: ray.data.Dataset) -> None:
+    """The local ``_near_pass`` without index or eval set: candidates, verification, clusters, twins."""
+    n = len(plan.leaders)
+    plan.bands = (near.bands, near.rows)
+    pairs = candidate_pairs(session, leaders, near, n)
+    verified = verify(session, leaders, pairs, near, n)
+    plan.set_clusters(verified.clusters, _cluster_sets(leaders, verified.clusters.roots()), None)
+    plan.twins = (verified.twins, verified.similarity)
+    plan.candidates = {"candidate_pairs": int(len(pairs)), "candidates_verified": int(verified.checked)}
 
 
 class _SomeSets:

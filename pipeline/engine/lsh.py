@@ -32,11 +32,18 @@ def candidate_pairs(session: RaySession, leaders: ray.data.Dataset, near: NearDu
     # a few partitions per CPU: Ray's default of 200 costs seconds of task overhead on a small cluster
     grouped = keyed.groupby(["band", "key"], num_partitions=_partitions(session)).map_groups(_bucket_pairs, batch_format="pyarrow",
                                                          fn_kwargs={"max_bucket": max_bucket})
-    table = collect(grouped, ["i", "j"], order="")
-    if not table.num_rows:
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = np.unique(table["i"].to_numpy() * n + table["j"].to_numpy())
+    # a pair comes from every band its two leaders share: made unique per block on the workers, then block by
+    # block here, so the driver never holds the repeats (tens of millions of pairs at 200k records)
+    coded = grouped.map_batches(_pair_codes, batch_format="numpy", batch_size=None, fn_kwargs={"n": n})
+    codes = np.zeros(0, dtype=np.int64)
+    for batch in coded.iter_batches(batch_format="numpy", batch_size=None):
+        codes = np.union1d(codes, batch["code"])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _pair_codes(batch: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """A block's distinct pairs, each as one integer ``i * n + j``."""
+    return {"code": np.unique(batch["i"].astype(np.int64) * n + batch["j"].astype(np.int64))}
 
 
 def _band_rows(batch: pa.Table, bands: int, rows: int) -> pa.Table:

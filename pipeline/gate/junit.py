@@ -13,7 +13,8 @@ status        JUnit
 ``pass``      a passed case, the check's message in ``<system-out>``
 ============  ==========================================================================================
 
-A failed expectation follows its severity: ``critical`` as ``fail``, ``warning`` as ``warn``, ``info`` as ``info``.
+A failed expectation follows its severity: ``critical`` as ``fail``, ``warning`` as ``warn``, ``info`` as ``info``;
+one that a readiness check judges (``judged_by``) is ``info``, since that check's own case carries the verdict.
 Only the element and attribute names of the common JUnit schema (Jenkins' ``junit-10.xsd``) are written, and no
 timestamp: the same report gives the same bytes.
 """
@@ -55,6 +56,8 @@ def report_suite(report: dict[str, Any], name: str, fail_on: str, *, seconds: fl
     for suite_name, expectation in _failed_expectations(report):
         status = _SEVERITY_STATUS.get(expectation.get("severity"), "fail")
         message = expectation.get("description") or expectation["name"]
+        if expectation.get("judged_by"):  # the readiness check it names gives the verdict (its own case above)
+            status, message = "info", f"{message} (judged by the {expectation['judged_by']} check)"
         _case(suite, f"{name}.expectations", f"{suite_name} {expectation['name']}", status, fail_on, message,
               _expectation_details(expectation))
     return _counted(suite, seconds)

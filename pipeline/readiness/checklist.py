@@ -76,7 +76,8 @@ def _label_balance(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None
 
 
 def _label_coverage(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:
-    return check_label_coverage(labels, report["split"]["ratios"]) if (labels := _labels(report)) else None
+    labels = _labels(report)
+    return check_label_coverage(labels, report["split"]["ratios"], cfg.min_per_label) if labels else None
 
 
 def _chat_fields(report: dict[str, Any], cfg: ReadinessConfig) -> Check | None:

@@ -15,7 +15,12 @@ class ReadinessConfig(Section):
     Args:
         min_examples: fewer kept examples than this fails (chat fine-tuning APIs refuse fewer than 10).
         recommended_examples: fewer than this warns (the same APIs recommend 50-100 or more).
-        min_per_label: a label with fewer examples than this fails (it cannot be learnt or measured).
+        min_per_label: a label with fewer examples than this cannot be learnt or measured. The check fails when such
+            labels are the task (see the two shares below, or fewer than two labels would be left without them) and
+            warns on a thin tail of them (merge or drop them).
+        fail_rare_example_share: ...fails when the labels under ``min_per_label`` hold more than this share of the
+            examples;
+        fail_rare_label_share: ...or are more than this share of the labels.
         recommended_per_label: labels with fewer examples than this warn when the baseline learns them clearly worse
             than the other labels (see ``small_label_f1_gap``), else they are reported as ``info``.
         small_label_f1_gap: labels under ``recommended_per_label`` warn when their mean F1 (learning curve, full
@@ -49,6 +54,11 @@ class ReadinessConfig(Section):
         noise_min_skill: the same when the baseline's balanced accuracy above chance is lower than this.
         noise_max_suspect_quality: the same when the baseline still gives the flagged rows' own labels more than this
             probability (median): it is unsure, not sure they are wrong.
+        noise_confirm_below: a suspect is confirmed when a second, character-level baseline agrees: both give its
+            label less than this probability and prefer the same other label.
+        noise_min_agreement: with a smaller share of the suspects confirmed the two baselines disagree on what is
+            wrong, so the flagged share says more about them than about the labels: the check then judges the
+            confirmed share alone, and only warns.
         max_suspects: how many suspects report.md and report.html list (``suspect_labels.jsonl`` holds all).
         noise_folds: cross-validation folds of the out-of-fold probabilities.
         max_analysis_examples: learning curve, label noise and diversity sample this many records above it, so
@@ -104,6 +114,8 @@ class ReadinessConfig(Section):
     min_examples: int = 10
     recommended_examples: int = 100
     min_per_label: int = 10
+    fail_rare_example_share: float = 0.05
+    fail_rare_label_share: float = 0.5
     recommended_per_label: int = 100
     small_label_f1_gap: float = 0.10
     max_imbalance_ratio: float = 100.0
@@ -128,6 +140,8 @@ class ReadinessConfig(Section):
     noise_min_per_label: int = 50
     noise_min_skill: float = 0.35
     noise_max_suspect_quality: float = 0.1
+    noise_confirm_below: float = 0.1
+    noise_min_agreement: float = 0.5
     max_suspects: int = 20
     noise_folds: int = 5
     max_analysis_examples: int = 12_000
@@ -189,7 +203,9 @@ class ReadinessConfig(Section):
         return found
 
 
-_SHARES = ("max_label_noise_rate", "fail_label_noise_rate", "noise_min_skill", "noise_max_suspect_quality", "max_top_response_share",
+_SHARES = ("fail_rare_example_share", "fail_rare_label_share", "max_label_noise_rate", "fail_label_noise_rate",
+           "noise_min_skill", "noise_max_suspect_quality", "noise_confirm_below", "noise_min_agreement",
+           "max_top_response_share",
            "fail_top_response_share", "max_repeated_response_share", "fail_repeated_response_share",
            "min_leak_coverage", "min_leak_precision", "max_placeholder_share", "fail_placeholder_share",
            "max_pii_record_share", "shortcut_min_skill", "shortcut_max_style_share", "preference_near_identical",

@@ -1,7 +1,8 @@
 """The ``content`` section (completion and chat): what is wrong inside the responses, measured on the split records.
 
 Per record, on a seeded sample of ``max_analysis_examples`` records (regular expressions and counting, linear):
-truncated responses, refusals, fragmentary answers, prompt-format artifacts, swapped roles (chat) and
+truncated responses, refusals (those of a harmful-looking request apart, :mod:`pipeline.readiness.harm`),
+fragmentary answers, prompt-format artifacts, swapped roles (chat) and
 word-scrambled text (:func:`fluency`). On every record (hashing, linear): responses that conflict for the same
 prompt (:func:`conflicts`) and prompts found in train and in val/test (:func:`prompt_leakage`).
 
@@ -31,7 +32,8 @@ from pipeline.readiness.content_rules import EXAMPLE_CHARS, EXAMPLES
 from pipeline.readiness.content_rules import short as _short
 from pipeline.readiness.config import ReadinessConfig
 from pipeline.readiness.fluency import WORD, fluency
-from pipeline.readiness.roles import role_swaps
+from pipeline.readiness.harm import harm_term
+from pipeline.readiness.roles import role_swaps, states_need
 
 RULES_SAMPLE = 5_000  # records the per-response rules read (a share known to about +-1.4 points at 95%)
 Pair = tuple[str, str]
@@ -90,8 +92,12 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
                 flagged["truncated_responses"].append((index, len(record) - 1, reason))
         flagged["truncated_responses"].sort()
     section: dict[str, Any] = {"records": len(sample), "sampled_from": len(ds)}
+    harmful = [(i, turn, f"declines a harmful-looking request ('{term}')") for i, turn, _ in flagged["refusals"]
+               if (term := _harm_asked(pairs[i], turn))]
+    flagged["refusals"] = [f for f in flagged["refusals"] if not any(f[:2] == h[:2] for h in harmful)]
     for name in ("truncated_responses", "refusals", "fragmentary_responses", "format_artifacts"):
         section[name] = _figure(flagged[name], len(sample), ids, pairs)
+    section["refusals_of_harmful_requests"] = _figure(harmful, len(sample), ids, pairs)
     if chat:
         for index, (turn, reason) in role_swaps(column(sample, "messages")).items():
             if not any(i == index for i, _, _ in flagged["swapped_roles"]):
@@ -106,6 +112,12 @@ def measure_content(ds: Dataset, *, seed: int, max_examples: int) -> dict[str, A
     asked = _asked(ds) if chat else None
     section["prompt_leakage"] = prompt_leakage(keys, splits, all_ids, first, asked)
     return section
+
+
+def _harm_asked(record: list[Pair], turn: int) -> str | None:
+    """The harm term of the request a refusal answers, or of an earlier user turn of its chat ("I meant the NEW
+    address" after asking for someone's home address)."""
+    return next((term for prompt, _ in reversed(record[: turn + 1]) if (term := harm_term(prompt))), None)
 
 
 def _record_findings(record: list[Pair], chat_text: str | None,
@@ -125,7 +137,7 @@ def _record_findings(record: list[Pair], chat_text: str | None,
     if markers:
         found["format_artifacts"] = (len(record) - 1, ", ".join(markers))
     if chat_text is not None and record:
-        swapped = [turn for turn, (p, r) in enumerate(record) if rules.swapped_pair(p, r)]
+        swapped = [turn for turn, (p, r) in enumerate(record) if rules.swapped_pair(p, r) and not states_need(p)]
         if swapped and 3 * len(swapped) >= 2 * len(record):  # most turns: one clarifying question is no swap
             found["swapped_roles"] = (swapped[0], f"{len(swapped)} of {len(record)} user turns read like answers")
     return found
@@ -307,8 +319,9 @@ def near_prompts(eval_prompts: Sequence[str], train_prompts: Sequence[str]) -> d
     Words are weighted by their inverse document frequency over both sides, so a template's words ("Classify the
     sentiment of:", "Translate into French:") weigh little and two prompts sharing a template but not their
     subject stay apart; the similarity is the weight of the shared words over the weight of all their words
-    (weighted Jaccard), at least :data:`NEAR_PROMPT_SIMILARITY`, and the numbers must be the same ("3 apples" and
-    "5 apples" are two questions). Candidates share one of the evaluation prompt's rarest words (linear).
+    (weighted Jaccard), at least :data:`NEAR_PROMPT_SIMILARITY`, as is the weight of the words they share in the
+    same order (:func:`_in_order`); the numbers must be the same ("3 apples" and "5 apples" are two questions) and
+    a negation held by one only ("the first non-repeated character") makes another question. Candidates share one of the evaluation prompt's rarest words (linear).
     """
     if not eval_prompts or not train_prompts:
         return {}
@@ -335,6 +348,27 @@ def near_prompts(eval_prompts: Sequence[str], train_prompts: Sequence[str]) -> d
             score = shared / sum(idf[w] for w in words | train_words[t])
             if score > best:
                 best, best_t = score, t
-        if best >= NEAR_PROMPT_SIMILARITY and sorted(_NUMBER.findall(train_prompts[best_t])) == numbers:
+        if (best >= NEAR_PROMPT_SIMILARITY and sorted(_NUMBER.findall(train_prompts[best_t])) == numbers
+                and not (words ^ train_words[best_t]) & _NEGATIONS
+                and _in_order(eval_prompts[e], train_prompts[best_t], idf) >= NEAR_PROMPT_SIMILARITY):
             found[e] = best_t
     return found
+
+
+_NEGATIONS = frozenset({"non", "not", "no", "never", "without", "except", "nor", "cannot", "un"})
+_ORDER_MAX_WORDS = 300  # longer prompts are judged on their words alone (the order test is quadratic)
+
+
+def _in_order(a: str, b: str, idf: dict[str, float]) -> float:
+    """The weight of the words two prompts share in the same order (longest common subsequence, IDF-weighted) over
+    the weight of all their words: "convert octal to decimal" and "convert decimal to octal" share every word but
+    not their order, two problems (1.0 for prompts too long to compare in order)."""
+    x, y = WORD.findall(a.casefold()), WORD.findall(b.casefold())
+    if max(len(x), len(y)) > _ORDER_MAX_WORDS:
+        return 1.0
+    row = [0.0] * (len(y) + 1)
+    for word in x:
+        diagonal = 0.0
+        for j, other in enumerate(y):
+            diagonal, row[j + 1] = row[j + 1], (diagonal + idf[word] if word == other else max(row[j + 1], row[j]))
+    return row[-1] / sum(idf[w] for w in set(x) | set(y))

@@ -9,6 +9,7 @@ reason the clean, dedup or ingest stages rejected a large share of the input for
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pipeline.readiness.check import Check, Rule
@@ -92,12 +93,24 @@ def check_truncated_responses(report: dict[str, Any], cfg: ReadinessConfig) -> C
 
 
 def check_refusals(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
+    """Refusals of ordinary requests warn or fail by share; declining a harmful-looking request is a correct answer
+    (a safety set's point): those are counted apart, in the message and as ``info`` when nothing else is found."""
     rule = _rule("refusals", cfg.max_refusal_share, cfg.fail_refusal_share,
-                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected)")
-    return _kept_and_rejected(report, rule, "refusals", "refusal",
-                              "are refusals (AI disclaimers or apologies that decline)",
-                              "drop or rewrite the refusals and disclaimers (distilled chat data carries them): the "
-                              "model learns to decline what it can do", "prompt")
+                 "responses decline the task: an AI disclaimer, or an apology that declines (kept and rejected; "
+                 "refusals of a harmful-looking request are counted apart)")
+    check = _kept_and_rejected(report, rule, "refusals", "refusal",
+                               "are refusals (AI disclaimers or apologies that decline)",
+                               "drop or rewrite the refusals and disclaimers (distilled chat data carries them): the "
+                               "model learns to decline what it can do", "prompt")
+    harmful = ((report.get("content") or {}).get("refusals_of_harmful_requests") or {})
+    if check.status == "skip" or not harmful.get("records"):
+        return check
+    note = (f"; besides, {harmful['records']} of the records read ({harmful['share']:.1%}) decline a harmful-looking "
+            "request, a correct answer that is not counted")
+    if check.status != "pass" or harmful["records"] < MIN_FLAGGED:
+        return dataclasses.replace(check, message=check.message + note)
+    return dataclasses.replace(check, status="info", message=check.message + note,
+                               examples=_examples(harmful, "why", "prompt"))
 
 
 def check_fragmentary_responses(report: dict[str, Any], cfg: ReadinessConfig) -> Check:

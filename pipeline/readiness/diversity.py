@@ -70,7 +70,9 @@ def cluster_sizes(clusters: Sequence[str]) -> dict[str, int]:
 def repeated_templates(prompts: Sequence[str], words: int, min_count: int) -> dict:
     """Prompts whose first / last ``words`` words are shared by at least ``min_count`` prompts.
 
-    Returns the share of prompts that follow such a prefix or suffix template and the most common ones.
+    Returns the share of prompts that follow any such prefix or suffix, the share following the largest one
+    (``largest_share``: one template; "Write a python function to" and "Write a function to find" are two
+    openings of MBPP's 974 different problems, 84% together, 31% the largest) and the most common ones.
     """
     result = {}
     for side, cut in (("prefix", slice(None, words)), ("suffix", slice(-words, None))):
@@ -79,7 +81,9 @@ def repeated_templates(prompts: Sequence[str], words: int, min_count: int) -> di
         common = {k: n for k, n in counts.items() if n >= min_count}
         share = sum(1 for k in keys if k in common) / len(prompts) if prompts else 0.0
         top = sorted(common.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TEMPLATES]
-        result[side] = {"share": round(share, 4), "top": [{"template": k, "count": n} for k, n in top]}
+        largest = top[0][1] / len(prompts) if top else 0.0
+        result[side] = {"share": round(share, 4), "largest_share": round(largest, 4),
+                        "top": [{"template": k, "count": n} for k, n in top]}
     return result
 
 

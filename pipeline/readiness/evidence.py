@@ -55,12 +55,13 @@ def check_diversity(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
         "max_template_share": cfg.max_template_share,
         "min_novelty": cfg.min_novelty,
     }, says=f"warns when near-duplicate clusters hold over {cfg.max_cluster_share:.0%} of records, distinct-2 of "
-            f"responses is under {cfg.min_distinct_2:g}, over {cfg.max_template_share:.0%} of prompts share a template, "
+            f"responses is under {cfg.min_distinct_2:g}, over {cfg.max_template_share:.0%} of prompts share one template, "
             f"or novelty is under {cfg.min_novelty:g}")
     section = report.get("diversity")
     if report["task"] == "classification" or not section:
         return rule.skip("diversity is measured for completion and chat data")
-    template_share = max(section["templates"]["prefix"]["share"], section["templates"]["suffix"]["share"])
+    template_share = max(section["templates"][side].get("largest_share", section["templates"][side]["share"])
+                         for side in ("prefix", "suffix"))  # one template (reports before it: any shared opening)
     observed = {
         "cluster_share": section["near_duplicate_cluster_share"],
         "distinct_2": section["distinct_2"],

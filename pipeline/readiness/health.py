@@ -24,10 +24,17 @@ def check_duplicate_rate(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     if not overlap:
         return rule.skip("no overlap section in this report (written by ftprep run)")
     remaining, records = overlap["duplicates_remaining"], overlap["records"]
+    # minimal pairs of a text-pair layout share a cluster on purpose (pipeline.dedup.pairs): not repeats
+    pairs = (report.get("duplicates") or {}).get("minimal_pairs") or {}
+    minimal = max(0, int(pairs.get("records", 0)) - int(pairs.get("clusters", 0)))
+    remaining = max(0, remaining - minimal)
     rate = round(remaining / records, 4) if records else 0.0
     removed = _removed_duplicates(report.get("duplicates"))
     message = f"{remaining} of {records} kept records ({rate:.1%}) repeat another one" + (
         f"; dedup removed {removed}" if removed is not None else "; the dedup stage did not run (exact duplicates only)")
+    if minimal:
+        message += (f"; {minimal} more are minimal pairs of a text-pair layout ({pairs.get('layout')}), kept on "
+                    "purpose and held in one split with their partner")
     return rule.result(rate, message, f"remove {remaining} duplicates (run dedup, or a stricter dedup policy)")
 
 
@@ -230,22 +237,33 @@ def check_language_mix(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
 
 def check_expectations(report: dict[str, Any]) -> Check:
     """The validate stage's suites: a failed ``critical`` expectation fails, a failed ``warning`` one warns, a failed
-    ``info`` one is only reported."""
+    ``info`` one is only reported.
+
+    An expectation whose suite names a readiness check in ``meta.judged_by`` (the shipped classification suite's
+    label shares and per-split label presence: ``label_balance``, ``label_coverage``) is judged by that calibrated
+    check, not here: one property gets one verdict. It stays in the table of report.md and in Data Docs.
+    """
     rule = Rule("expectations", {"fail_on": "critical", "warn_on": "warning"},
-                says="fails on a failed critical expectation, warns on a failed warning one")
+                says="fails on a failed critical expectation, warns on a failed warning one (those a readiness "
+                     "check judges are left to it)")
     section = report.get("expectations")
     if section is None:
         return rule.skip("no expectations section (the validate stage writes it)")
-    critical, warning = section["failed_critical"], section["failed_warning"]
+    elsewhere = section.get("judged_elsewhere") or {}
+    critical = [name for name in section["failed_critical"] if name not in elsewhere]
+    warning = [name for name in section["failed_warning"] if name not in elsewhere]
     observed = {"failed_critical": len(critical), "failed_warning": len(warning)}
+    left = (f"; {len(elsewhere)} failed expectation(s) left to the readiness checks that judge them "
+            f"({', '.join(sorted(set(elsewhere.values())))})") if elsewhere else ""
     if critical:
-        return rule.result(observed, f"{len(critical)} critical expectation(s) failed: {'; '.join(critical[:3])}",
+        return rule.result(observed, f"{len(critical)} critical expectation(s) failed: {'; '.join(critical[:3])}{left}",
                            "see the expectations table in report.md for the unexpected values, then fix the data or the suite",
                            status="fail")
     if warning:
-        return rule.result(observed, f"{len(warning)} warning expectation(s) failed: {'; '.join(warning[:3])}",
+        return rule.result(observed, f"{len(warning)} warning expectation(s) failed: {'; '.join(warning[:3])}{left}",
                            "see the expectations table in report.md for the unexpected values", status="warn")
-    return rule.result(observed, "every expectation that ran passed", status="pass")
+    passed = "every other expectation that ran passed" if elsewhere else "every expectation that ran passed"
+    return rule.result(observed, f"{passed}{left}" if not elsewhere else f"{left[2:]}; {passed}", status="pass")
 
 
 def check_max_tokens(report: dict[str, Any], cfg: ReadinessConfig) -> Check:

@@ -16,6 +16,13 @@ random other label it flags 2.5/7.1/11.6/21.4/40.9% (docs/readiness.md). Two thi
   subjective labels the bag of words misses sarcasm and negation and stays undecided on correct labels
   (tweet_eval hate, sentiment and offensive, none flipped: 14-32% flagged, median 0.18-0.22).
 
+A second baseline that reads differently (the same learner on character 2-5-grams) is asked about every suspect:
+a suspect is *confirmed* when both give its label under ``noise_confirm_below`` and prefer the same other label. A
+flipped label is a plain error both read alike (banking77, SNIPS and SMS spam with 5-40% flipped: 52-81% of the
+suspects confirmed, 84-99% of the confirmed are flips); a blind spot is one model's way of reading (HWU64's short
+commands, tweets, SICK: 2-42% confirmed). Under ``noise_min_agreement`` only the confirmed share counts, and only to
+warn.
+
 An estimate with a doubt never fails, warns only above ``fail_label_noise_rate``, and its warning has the cause
 ``uncertain``: it never holds back a confident one in "What to do next". An unsure probe (the last doubt) is only
 ``info``: on tweet_eval sentiment three quarters of the suspects read are labelled right, so a warning would be
@@ -58,6 +65,8 @@ class LabelNoise:
         median_per_label: median number of examined examples per label.
         suspect_label_quality: median of the suspects' ``label_quality``: near 0 when the baseline is sure the
             given labels are wrong, higher when it is merely unsure (``None`` without suspects).
+        confirmed: suspects that a second, character-level baseline confirms (:func:`confirmed_by_second`);
+            ``None`` when the second baseline did not run (no suspects, or ``confirm_below`` is ``None``).
         shown: how many suspects report.md and report.html list (``max_suspects``).
         skipped_labels: labels left out because they have fewer examples than folds.
     """
@@ -72,6 +81,7 @@ class LabelNoise:
     suspect_label_quality: float | None = None
     shown: int = 20
     skipped_labels: list[str] = field(default_factory=list)
+    confirmed: int | None = None
 
     def as_report(self) -> dict:
         return {
@@ -82,6 +92,10 @@ class LabelNoise:
             "skill": self.skill,
             "median_per_label": self.median_per_label,
             "suspect_label_quality": self.suspect_label_quality,
+            **({} if self.confirmed is None else {
+                "second_baseline": SECOND_BASELINE, "confirmed": self.confirmed,
+                "confirmed_rate": round(self.confirmed / self.examined, 4),
+                "agreement": round(self.confirmed / self.flagged, 4) if self.flagged else None}),
             "skipped_labels": self.skipped_labels,
             "shown": self.shown,
             "suspects": self.suspects,
@@ -97,6 +111,7 @@ def label_noise(
     max_examples: int = 12_000,
     folds: int = 5,
     shown: int = 20,
+    confirm_below: float | None = 0.1,
 ) -> LabelNoise | None:
     """Flag likely mislabeled rows with cleanlab's ``find_label_issues`` on out-of-fold probabilities.
 
@@ -119,9 +134,17 @@ def label_noise(
     issues = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
     predicted = probs.argmax(axis=1)
     quality = round(float(np.median(probs[issues, y[issues]])), 4) if len(issues) else None
+    confirmed = None
+    if len(issues) and confirm_below is not None:
+        second = _out_of_fold_probs(x, y, folds, seed, second_baseline(len(x)))
+        confirmed = confirmed_by_second(probs, second, y, issues, confirm_below)
+    suspects = suspect_rows([ids[i] for i in keep], x, classes, y, probs, issues)
+    if confirmed is not None:
+        for row, sure in zip(suspects, confirmed):
+            row["confirmed"] = bool(sure)
     return LabelNoise(
         estimated_rate=round(len(issues) / len(keep), 4),
-        suspects=suspect_rows([ids[i] for i in keep], x, classes, y, probs, issues),
+        suspects=suspects,
         examined=len(keep),
         flagged=int(len(issues)),
         baseline_accuracy=round(float(np.mean(predicted == y)), 4),
@@ -130,6 +153,7 @@ def label_noise(
         suspect_label_quality=quality,
         shown=shown,
         skipped_labels=skipped,
+        confirmed=None if confirmed is None else int(confirmed.sum()),
     )
 
 
@@ -142,18 +166,48 @@ def _sample(labels: Sequence[str], max_examples: int, seed: int) -> np.ndarray:
     return np.sort(stratified_order(labels, seed)[:max_examples])
 
 
-def _out_of_fold_probs(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+def _out_of_fold_probs(x: np.ndarray, y: np.ndarray, folds: int, seed: int, model: Any = None) -> np.ndarray:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from pipeline.readiness.learning import baseline
 
-    model = baseline(len(x))
+    model = baseline(len(x)) if model is None else model
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings(), loky_workers_die_with_parent():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # n_jobs=2: the folds are independent and this machine has two cores; results do not depend on it.
         return cross_val_predict(model, list(x), y, cv=splitter, method="predict_proba", n_jobs=2)
+
+
+SECOND_BASELINE = "character 2-5-grams (within words) TF-IDF + logistic regression"
+
+
+def second_baseline(n_rows: int) -> Any:
+    """The confirming probe: the word baseline's learner on character n-grams, so it reads spelling, word pieces
+    and inflections that the word model splits into unrelated tokens, and misses word pairs it sees."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from pipeline.readiness.learning import _MIN_DF_ABOVE, _SAGA_EPOCHS  # the same caps as the word baseline
+
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                        min_df=2 if n_rows >= _MIN_DF_ABOVE else 1),
+        LogisticRegression(C=10.0, solver="saga", max_iter=_SAGA_EPOCHS, tol=1e-3, random_state=0),
+    )
+
+
+def confirmed_by_second(first: np.ndarray, second: np.ndarray, given: np.ndarray, ranked: np.ndarray,
+                        below: float) -> np.ndarray:
+    """For each suspect at ``ranked``: do both baselines give its label under ``below`` and prefer the same other
+    label? A flipped label is a plain error both read alike; a label a bag of n-grams cannot read (sarcasm, a short
+    command it has not seen) leaves at least one of them unsure, or the two disagree on the alternative."""
+    rows = np.asarray(ranked, dtype=int)
+    best = first[rows].argmax(axis=1)
+    return ((first[rows, given[rows]] < below) & (second[rows, given[rows]] < below)
+            & (second[rows].argmax(axis=1) == best) & (best != given[rows]))
 
 
 def probe_skill(predicted: np.ndarray, given: np.ndarray, n_classes: int) -> float:
@@ -183,12 +237,17 @@ def suspect_rows(ids: Sequence[str], texts: Sequence[str], classes: Sequence[str
 
 
 def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
-    """cleanlab's flagged share, judged directly when the baseline can be trusted, else only above the fail line."""
+    """cleanlab's flagged share, judged directly when the baseline can be trusted, else only above the fail line;
+    when a second baseline confirms too few suspects, only the confirmed share counts, and only to warn."""
     rule = Rule("label_noise", {"warn_above": cfg.max_label_noise_rate, "fail_above": cfg.fail_label_noise_rate,
                                 "trusted_from_per_label": cfg.noise_min_per_label, "trusted_from_skill": cfg.noise_min_skill,
-                                "trusted_up_to_suspect_quality": cfg.noise_max_suspect_quality},
+                                "trusted_up_to_suspect_quality": cfg.noise_max_suspect_quality,
+                                "confirmed_below": cfg.noise_confirm_below,
+                                "trusted_from_agreement": cfg.noise_min_agreement},
                 says=f"warns when over {percent(cfg.max_label_noise_rate)} of examples look mislabeled, fails over "
-                     f"{percent(cfg.fail_label_noise_rate)}; when the baseline is too weak to trust (median under "
+                     f"{percent(cfg.fail_label_noise_rate)}; when a second, character-level baseline confirms under "
+                     f"{percent(cfg.noise_min_agreement)} of the suspects, only the confirmed share counts, and only "
+                     f"to warn; when the baseline is too weak to trust (median under "
                      f"{cfg.noise_min_per_label} examples per label, skill under {cfg.noise_min_skill:g}, or over "
                      f"{cfg.noise_max_suspect_quality:g} median probability of the suspects' own labels: info only) it only warns, "
                      f"above {percent(cfg.fail_label_noise_rate)}, and that warning waits behind confident ones")
@@ -201,22 +260,45 @@ def check_label_noise(report: dict[str, Any], cfg: ReadinessConfig) -> Check:
     message = (f"cleanlab flags {noise['flagged']} of {noise['examined']} examples ({rate:.1%}) as likely mislabeled: "
                f"the baseline, trained on the other folds, confidently predicts another label (its accuracy on the "
                f"given labels: {accuracy:.0%})")
-    doubts = _doubts(noise, cfg)
+    if noise.get("confirmed") is not None:
+        message += (f"; a second, character-level baseline confirms {noise['confirmed']} of them "
+                    f"({noise['confirmed_rate']:.1%} of examples)")
     fix = (f"fix the labels before adding data: review suspect_labels.jsonl ({noise['flagged']} rows, most likely "
-           "mislabeled first; suggested_label where the baseline prefers another label)")
+           "mislabeled first; suggested_label where the baseline prefers another label, confirmed where both "
+           "baselines agree)")
+    unsure = ("read a sample of suspect_labels.jsonl before relabelling: if most are labelled right, the baseline "
+              "is what falls short, not the labels")
+    disputed = _disputed(noise, cfg)
+    if disputed:
+        # two baselines that disagree on what is wrong read the task, not the labels (short commands, sarcasm,
+        # topics that overlap); rows both are sure of are still counted, and warn above the warn line
+        confirmed_rate = noise["confirmed_rate"]
+        status = ("warn" if confirmed_rate > cfg.max_label_noise_rate
+                  else "info" if rate > cfg.max_label_noise_rate else "pass")
+        advice = (f"review the {noise['confirmed']} confirmed rows of suspect_labels.jsonl first; " + unsure)
+        return rule.result(confirmed_rate, message + "; " + disputed, advice, status=status, cause="uncertain")
+    doubts = _doubts(noise, cfg)
     if doubts:
         # an unsure baseline disagrees with labels it cannot read: on real subjective tweets (tweet_eval sentiment)
         # three quarters of the suspects read are labelled right, so its share is a figure to read, not a warning
         quality = noise.get("suspect_label_quality")
         unsure_baseline = quality is not None and quality > cfg.noise_max_suspect_quality
         status = "info" if unsure_baseline else "warn" if rate > cfg.fail_label_noise_rate else "pass"
-        unsure = ("read a sample of suspect_labels.jsonl before relabelling: if most are labelled right, the baseline "
-                  "is what falls short, not the labels")
         return rule.result(rate, message + "; " + "; ".join(doubts), unsure, status=status, cause="uncertain")
     status = rule.status(rate)
     if status == "fail" and accuracy < 0.8:
         message += f"; this much label noise is what keeps the baseline at {accuracy:.0%}, not the amount of data"
     return rule.result(rate, message, fix, status=status)
+
+
+def _disputed(noise: dict[str, Any], cfg: ReadinessConfig) -> str:
+    """Why the flagged share is not the figure to judge when the two baselines disagree ('' when they agree)."""
+    agreement = noise.get("agreement")
+    if agreement is None or agreement >= cfg.noise_min_agreement:
+        return ""
+    return (f"the two baselines agree on only {agreement:.0%} of the suspects (both give the label under "
+            f"{cfg.noise_confirm_below:g} and prefer the same other one): they disagree with labels they cannot "
+            f"read rather than with plainly wrong ones, so only the {noise['confirmed_rate']:.1%} confirmed count")
 
 
 def _doubts(noise: dict[str, Any], cfg: ReadinessConfig) -> list[str]:
@@ -248,6 +330,9 @@ def label_noise_md(section: dict[str, Any]) -> list[str]:
                 if "skill" in section else "")
              + f"). All {len(section['suspects'])} suspects are in `suspect_labels.jsonl`, most likely mislabeled first"
              + (f"; the first {len(shown)}:" if shown else ".")]
+    if section.get("confirmed") is not None:
+        lines.append(f"A second baseline ({section['second_baseline']}) confirms {section['confirmed']} of them "
+                     f"({section['confirmed_rate']:.1%} of examples; agreement {section['agreement']:.0%}).")
     if section.get("skipped_labels"):
         lines.append(f"Labels too rare to cross-validate, not examined: {', '.join(section['skipped_labels'])}.")
     if shown:

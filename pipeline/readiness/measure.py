@@ -165,7 +165,8 @@ def _classification_evidence(records: Dataset, texts: Sequence[str], splits: lis
         seed=seed, max_examples=cfg.max_analysis_examples,
     )
     noise = label_noise(ids, texts, labels, seed=seed, max_examples=cfg.max_analysis_examples,
-                        folds=cfg.noise_folds, shown=cfg.max_suspects)
+                        folds=cfg.noise_folds, shown=cfg.max_suspects,
+                        confirm_below=cfg.noise_confirm_below)
     skipped = {}
     if isinstance(curve, Skipped):
         skipped["learning_curve"], curve = curve.reason, None

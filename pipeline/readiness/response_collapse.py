@@ -6,8 +6,9 @@ with 85% canned answers: the canned ones are short). Here the unit is one respon
 assistant turn (function calls included).
 
 Responses are compared after :func:`response_key` (NFKC, casefolded, punctuation dropped, spaces collapsed, and
-digits masked in responses of more than three words, so "ticket 1234" and "ticket 5678" are the same answer but
-"42" and "17" are not), then grouped into near-identical clusters with the dedup stage's MinHash/LSH machinery at
+digits masked in responses of more than three words with a letter, so "ticket 1234" and "ticket 5678" are the same
+answer but "42" and "17" are not, nor are the equations "( 76.0 - 25.0 ) = 51" and "( 3.0 + 4.0 ) = 7": an answer
+made of numbers has its numbers for content), then grouped into near-identical clusters with the dedup stage's MinHash/LSH machinery at
 the dedup default Jaccard 0.8 (every candidate pair verified). The figures:
 
 - ``identical_share``: responses equal to an earlier one up to case and spacing;
@@ -40,6 +41,7 @@ from pipeline.readiness.wording import percent
 
 _NOT_WORD = re.compile(r"[^\w\s]+")
 _DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
 NEAR_THRESHOLD = 0.8  # the dedup stage's default Jaccard threshold
 MASK_DIGITS_ABOVE_WORDS = 3
 MIN_RESPONSES = 10
@@ -75,7 +77,8 @@ def response_key(text: str) -> str:
     """The form responses are compared in (see the module docstring)."""
     words = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split()
     key = " ".join(words)
-    return _DIGITS.sub("0", key) if len(words) > MASK_DIGITS_ABOVE_WORDS else key
+    lettered = sum(1 for word in words if _LETTER.search(word))
+    return _DIGITS.sub("0", key) if lettered > MASK_DIGITS_ABOVE_WORDS else key
 
 
 def near_clusters(keys: Sequence[str], threshold: float = NEAR_THRESHOLD) -> np.ndarray:

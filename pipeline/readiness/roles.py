@@ -4,9 +4,12 @@ turns), and the chats that read better with their roles exchanged (the ``swapped
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from pipeline.readiness.fluency import WORD
 
@@ -15,6 +18,7 @@ from pipeline.readiness.fluency import WORD
 
 ROLE_MIN_CHATS = 50  # fewer chats give no role profile to compare a chat with
 ROLE_MIN_MARGIN = 0.5  # nats per turn the exchanged roles must read better by (and most turns must agree)
+ROLE_MIN_SEPARATION = 3.0  # nats per turn the roles as given read better by, median chat: below, the sides are peers
 _ROLE_WORDS = 40  # the opening words of a turn carry its role: a request or an answer
 _ROLES = ("user", "assistant")
 
@@ -33,6 +37,23 @@ def _turn_features(text: str, first: bool) -> set[str]:
     return features
 
 
+# A request stated as a need or an errand ("hi, i need movie tickets for ...", "I'd like a mocha", "hi ! buy 6
+# movie tickets at ..."), after an optional greeting: a task-oriented user turn, which the system's clarifying
+# question then follows.
+_NEED = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b\W*)?"
+    r"(?:(?:i|we) ?(?:need|want|wanna|(?:'|’| ' )?d like|would like|(?:'|’| ' )?m looking for|am looking for|"
+    r"are looking for)|(?:(?:would|could|can|will) you |please )*(?:buy|book|get|reserve|order|purchase|find|"
+    r"make|show|tell|give|help))\b",
+    re.I,
+)
+
+
+def states_need(text: str) -> bool:
+    """Whether a user turn opens by stating what the user needs or asks done: a request without a question mark."""
+    return bool(_NEED.match(text))
+
+
 def role_swaps(chats: Sequence[Sequence[dict[str, Any]]]) -> dict[int, tuple[int, str]]:
     """Chats whose user and assistant turns read better exchanged, against the roles' profiles in the data itself.
 
@@ -41,6 +62,10 @@ def role_swaps(chats: Sequence[Sequence[dict[str, Any]]]) -> dict[int, tuple[int
     roles makes two thirds of its turns (2 or more) read better and the whole chat better by 2 nats per turn. The
     profiles are fit twice, the second time with the chats found exchanged back, so a large share of swapped chats
     does not blur them.
+
+    When the two sides write alike (two crowd workers chatting as peers, Topical-Chat: the median chat reads 0.5
+    nats a turn better with its roles as given, against 9 to 12 for user/assistant or user/system data), no chat
+    can read "swapped": under ``ROLE_MIN_SEPARATION`` nothing is reported.
     """
     turns = []
     for messages in chats:
@@ -58,8 +83,17 @@ def role_swaps(chats: Sequence[Sequence[dict[str, Any]]]) -> dict[int, tuple[int
                 role = _other(role) if index in found else role
                 counts[role].update(features)
                 n[role] += 1
-        found = {index: hit for index, chat in enumerate(turns)
-                 if len(chat) >= 2 and (hit := _exchanged(chat, counts, n, own_flipped=index in found)) is not None}
+        previous = found
+        found, advantages = {}, []
+        for index, chat in enumerate(turns):
+            if len(chat) >= 2:
+                hit, advantage = _exchanged(chat, counts, n, own_flipped=index in previous)
+                if hit is not None:
+                    found[index] = hit
+                else:
+                    advantages.append(advantage)
+    if not advantages or float(np.median(advantages)) < ROLE_MIN_SEPARATION:
+        return {}  # peers: neither side has a voice of its own to be swapped
     return found
 
 
@@ -68,8 +102,9 @@ def _other(role: str) -> str:
 
 
 def _exchanged(chat: list[tuple[str, set[str]]], counts: dict[str, Counter], n: Counter,
-               own_flipped: bool) -> tuple[int, str] | None:
-    """Whether ``chat`` reads better with its roles exchanged: the first turn that does, and why."""
+               own_flipped: bool) -> tuple[tuple[int, str] | None, float]:
+    """Whether ``chat`` reads better with its roles exchanged (the first turn that does, and why; None if not), and
+    how many nats a turn its roles as they stand read better by."""
     own = {role: Counter() for role in _ROLES}
     own_n = Counter()
     for role, features in chat:
@@ -88,5 +123,6 @@ def _exchanged(chat: list[tuple[str, set[str]]], counts: dict[str, Counter], n: 
             better += 1
             first = turn if first is None else first
     if better < 2 or 2 * better < len(chat) or total < ROLE_MIN_MARGIN * len(chat):
-        return None
-    return first, f"{better} of {len(chat)} turns read like the other role's ({total / len(chat):.1f} nats a turn)"
+        return None, -total / len(chat)
+    return (first, f"{better} of {len(chat)} turns read like the other role's ({total / len(chat):.1f} nats a turn)"), \
+        -total / len(chat)

@@ -60,15 +60,20 @@ def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig,
                         per_label_f1: dict[str, float] | None = None) -> Check:
     """Every label needs enough examples to be learnt.
 
-    Fails on a label under ``min_per_label``, and on a label that is text (a parsing accident: fix the row, never
-    add examples to it). Labels under ``recommended_per_label`` warn only when the baseline learns them clearly
+    Labels under ``min_per_label`` fail when they are the task, and warn as a thin tail (see :func:`_rare_labels`);
+    a label that is text fails (a parsing accident: fix the row, never add examples to it). Labels under ``recommended_per_label`` warn only when the baseline learns them clearly
     worse than the rest (``per_label_f1`` from the learning curve), since small labels are often distinctive ones
     that need nothing (banking77's 35-98-example intents score as well as its big ones); otherwise they are
     ``info``. Spelling variants of a label are counted with it, and make the check warn so that they get normalised.
     """
-    rule = Rule("min_per_label", {"fail_below": cfg.min_per_label, "warn_below": cfg.recommended_per_label,
+    rule = Rule("min_per_label", {"fail_below": cfg.min_per_label, "fail_rare_label_share": cfg.fail_rare_label_share,
+                                  "fail_rare_example_share": cfg.fail_rare_example_share,
+                                  "warn_below": cfg.recommended_per_label,
                                   "warn_f1_gap_above": cfg.small_label_f1_gap},
-                says=f"fails when a label has under {cfg.min_per_label} examples or is text rather than a class name; "
+                says=f"fails when labels under {cfg.min_per_label} examples are over "
+                     f"{percent(cfg.fail_rare_label_share)} of the labels or {percent(cfg.fail_rare_example_share)} of "
+                     f"the examples (or leave under two labels), warns on a thinner tail of them; fails on a label that "
+                     f"is text rather than a class name; "
                      f"labels under {cfg.recommended_per_label} warn when the baseline learns them more than "
                      f"{cfg.small_label_f1_gap:.2f} F1 worse than the others (else info)")
     totals, variants = _merged_totals(labels)
@@ -80,9 +85,7 @@ def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig,
     fix_variants = f"; normalise the label spellings {name_list(variants)}" if variants else ""
     failing = shortfall(totals, cfg.min_per_label)
     if failing:
-        return rule.result(smallest, f"{len(failing)} labels have fewer than {cfg.min_per_label} examples (smallest: {smallest}){note}",
-                           f"add at least {max(failing.values())} examples to labels {name_list(failing)}{fix_variants}",
-                           status="fail", examples=_counted(failing, totals))
+        return _rare_labels(rule, totals, failing, cfg, note, fix_variants)
     small = shortfall(totals, cfg.recommended_per_label)
     if small:
         message = f"{len(small)} labels have fewer than {cfg.recommended_per_label} examples (smallest: {smallest}){note}"
@@ -99,6 +102,27 @@ def check_min_per_label(labels: dict[str, dict[str, int]], cfg: ReadinessConfig,
     if variants:
         return rule.result(smallest, message + note, fix_variants[2:], status="warn", cause="malformed")
     return rule.result(smallest, message, status="pass")
+
+
+def _rare_labels(rule: Rule, totals: dict[str, int], failing: dict[str, int], cfg: ReadinessConfig, note: str,
+                 fix_variants: str) -> Check:
+    """Labels under ``min_per_label`` fail when they are the task: more than ``fail_rare_label_share`` of the labels,
+    more than ``fail_rare_example_share`` of the examples, or fewer than two labels left without them (every label
+    of a tiny set; a binary set with 5 positives). A thin tail of them (ATIS's multi-intent combinations, 1.3% of
+    its queries; Breaking NLI's 5 neutral pairs) only warns: merge or drop them, and the rest is usable."""
+    smallest = min(totals.values())
+    rows, total = sum(totals[label] for label in failing), sum(totals.values())
+    example_share, label_share = rows / total, len(failing) / len(totals)
+    message = (f"{len(failing)} of {len(totals)} labels have fewer than {cfg.min_per_label} examples (smallest: "
+               f"{smallest}; {rows} {plural(rows, 'example')}, {percent(example_share)} of the data){note}")
+    grow = f"add at least {max(failing.values())} examples to labels {name_list(failing)}{fix_variants}"
+    if (example_share > cfg.fail_rare_example_share or label_share > cfg.fail_rare_label_share
+            or len(totals) - len(failing) < 2):
+        return rule.result(smallest, message, grow, status="fail", examples=_counted(failing, totals))
+    return rule.result(smallest, message + ": a thin tail, too few to learn or measure",
+                       f"merge the rare labels {name_list(failing)} into related ones or drop them (the other "
+                       f"{len(totals) - len(failing)} labels are usable), or {grow}",
+                       status="warn", examples=_counted(failing, totals))
 
 
 def _text_labels(rule: Rule, totals: dict[str, int], accidents: list[str], cfg: ReadinessConfig) -> Check:
@@ -206,9 +230,14 @@ def check_reject_rate(counts: dict[str, Any], cfg: ReadinessConfig) -> Check:
     return rule.result(round(rate, 4), message, advice[0], value=rate, cause=advice[1])
 
 
-def check_label_coverage(labels: dict[str, dict[str, int]], ratios: list[float]) -> Check:
-    """Every label should appear in every split that is asked for, or it cannot be learnt or measured."""
-    rule = Rule("label_coverage", 0, says="warns when a label is missing from a split that was asked for")
+def check_label_coverage(labels: dict[str, dict[str, int]], ratios: list[float], min_per_label: int = 0) -> Check:
+    """Every label should appear in every split that is asked for, or it cannot be learnt or measured.
+
+    A label with fewer than ``min_per_label`` examples in all cannot fill three splits; ``min_per_label`` already
+    judges it (merge, drop or grow it), so when only such labels are missing the figure is ``info``."""
+    rule = Rule("label_coverage", 0, says="warns when a label is missing from a split that was asked for (info when "
+                                          "each missing label has too few examples to fill the splits: min_per_label "
+                                          "judges those)")
     active = [name for name, ratio in zip(SPLITS, ratios) if ratio > 0]
     all_labels = sorted({label for per_split in labels.values() for label in per_split})
     missing = {label: [s for s in active if not labels.get(s, {}).get(label)] for label in all_labels}
@@ -223,6 +252,10 @@ def check_label_coverage(labels: dict[str, dict[str, int]], ratios: list[float])
                            f"({len(accidents)} {plural(len(accidents), 'label')} that are text left out: see min_per_label)",
                            status="pass")
     message = f"{len(real)} of {len(all_labels)} labels are missing from some split: {name_list(real, limit=10)}"
+    totals = totals_over_splits(labels)
+    if all(totals[label] < min_per_label for label in real):
+        return rule.result(len(real), message + f" (each has under {min_per_label} examples: see min_per_label)",
+                           status="info")
     return rule.result(len(real), message, f"add examples to {name_list(real, limit=10)} so each appears in "
                        f"{', '.join(active)}", status="warn",
                        examples=[f"{quote(label, 60)}: missing from {', '.join(missing[label])}" for label in real[:5]])

@@ -27,20 +27,25 @@ LIBRARIES = ("datasets", "datasketch", "ftfy", "langdetect", "great-expectations
 
 def write_outputs(out_dir: Path, cfg: Config, files: list[dict[str, Any]], records: Dataset, rejected: Dataset,
                   report: dict[str, Any], shards: int = 1, splits_written: dict[str, int] | None = None,
-                  invocation: dict[str, Any] | None = None) -> None:
+                  invocation: dict[str, Any] | None = None, rejected_written: int | None = None) -> None:
     """Every output file of a run, into ``out_dir`` (the run's staging folder); ``files`` are the inputs ingest read.
 
     The report is rendered before any other file is written: a report that cannot be rendered writes nothing more.
     ``splits_written``: the split files' rows by file name, when :func:`write_split_files` has written them already
     (the runner does, beside the observers); they are written here otherwise. ``invocation``: how the run was
-    made (:func:`pipeline.report.replay.invocation`), the manifest's ``run`` entry.
+    made (:func:`pipeline.report.replay.invocation`), the manifest's ``run`` entry. ``rejected_written``: the rows of
+    ``rejected.jsonl`` when it is written already (by the Ray engine's workers; ``rejected`` then holds the
+    label-conflict rejects only, for the review files).
     """
     markdown, html = render_markdown(report), render_html(report)
     outputs: dict[str, int | None] = {}
     outputs.update(splits_written if splits_written is not None else write_split_files(out_dir, records, shards))
     hidden = cfg.clean.hidden_types()  # a rejected row keeps its content, not its credentials or IBANs
-    outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, functools.partial(
-        rejected_records, hide=functools.partial(hide_secrets_in, types=hidden) if hidden else None))
+    if rejected_written is None:
+        outputs["rejected.jsonl"] = write_records_jsonl(out_dir / "rejected.jsonl", rejected, functools.partial(
+            rejected_records, hide=functools.partial(hide_secrets_in, types=hidden) if hidden else None))
+    else:
+        outputs["rejected.jsonl"] = rejected_written
     write_json(out_dir / "report.json", report)
     write_text(out_dir / "report.md", markdown)
     write_text(out_dir / "report.html", html)
@@ -84,10 +89,16 @@ def write_split_files(out_dir: Path, records: Dataset, shards: int = 1) -> dict[
 
 def _shards(name: str, part: Dataset, shards: int) -> list[tuple[str, Dataset]]:
     """A split's file name(s) and records: one ``NAME.jsonl``, or ``shards`` contiguous slices of near-equal size."""
+    named = shard_names(name, len(part), shards)
+    return [(file_name, part if shards <= 1 else part.select(range(lo, hi))) for file_name, (lo, hi) in named]
+
+
+def shard_names(name: str, rows: int, shards: int) -> list[tuple[str, tuple[int, int]]]:
+    """The file name(s) of a split of ``rows`` records and the records each holds, as ``(first, end)``."""
     if shards <= 1:
-        return [(f"{name}.jsonl", part)]
-    bounds = [len(part) * k // shards for k in range(shards + 1)]
-    return [(f"{name}-{k:05d}-of-{shards:05d}.jsonl", part.select(range(bounds[k], bounds[k + 1]))) for k in range(shards)]
+        return [(f"{name}.jsonl", (0, rows))]
+    bounds = [rows * k // shards for k in range(shards + 1)]
+    return [(f"{name}-{k:05d}-of-{shards:05d}.jsonl", (bounds[k], bounds[k + 1])) for k in range(shards)]
 
 
 def _version(package: str) -> str | None:

@@ -29,6 +29,8 @@ def observed_summary(expectation: dict[str, Any], max_examples: int = 3) -> str:
     examples = observed.get("examples") or []
     if examples and expectation["status"] == "fail":
         parts.append("e.g. " + ", ".join(_example_text(e) for e in examples[:max_examples]))
+    if expectation.get("judged_by") and expectation["status"] == "fail":
+        parts.append(f"judged by the readiness check {expectation['judged_by']}")
     return "; ".join(parts) or "-"
 
 

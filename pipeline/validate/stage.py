@@ -48,6 +48,8 @@ class ExpectationOutcome:
         kwargs: the expectation's kwargs as written in the suite (parameters unresolved).
         observed: GX's observed value, unexpected count/percent and a few examples ``{id, value}``.
         note: why the expectation was skipped, when it was.
+        judged_by: the readiness check that judges the same property (``meta.judged_by`` in the suite), whose
+            calibrated verdict stands for this expectation's in the ``expectations`` check.
     """
 
     type: str
@@ -58,6 +60,7 @@ class ExpectationOutcome:
     observed: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
     note: str | None = None
+    judged_by: str | None = None
 
     @property
     def success(self) -> bool | None:
@@ -74,6 +77,7 @@ class ExpectationOutcome:
             "observed": self.observed,
             "description": self.description,
             "note": self.note,
+            **({"judged_by": self.judged_by} if self.judged_by else {}),
         }
 
 
@@ -111,6 +115,11 @@ class ValidationOutcome:
         return [f"{s.name}: {e.name}" for s in self.suites for e in s.expectations
                 if e.status == "fail" and e.severity == severity]
 
+    def judged_elsewhere(self) -> dict[str, str]:
+        """``suite: expectation`` -> readiness check, for failed expectations that a readiness check judges."""
+        return {f"{s.name}: {e.name}": e.judged_by for s in self.suites for e in s.expectations
+                if e.status == "fail" and e.judged_by}
+
     @property
     def success(self) -> bool:
         return not self.failed("critical")
@@ -122,6 +131,7 @@ class ValidationOutcome:
             "failed_critical": self.failed("critical"),
             "failed_warning": self.failed("warning"),
             "failed_info": self.failed("info"),
+            "judged_elsewhere": self.judged_elsewhere(),
             "parameters": self.parameters,
             "suites": [s.to_dict() for s in self.suites],
             **({"data_docs": self.data_docs} if self.data_docs is not None else {}),
@@ -183,6 +193,7 @@ def _outcomes(
             "kwargs": expectation.get("kwargs") or {},
             "severity": expectation.get("severity", "critical"),
             "description": expectation.get("description"),
+            "judged_by": _judged_by(expectation),
         }
         if skips[index] is not None:
             yield ExpectationOutcome(**common, status="skipped", note=skips[index])
@@ -192,6 +203,12 @@ def _outcomes(
         yield ExpectationOutcome(
             **common, status="pass" if result["success"] else "fail", observed=_observed(result, frame, column)
         )
+
+
+def _judged_by(expectation: dict[str, Any]) -> str | None:
+    meta = expectation.get("meta")
+    judged_by = meta.get("judged_by") if isinstance(meta, dict) else None
+    return judged_by if isinstance(judged_by, str) and judged_by else None
 
 
 # -- running GX -----------------------------------------------------------------------------------------------------

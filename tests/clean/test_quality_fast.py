@@ -12,6 +12,7 @@ import pytest
 from pipeline.clean import quality
 from pipeline.clean.config import CleanConfig
 from pipeline.clean.prose import prose, prose_lines
+from pipeline.core.text_pairs import pair_form
 from tests.clean.real_texts import real_texts
 
 # The rules as they were written before their fast paths (the reference).
@@ -95,8 +96,10 @@ def test_rules_give_the_plain_code_s_verdicts_on_real_texts(cfg):
         lines = _plain_dup_lines(body)
         repeated = len(lines) >= 4 and (len(lines) - len(set(lines))) / len(lines) > cfg.max_dup_line_fraction
         assert (quality._duplicate_lines(body, cfg) is not None) == repeated
-        fraction = _plain_ngram_fraction(body)
-        dup = fraction is not None and fraction > cfg.max_dup_ngram_fraction
+        pair = pair_form(body)
+        parts = pair[1] if pair is not None and pair[0] != "tab" else (body,)  # a pair is judged part by part
+        fractions = [f for f in map(_plain_ngram_fraction, parts) if f is not None]
+        dup = any(f > cfg.max_dup_ngram_fraction for f in fractions)
         assert (quality._duplicate_ngrams(body, cfg) is not None) == dup
         failed += expected + bool(runs) + repeated + dup
     assert failed > (2000 if cfg is STRICT else 10)  # both sides of the thresholds are reached

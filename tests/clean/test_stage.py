@@ -143,7 +143,7 @@ def test_completion_without_completion_is_empty_text():
 
 def test_pii_is_redacted_by_default_and_rejected_on_request():
     """PII becomes typed placeholders (counted per kind); in reject mode the record is quarantined."""
-    ds = texts(["Mail me at jane@mailbox.org or call +1 555 123 4567.", "Nothing personal here."])
+    ds = texts(["Mail me at jane@mailbox.org or call +1 415 738 2290.", "Nothing personal here."])
     redacted = clean(ds, FAST, CONTEXT)
     assert column(redacted.kept, "text")[0] == "Mail me at <EMAIL> or call <PHONE>."
     assert redacted.sections["cleaning"]["pii"] == {"mode": "redact", "records_with_pii": 1, "found": {"email": 1, "phone": 1},

@@ -29,6 +29,10 @@ def _report() -> dict:
         {"name": "#7 expect_column_values_to_be_between(label_share)", "type": "expect_column_values_to_be_between",
          "kwargs": {"column": "label_share"}, "severity": "warning", "status": "fail", "success": False,
          "observed": {"unexpected_count": 1376}, "description": "Each label's share is in range.", "note": None},
+        {"name": "#10 expect_column_distinct_values_to_contain_set(label)", "severity": "warning", "status": "fail",
+         "type": "expect_column_distinct_values_to_contain_set", "kwargs": {"column": "label"}, "success": False,
+         "observed": {}, "description": "Every label is present in the test split.", "note": None,
+         "judged_by": "label_coverage"},
         {"name": "#9 expect_column_mean_to_be_between(n_tokens)", "type": "expect_column_mean_to_be_between",
          "kwargs": {"column": "n_tokens"}, "severity": "info", "status": "fail", "success": False,
          "observed": {"observed_value": 13.2}, "description": "Mean length in range.", "note": None},
@@ -64,9 +68,10 @@ def test_statuses_map_to_junit_results(tmp_path):
         "ftprep.classification #1 expect_column_values_to_not_be_null(text)": "failure",
         "ftprep.classification #7 expect_column_values_to_be_between(label_share)": "passed",
         "ftprep.classification #9 expect_column_mean_to_be_between(n_tokens)": "passed",
+        "ftprep.classification #10 expect_column_distinct_values_to_contain_set(label)": "passed",
     }
     (suite,) = list(xml)
-    assert (suite.name, suite.tests, suite.failures, suite.errors, suite.skipped) == ("banking77", 8, 2, 0, 1)
+    assert (suite.name, suite.tests, suite.failures, suite.errors, suite.skipped) == ("banking77", 9, 2, 0, 1)
     cases = {case.name: case for case in suite}
     assert cases["eval_power"].system_out.startswith("WARN: accuracy known to within ±7.9%")
     assert cases["label_shift"].system_out.startswith("INFO: labels moved a little")
@@ -86,6 +91,8 @@ def test_fail_on_warn_turns_warnings_into_failures(tmp_path):
     assert statuses["ftprep.classification #7 expect_column_values_to_be_between(label_share)"] == "failure"
     assert statuses["label_shift"] == "passed"
     assert statuses["ftprep.classification #9 expect_column_mean_to_be_between(n_tokens)"] == "passed"
+    # judged by label_coverage, whose own case gives the verdict: info, never a second failure
+    assert statuses["ftprep.classification #10 expect_column_distinct_values_to_contain_set(label)"] == "passed"
 
 
 @pytest.mark.parametrize("fail_on", ["fail", "warn"])

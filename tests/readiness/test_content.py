@@ -87,9 +87,12 @@ def test_fragments_fail_on_a_tenth_of_the_records(rows):
 
 def test_refusals_of_a_safety_set_are_found_but_pass():
     """HH-RLHF harmless chats decline harmful requests with apologies ('I'm sorry, I can't help you with this'):
-    found and counted, a share under the warning line: refusing those is what a safety set teaches."""
+    found and counted, a share under the warning line; those declining a harmful-looking request are an info line:
+    refusing those is what a safety set teaches."""
     check = check_refusals(_report(load(str(DATA / "readiness/hh_harmless_450.jsonl"))), CFG)
-    assert check.status == "pass" and 0 < check.observed < CFG.max_refusal_share, check.message
+    assert check.status == "info" and 0 < check.observed < CFG.max_refusal_share, check.message
+    assert "decline a harmful-looking request" in check.message and check.examples
+
 def _whole_scramble(rows: list[dict], share: float, seed: int = 3) -> list[dict]:
     """``share`` of the completions with their words shuffled across the whole answer (lines run into one)."""
     rng = random.Random(seed)
@@ -222,6 +225,19 @@ def test_near_prompts_find_edited_questions_not_shared_templates(rows):
     answers = [r["completion"].split("\n", 1)[0] for r in rows["alpaca"]]
     template = [f"Classify the sentiment of this review as positive, negative or neutral: {a}" for a in answers]
     assert len(near_prompts(template[:100], template[100:])) <= 1
+
+
+def test_near_prompts_keep_word_order_and_negation():
+    """MBPP (974 problems, the rest as train): the inverse problem (the same words in another order) and the
+    negated one are other questions; the same problem with a word or two changed is still a near prompt."""
+    prompts = [json.loads(line)["text"] for line in (DATA / "heldout" / "mbpp_974.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    asked = ["Write a python function to convert octal number to decimal number.",
+             "Write a python function to find the first non-repeated character in a given string.",
+             "Write a python function to count the occurrence of a given character in a string."]
+    train = [p for p in prompts if p not in asked]
+    found = near_prompts(asked, train)
+    assert list(found) == [2] and train[found[2]] == "Write a function to count occurrence of a character in a string."
 
 
 def _gsm8k_asked_twice(share: float | None) -> list[dict]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from datasets import Dataset
 
 from pipeline.readiness.diversity import cluster_share, distinct_ratio, diversity, good_turing_novelty, repeated_templates
 from pipeline.core.records import Task, features_for
+from tests.conftest import DATA
 
 
 def _completion(prompts: list[str], completions: list[str], clusters: list[str] | None = None) -> Dataset:
@@ -44,6 +46,16 @@ def test_templates_find_shared_prefixes_and_suffixes():
     assert found["prefix"]["share"] == 0.5
     assert found["prefix"]["top"][0] == {"template": "Translate the following sentence into", "count": 10}
     assert found["suffix"]["share"] == 0.5
+    assert found["prefix"]["largest_share"] == 0.5  # one frame
+
+
+def test_one_template_is_told_from_common_openings():
+    """MBPP's problems open with 'Write a python function to' (31%) or 'Write a function to find' (25%) and a few
+    other openings, 84% together: no single template holds most prompts, and the check passes on it."""
+    prompts = [json.loads(line)["text"] for line in (DATA / "heldout" / "mbpp_974.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    found = repeated_templates(prompts, words=5, min_count=len(prompts) // 100)
+    assert found["prefix"]["share"] > 0.8 and found["prefix"]["largest_share"] < 0.35
 
 
 def test_diversity_of_repetitive_data_is_low():

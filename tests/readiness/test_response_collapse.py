@@ -110,3 +110,14 @@ def test_chat_records_give_one_response_per_assistant_turn():
     section = measure_response_collapse(ds, seed=42, max_examples=20)
     assert (section["records"], section["sampled_from"], section["top_response_records"]) == (20, 30, 1.0)
     assert section["top_response_share"] == 0.5
+
+
+def test_answers_made_of_numbers_keep_them():
+    """SVAMP answers each problem by its equation ('( 76.0 - 25.0 ) = 51'): one format, each its own content, so
+    no collapse (with the digits masked, 99% of them were one answer)."""
+    rows = [json.loads(line) for line in (DATA / "heldout" / "svamp_1000.jsonl").read_text(encoding="utf-8").splitlines()]
+    answers = [f"{r['Equation'].strip()} = {r['Answer']:g}" for r in rows]
+    assert response_key("( 76.0 - 25.0 ) = 51") != response_key("( 3.0 + 4.0 ) = 7")
+    section = response_collapse(answers)
+    assert section["top_response_share"] < 0.01 and section["near_identical_share"] < 0.2
+    assert _check(answers).status == "pass"

@@ -493,3 +493,27 @@ def test_cli_does_not_import_great_expectations():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent.parent)
     assert out.stdout.strip() == "False"
+
+
+def test_expectations_a_readiness_check_judges_say_which():
+    """On ATIS (intents with one example) the shipped suite's label-share expectation fails and names label_balance,
+    the calibrated check that judges the same property; report.json lists it under judged_elsewhere."""
+    path = Path(__file__).parent.parent / "data" / "heldout" / "atis_3000.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    ds = make_records(Task.CLASSIFICATION, {"text": [r["text"] for r in rows], "label": [r["intent"] for r in rows]})
+    outcome = validate_records(ds, ValidateConfig(), Task.CLASSIFICATION)
+    share = next(e for e in outcome.suites[0].expectations if e.kwargs.get("column") == "label_share")
+    assert share.status == "fail" and share.judged_by == "label_balance"
+    section = outcome.to_dict()
+    name = "ftprep.classification: #7 expect_column_values_to_be_between(label_share)"
+    assert name in section["failed_warning"] and section["judged_elsewhere"] == {name: "label_balance"}
+    unique = next(e for e in outcome.suites[0].expectations if e.type == "expect_column_values_to_be_unique")
+    assert unique.judged_by is None and "judged_by" not in unique.to_dict()
+
+
+def test_the_table_says_which_check_judges_a_failed_expectation():
+    expectation = {"status": "fail", "observed": {"unexpected_count": 1, "element_count": 10, "unexpected_percent": 10.0},
+                   "judged_by": "label_balance"}
+    from pipeline.validate.render import observed_summary
+
+    assert observed_summary(expectation) == "1 of 10 unexpected (10.0%); judged by the readiness check label_balance"
