@@ -21,8 +21,8 @@ from tests.conftest import DATA, ROOT, SAMPLES, classification_rows, read_jsonl
 OUTPUTS = ["manifest.json", "rejected.jsonl", "report.html", "report.json", "report.md", "review.csv",
            "review_argilla.jsonl", "review_label_studio.json", "review_label_studio.xml", "suspect_labels.jsonl",
            "test.jsonl", "train.jsonl", "val.jsonl"]
-# banking77_1500 has labels with 3-9 examples: min_per_label fails (fewer than 10 per label), so the gate says 1.
-SLICE_EXIT = 1
+# banking77_1500 has 5 of 77 labels with 3-9 examples: a thin tail, so min_per_label warns and the gate says 0.
+SLICE_EXIT = 0
 
 
 def run(runner, *args):
@@ -50,8 +50,9 @@ def test_real_banking77_slice_end_to_end(runner, tmp_path):
     for label, n in labels["train"].items():
         if labels["train"][label] + labels["val"][label] + labels["test"][label] >= 3:
             assert labels["val"][label] and labels["test"][label], label
-    assert report["verdict"] == "not_ready"
-    assert [c["name"] for c in report["checks"] if c["status"] == "fail"] == ["min_per_label"]
+    assert report["verdict"] == "ready_with_warnings"
+    statuses = {c["name"]: c["status"] for c in report["checks"]}
+    assert "fail" not in statuses.values() and statuses["min_per_label"] == "warn"
     assert "verdict: " in result.output
 
 

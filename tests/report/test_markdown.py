@@ -30,7 +30,7 @@ def test_markdown_leads_with_the_decision(shifted_report):
     """Verdict, then numbered next steps (the malformed row first), then failed/warned checks, then the passes."""
     markdown = render_markdown(shifted_report)
     order = ["# ftprep report: NOT READY", "## What to do next", "1. fix the rows whose label is text",
-             "## Checks that failed or warned", "### **FAIL** `min_per_label`", "- Rule: fails when a label has under 10",
+             "## Checks that failed or warned", "### **FAIL** `min_per_label`", "- Rule: fails when labels under 10 examples",
              "## Checks that passed or did not apply", "## Where every row went"]
     positions = [markdown.index(part) for part in order]
     assert positions == sorted(positions)
