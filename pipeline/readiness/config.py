@@ -170,7 +170,7 @@ class ReadinessConfig(Section):
     max_swapped_role_share: float = 0.03
     fail_swapped_role_share: float = 0.15
     max_conflicting_share: float = 0.05
-    fail_conflicting_share: float = 0.5
+    fail_conflicting_share: float = 0.3
     max_prompt_leakage_share: float = 0.02
     fail_prompt_leakage_share: float = 0.5
     max_reject_reason_share: float = 0.1
