@@ -35,8 +35,10 @@ class ClusterPlan:
     """Per-record keys, clusters and reject marks of one dedup run."""
 
     def __init__(self, ds: Dataset, task: Task, cfg: DedupConfig, shingling: Shingling,
-                 keys: tuple[np.ndarray, np.ndarray]) -> None:
-        """``keys``: every record's exact key (:func:`exact_keys_of`) and content length."""
+                 keys: tuple[np.ndarray, np.ndarray], layout_texts: list[str] | None = None) -> None:
+        """``keys``: every record's exact key (:func:`exact_keys_of`) and content length; ``layout_texts``: the texts
+        :func:`pair_layout` reads (default: ``ds``'s; the Ray engine's ``ds`` holds no texts, so it passes its every
+        n-th text, the same sample)."""
         self.ds, self.task, self.cfg, self.shingling = ds, task, cfg, shingling
         self.keys, self.lengths = keys
         self.leaders, self.row_leader = _leaders(self.keys)
@@ -44,7 +46,7 @@ class ClusterPlan:
         self.cluster_in: list[str | None] = column(ds, "cluster")
         self.labels: list[str] | None = column(ds, "label") if task is Task.CLASSIFICATION else None
         # a text-pair layout (NLI, paraphrase): near duplicates are minimal pairs, kept (pipeline.dedup.pairs)
-        self.pair_layout = (pair_layout(column(ds, "text"))
+        self.pair_layout = (pair_layout(layout_texts if layout_texts is not None else column(ds, "text"))
                             if task is Task.CLASSIFICATION and cfg.minimal_pairs and cfg.near else None)
         self.minimal_pairs = {"clusters": 0, "records": 0, "with_other_labels": 0}
         n = len(ds)

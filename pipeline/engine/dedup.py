@@ -64,12 +64,13 @@ class RayDedup:
 
 
 def plan_on_ray(session: RaySession, content: ray.data.Dataset, ds: Dataset, task: Task, cfg: DedupConfig,
-                shingling: Shingling, quoted: Any = None) -> ClusterPlan:
+                shingling: Shingling, quoted: Any = None, layout_texts: list[str] | None = None) -> ClusterPlan:
     """The decided :class:`ClusterPlan` of the records whose content columns (and ``_pos``) are ``content``.
 
     Args:
         ds: the records' ids, clusters and labels (what the plan reads of every record).
         quoted: where the plan reads the few records it quotes in the report (``ds`` itself when None).
+        layout_texts: the sampled texts the plan tells a text-pair layout by, when ``ds`` has no texts.
     """
     near = NearDuplicates.of(cfg, shingling)
     job = SignatureJob(near.shingling, near.hasher(), None, near.edits.max_chars if cfg.near else 0)
@@ -78,7 +79,8 @@ def plan_on_ray(session: RaySession, content: ray.data.Dataset, ds: Dataset, tas
         _keys_batch, batch_format="pyarrow", fn_kwargs={"task": task, "prepare": shingling.prepare}).materialize()
     keys = collect(keyed, [POS, KEY, LENGTH])
     plan = ClusterPlan(ds, task, cfg, shingling,
-                       keys=(keys[KEY].to_numpy().view(np.uint64), keys[LENGTH].to_numpy().astype(np.int64)))
+                       keys=(keys[KEY].to_numpy().view(np.uint64), keys[LENGTH].to_numpy().astype(np.int64)),
+                       layout_texts=layout_texts)
     if quoted is not None:
         plan.ds = quoted
     plan.edit_rule = near.edit_report() if cfg.near else None

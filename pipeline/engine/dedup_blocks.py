@@ -16,6 +16,7 @@ from pipeline.core.records import (CONTENT_FIELDS, DETAIL_COLUMN, INFO_COLUMN, R
                                    quiet_datasets, table_content_texts)
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.near import _MODE_SAMPLE
+from pipeline.dedup.pairs import SAMPLED as PAIR_SAMPLED
 from pipeline.dedup.shingling import Shingling, choose_shingle_mode
 from pipeline.engine.blocks import Blocks, numbered, without_pos, wrap
 from pipeline.engine.clean_blocks import split_blocks
@@ -42,13 +43,20 @@ def dedup_blocks(session: RaySession, records: Blocks, task: Task, cfg: DedupCon
     with quiet_datasets():
         who = wrap(records.gather(["id", "cluster", *(["label"] if task is Task.CLASSIFICATION else [])]))
         content = records.dataset(list(CONTENT_FIELDS[task]))
-        plan = plan_on_ray(session, content, who, task, cfg, _shingling(records, task, cfg), _Quoted(records))
+        plan = plan_on_ray(session, content, who, task, cfg, _shingling(records, task, cfg), _Quoted(records),
+                           _layout_texts(records) if task is Task.CLASSIFICATION else None)
         stats = plan.stats()
     marks = pa.table({name: pa.array(values, pa.string()) for name, values in zip(
         _MARKS, (plan.cluster_out, plan.group_out, plan.reject, plan.detail, plan.info))})
     is_kept = np.array([reason is None for reason in plan.reject], dtype=bool)
     kept, rejected = split_blocks(records, marks, is_kept, _finish_block)
     return kept, rejected, {"duplicates": stats}
+
+
+def _layout_texts(records: Blocks) -> list[str]:
+    """The every-n-th texts :func:`pipeline.dedup.pairs.pair_layout` reads, fetched from the cluster."""
+    n = len(records)
+    return records.take(np.arange(0, n, max(1, n // PAIR_SAMPLED)), ["text"])["text"].to_pylist()
 
 
 def _shingling(records: Blocks, task: Task, cfg: DedupConfig) -> Shingling:

@@ -142,6 +142,8 @@ def run_flow(session: RaySession, inputs: list[str], cfg: Config, staging: Path,
         del kept, dropped, published
         release_free_memory()  # what the step's decisions took goes back to the system, as in the local runner
     sample = _readiness_sample(records, cfg.seed) if len(records) else _Sample(_without_raw(no_records), None)
+    if sample.positions is not None:  # the report says its readiness figures are a sample's, and of how many
+        sections["readiness_sample"] = {"records": len(sample), "of": len(records), "seed": cfg.seed}
     with progress.stage(", ".join(name for name, _, _ in observers), len(sample)):
         _observe(sample, observers, cfg, ctx, sections, clock, len(records))
     del sample

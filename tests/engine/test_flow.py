@@ -75,4 +75,6 @@ def test_above_the_readiness_sample_only_the_readiness_analysis_differs(tmp_path
     leakage = mine["duplicates"].pop("split_leakage")  # split leakage is an observer: it adds to duplicates
     assert leakage["records"] == 300 and theirs["duplicates"].pop("split_leakage")["records"] > 1000
     assert mine["duplicates"] == theirs["duplicates"]
+    sample = mine.pop("readiness_sample")  # the report says it is a sample's, and of how many
+    assert sample["records"] == 300 and sample["of"] == theirs["counts"]["kept"] and "readiness_sample" not in theirs
     assert set(mine) == set(theirs) and mine != theirs  # the readiness figures: of 300 of the ~1,400 kept records
