@@ -10,12 +10,15 @@ its own settings for the records it is given, and otherwise signs the records it
 
 In between (split, validate, measure) they wait in an unnamed temporary file (:class:`Spilled`), not in memory:
 ~0.9 KB a record, 0.9 GB at 1M records, on top of every stage's own peak otherwise. The file has no name, so it
-goes when it is closed or the process ends, whatever happens; if it cannot be written they stay in memory.
+goes when it is closed or the process ends, whatever happens; if it cannot be written they stay in memory. Split
+leakage maps the file rather than reading it back: only the pages it touches enter its memory (every signature,
+the shingle sets of the candidate pairs only), and those are page cache, which the kernel can take back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import tempfile
 from dataclasses import dataclass
 from typing import IO, Any
@@ -108,7 +111,8 @@ class Spilled:
 
 
 class OnDisk:
-    """NumPy arrays in an unnamed temporary file (gone when closed, or when the process ends), read back once."""
+    """NumPy arrays in an unnamed temporary file (gone when closed and unmapped, or when the process ends), read
+    back once, as memory-mapped views."""
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="ftprep-")
@@ -116,23 +120,31 @@ class OnDisk:
         try:
             for name, array in arrays.items():
                 self._layout.append((name, array.dtype, array.shape))
-                self._file.write(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+                written = self._file.write(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+                self._file.write(bytes(_aligned(written) - written))
             self._file.flush()
         except OSError:
             self._file.close()
             raise
 
     def read(self) -> dict[str, np.ndarray]:
-        self._file.seek(0)
-        arrays = {}
-        for name, dtype, shape in self._layout:
-            buffer = np.empty(int(np.prod(shape)) * dtype.itemsize, dtype=np.uint8)
-            view, done = memoryview(buffer), 0
-            while done < len(buffer):
-                got = self._file.readinto(view[done:])
-                if not got:
-                    raise OSError(f"temporary file of {name} ended early")
-                done += got
-            arrays[name] = buffer.view(dtype).reshape(shape)
+        """The arrays, read-only and memory-mapped from the file, not copied into the heap: a reader's memory holds
+        only the pages it touches (split leakage: every signature, but of the shingle sets only the candidates').
+        The mapping outlives the file object, closed here; the file goes with the last array using it."""
+        size = self._file.seek(0, 2)
+        mapped = mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_READ) if size else b""
         self._file.close()
+        arrays, offset = {}, 0
+        for name, dtype, shape in self._layout:
+            count = int(np.prod(shape))
+            arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
+            offset = _aligned(offset + count * dtype.itemsize)
         return arrays
+
+
+def _aligned(offset: int) -> int:
+    """The next multiple of ``_ALIGN`` (each array starts on one: no unaligned int64 or uint32 reads)."""
+    return -(-offset // _ALIGN) * _ALIGN
+
+
+_ALIGN = 64

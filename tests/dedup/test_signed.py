@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import mmap
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def test_leakage_on_dedup_signatures_equals_signing_again(rows) -> None:
     records, ctx = _deduped_and_split(rows())
     # round-robin splits instead of the planned ones: near twins (and the edit rule's short twins) cross splits
     records = records.remove_columns("split").add_column("split", [("train", "val", "test")[k % 3] for k in range(len(records))])
-    assert isinstance(ctx.carry[CARRY_KEY], Spilled)
+    assert isinstance(ctx.carry[CARRY_KEY], Spilled)  # measured on its arrays mapped from the file
     reused = measure_split_leakage(records, DedupConfig(), ctx).sections
     assert CARRY_KEY not in ctx.carry
     fresh = measure_split_leakage(records, DedupConfig(), dataclasses.replace(ctx, carry={})).sections
@@ -77,3 +78,18 @@ def test_partition_copies_only_batches_with_dropped_rows() -> None:
     assert kept.data.table.equals(expected) and len(rejected) == 2
     first = kept.data.table.column("text").chunk(0)
     assert first.buffers()[2].address == table.column("text").chunk(0).buffers()[2].address
+
+
+def test_on_disk_arrays_are_mapped_not_copied() -> None:
+    """Read back, the arrays are read-only views of a mapping of the file (not heap copies), each aligned, and
+    they stay valid after the file is closed."""
+    arrays = {"sigs": np.arange(15, dtype=np.uint32).reshape(5, 3), "values": np.arange(7, dtype=np.uint32),
+              "offsets": np.array([0, 3, 7], np.int64)}
+    back = OnDisk(arrays).read()
+    for name, array in back.items():
+        assert not array.flags.owndata and not array.flags.writeable and array.flags.aligned
+        root = array
+        while isinstance(root, np.ndarray):
+            root = root.base
+        assert isinstance(root.obj if isinstance(root, memoryview) else root, mmap.mmap)
+        assert np.array_equal(array, arrays[name])
