@@ -12,18 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
-from pipeline.engine import open_engine
 from pipeline.runner import run_pipeline
 from tests.conftest import DATA, read_jsonl
 
 pytest.importorskip("ray.data")
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_engine():
-    with open_engine("ray", num_cpus=2) as engine:
-        yield engine
 
 
 def _both(inputs: list[str], tmp_path: Path, engine, shards: int = 1, **overrides) -> tuple[Path, Path]:

@@ -17,18 +17,12 @@ from datasets import Dataset
 from pipeline.clean.config import CleanConfig
 from pipeline.config import load_config
 from pipeline.core.records import Task, features_for
-from pipeline.engine import expand_directories, open_engine
+from pipeline.engine import expand_directories
 from pipeline.runner import run_pipeline
 from tests.conftest import CONTEXT, DATA, read_jsonl
 
 pytest.importorskip("ray.data")
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_engine():
-    with open_engine("ray", num_cpus=2) as engine:
-        yield engine
 
 
 def _both(inputs: list[str], tmp_path: Path, engine) -> tuple[Path, Path]:
